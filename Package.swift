@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Backprop",
+    products: [
+        .library(name: "Backprop", targets: ["Backprop"]),
+        .library(name: "BackpropNN", targets: ["BackpropNN"]),
+        .library(name: "BackpropTesting", targets: ["BackpropTesting"]),
+        .executable(name: "backprop", targets: ["backprop"]),
+        .executable(name: "backprop-bench", targets: ["backprop-bench"]),
+    ],
+    targets: [
+        // SIMD micro-kernels in C, compiled by the toolchain's clang, with runtime CPU
+        // dispatch between an AVX2 + FMA path and a portable one. No unsafe flags.
+        .target(name: "CBackpropKernels"),
+        // Tensors, variables, the reverse sweep and the ops.
+        .target(name: "Backprop", dependencies: ["CBackpropKernels"]),
+        // Layers, losses, optimizers, data and checkpoints: Backprop's public API only.
+        .target(
+            name: "BackpropNN",
+            dependencies: ["Backprop"],
+            resources: [.copy("Resources/iris.csv"), .copy("Resources/digits.csv")]
+        ),
+        // Gradient checking for XCTest: the only library target that imports XCTest.
+        .target(name: "BackpropTesting", dependencies: ["Backprop"]),
+        .executableTarget(name: "backprop", dependencies: ["Backprop", "BackpropNN"]),
+        .executableTarget(name: "backprop-bench", dependencies: ["Backprop", "BackpropNN"]),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTesting", "CBackpropKernels"]),
+        .testTarget(name: "BackpropNNTests", dependencies: ["BackpropNN", "BackpropTesting"]),
+        .testTarget(name: "BackpropTestingTests", dependencies: ["BackpropTesting"]),
+        // Uses `import Backprop` only, never `@testable`: the public extension points.
+        .testTarget(name: "ExtensionTests", dependencies: ["Backprop", "BackpropTesting"]),
+        .testTarget(name: "CLITests", dependencies: ["backprop"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,139 @@
+/// A node of the computation graph: a tensor value, its gradient, and how to map the
+/// gradient of this node to the gradients of its inputs.
+///
+/// Leaves are made with ``init(_:requiresGradient:)``; every op on variables returns a new
+/// node that records its inputs, its op name and one backward closure, a vector–Jacobian
+/// product ∇ₓf = (∂y/∂x)ᵀ ∇_y f. ``backward(seed:)`` walks the graph in reverse.
+///
+/// ```swift
+/// let w = Variable(Tensor<Double>([[1, 2], [3, 4]]), requiresGradient: true)
+/// let x = Variable(Tensor<Double>([[1], [1]]))
+/// let loss = w.matmul(x).sum()
+/// loss.backward()
+/// print(w.gradient!)   // [[1.0, 1.0], [1.0, 1.0]]
+/// ```
+///
+/// Memory: closures capture only their inputs, never their output, so a graph is freed as
+/// soon as its last node is released; release is iterative, so chains of millions of ops
+/// free without deep recursion.
+public final class Variable<Scalar: TensorScalar> {
+    /// A vector–Jacobian product: given the node itself and the gradient of the final
+    /// output with respect to it, the gradients of the inputs in order (`nil` for an input
+    /// that needs none).
+    ///
+    /// The node arrives as a parameter so a closure never captures its own output (which
+    /// would keep the graph alive forever); it captures only its inputs and saved tensors.
+    public typealias Pullback = (_ output: Variable, _ gradient: Variable) -> [Variable?]
+
+    /// The value computed in forward. Change it only between steps (optimizers do), never
+    /// between a forward pass and its backward pass.
+    public var value: Tensor<Scalar>
+    /// The accumulated gradient of the last ``backward(seed:)`` calls, for leaves that
+    /// require one. Gradients add up across calls; set it to `nil` (or call ``zeroGradient()``)
+    /// between steps.
+    public var gradient: Tensor<Scalar>?
+    /// Whether gradients flow to this node.
+    public let requiresGradient: Bool
+    /// The op that made this node (`"leaf"` for leaves).
+    public let op: String
+    /// The inputs of the op (empty for leaves and constants).
+    @inlinable public var inputs: [Variable] { parents }
+    @usableFromInline internal var parents: [Variable]
+    /// Where the op was created, when anomaly detection was on.
+    public let origin: SourceLocation?
+    @usableFromInline internal var pullback: Pullback?
+
+    // Scratch state of a reverse sweep; reset before the sweep returns.
+    @usableFromInline internal var isMarked = false
+    @usableFromInline internal var pendingGradient: Variable?
+
+    /// Creates a leaf.
+    ///
+    /// - Parameters:
+    ///   - value: The tensor.
+    ///   - requiresGradient: Whether ``backward(seed:)`` computes a gradient for it
+    ///     (parameters: `true`; data: `false`, the default).
+    @inlinable
+    public init(_ value: Tensor<Scalar>, requiresGradient: Bool = false) {
+        self.value = value
+        self.requiresGradient = requiresGradient
+        self.op = "leaf"
+        self.parents = []
+        self.origin = nil
+        self.pullback = nil
+    }
+
+    /// Creates a node of a differentiable op. This is the primitive every op uses, and the
+    /// public way to add an op of your own.
+    ///
+    /// When recording is off (``withoutGradients(_:)``) or no input requires a gradient, the
+    /// result is a constant and `pullback` is dropped.
+    @inlinable
+    public init(
+        op: String, value: Tensor<Scalar>, inputs: [Variable],
+        file: StaticString = #fileID, line: UInt = #line,
+        pullback: @escaping Pullback
+    ) {
+        let mode = GradientMode.current
+        let records = mode.isRecording && inputs.contains { $0.requiresGradient }
+        self.value = value
+        self.op = op
+        self.requiresGradient = records
+        self.parents = records ? inputs : []
+        self.pullback = records ? pullback : nil
+        if mode.isDetectingAnomalies {
+            let origin = SourceLocation(file: "\(file)", line: line)
+            self.origin = origin
+            Anomaly.check(value, op: op, origin: origin, phase: "forward output")
+        } else {
+            self.origin = nil
+        }
+    }
+
+    deinit {
+        // Iterative teardown: unlink inputs that only this node keeps alive, so releasing
+        // a long chain is a loop instead of a recursion one frame per node.
+        guard !parents.isEmpty else { return }
+        var stack = parents
+        parents = []
+        pullback = nil
+        while var node = stack.popLast() {
+            if isKnownUniquelyReferenced(&node) {
+                stack.append(contentsOf: node.parents)
+                node.parents = []
+                node.pullback = nil
+                node.pendingGradient = nil
+            }
+        }
+    }
+
+    /// The shape of the value.
+    @inlinable public var shape: [Int] { value.shape }
+
+    /// Sets the gradient to `nil`, ready for the next step.
+    @inlinable public func zeroGradient() { gradient = nil }
+
+    /// A constant with the same value: gradients do not flow through it.
+    @inlinable public func detached() -> Variable { Variable(value) }
+}
+
+extension Variable: CustomStringConvertible {
+    public var description: String {
+        "Variable(op: \(op), shape: \(Shapes.format(shape)), value: \(value))"
+    }
+}
+
+/// The checks of anomaly detection.
+@usableFromInline
+internal enum Anomaly {
+    @usableFromInline
+    static func check<Scalar>(
+        _ tensor: Tensor<Scalar>, op: String, origin: SourceLocation?, phase: String
+    ) {
+        guard let index = tensor.scalars.firstIndex(where: { !$0.isFinite }) else { return }
+        let place = origin.map { " created at \($0)" } ?? ""
+        preconditionFailure(
+            "anomaly: \(phase) of op '\(op)'\(place) has \(tensor.scalars[index]) at element "
+                + "\(index) (shape \(Shapes.format(tensor.shape)))")
+    }
+}

@@ -1,0 +1,125 @@
+// Element-wise and broadcast loops over unsafe buffers. The closures are inlined into
+// each specialised caller, so the loops compile to plain vectorisable code.
+
+extension Tensor {
+    /// Applies `transform` to every element.
+    @inlinable
+    public func map(_ transform: (Scalar) -> Scalar) -> Tensor {
+        Tensor(shape: shape) { out in
+            storage.withUnsafeBufferPointer { src in
+                for i in 0..<src.count { out[i] = transform(src[i]) }
+            }
+        }
+    }
+
+    /// Combines two same-shaped tensors element by element.
+    @inlinable
+    public func zipMap(_ other: Tensor, op: String = "zip", _ combine: (Scalar, Scalar) -> Scalar)
+        -> Tensor
+    {
+        _ = Shapes.same(shape, other.shape, op: op).orFail()
+        return Tensor(shape: shape) { out in
+            storage.withUnsafeBufferPointer { a in
+                other.storage.withUnsafeBufferPointer { b in
+                    for i in 0..<a.count { out[i] = combine(a[i], b[i]) }
+                }
+            }
+        }
+    }
+
+    /// Combines two tensors element by element with NumPy broadcasting.
+    ///
+    /// - Precondition: the shapes broadcast; the message names `op` and both shapes.
+    @inlinable
+    public func broadcastMap(
+        _ other: Tensor, op: String, symbol: String = ",",
+        _ combine: (Scalar, Scalar) -> Scalar
+    ) -> Tensor {
+        if shape == other.shape { return zipMap(other, op: op, combine) }
+        let resultShape = Shapes.broadcast(shape, other.shape, op: op, symbol: symbol).orFail()
+        return Tensor(shape: resultShape) { out in
+            storage.withUnsafeBufferPointer { a in
+                other.storage.withUnsafeBufferPointer { b in
+                    broadcastLoop(
+                        out: out, outShape: resultShape, a: a, aShape: shape, b: b,
+                        bShape: other.shape, combine)
+                }
+            }
+        }
+    }
+}
+
+/// The broadcast loop: fast paths for a scalar operand and for a trailing-row operand
+/// (a bias added to every row), a strided walk otherwise.
+@inlinable
+internal func broadcastLoop<Scalar>(
+    out: UnsafeMutableBufferPointer<Scalar>, outShape: [Int],
+    a: UnsafeBufferPointer<Scalar>, aShape: [Int],
+    b: UnsafeBufferPointer<Scalar>, bShape: [Int],
+    _ combine: (Scalar, Scalar) -> Scalar
+) {
+    let n = out.count
+    if b.count == 1 {
+        let bv = b[0]
+        if a.count == n {
+            for i in 0..<n { out[i] = combine(a[i], bv) }
+            return
+        }
+    } else if a.count == 1 {
+        let av = a[0]
+        if b.count == n {
+            for i in 0..<n { out[i] = combine(av, b[i]) }
+            return
+        }
+    }
+    let inner = outShape.last ?? 1
+    if a.count == n, b.count == inner, bShape.last == inner {
+        var base = 0
+        while base < n {
+            for j in 0..<inner { out[base + j] = combine(a[base + j], b[j]) }
+            base += inner
+        }
+        return
+    }
+    if b.count == n, a.count == inner, aShape.last == inner {
+        var base = 0
+        while base < n {
+            for j in 0..<inner { out[base + j] = combine(a[j], b[base + j]) }
+            base += inner
+        }
+        return
+    }
+    // General case: broadcast strides (0 along broadcast axes) and an odometer index.
+    let rank = outShape.count
+    let aStrides = broadcastStrides(aShape, rank: rank)
+    let bStrides = broadcastStrides(bShape, rank: rank)
+    var index = [Int](repeating: 0, count: rank)
+    var ia = 0
+    var ib = 0
+    for i in 0..<n {
+        out[i] = combine(a[ia], b[ib])
+        var axis = rank - 1
+        while axis >= 0 {
+            index[axis] += 1
+            ia += aStrides[axis]
+            ib += bStrides[axis]
+            if index[axis] < outShape[axis] { break }
+            ia -= aStrides[axis] * index[axis]
+            ib -= bStrides[axis] * index[axis]
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+}
+
+/// Row-major strides of `shape` aligned to `rank` trailing axes, 0 where the size is 1.
+@inlinable
+internal func broadcastStrides(_ shape: [Int], rank: Int) -> [Int] {
+    var strides = [Int](repeating: 0, count: rank)
+    var step = 1
+    for i in stride(from: shape.count - 1, through: 0, by: -1) {
+        strides[rank - shape.count + i] = shape[i] == 1 ? 0 : step
+        step *= shape[i]
+    }
+    return strides
+}

@@ -1,0 +1,61 @@
+// Reductions: all elements, along one axis, and back down to a broadcast operand's shape.
+
+extension Tensor {
+    /// The sum of all elements, as a rank-0 tensor.
+    @inlinable
+    public func sum() -> Tensor {
+        var total: Scalar = 0
+        storage.withUnsafeBufferPointer { for x in $0 { total += x } }
+        return Tensor(total)
+    }
+
+    /// Sums along `axis` (negative counts from the end), dropping it unless
+    /// `keepingDimension`.
+    ///
+    /// ```swift
+    /// let t: Tensor<Double> = [[1, 2], [3, 4]]
+    /// t.sum(alongAxis: 0)   // [4.0, 6.0]
+    /// ```
+    @inlinable
+    public func sum(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
+        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "sum").orFail()
+        let outer = Shapes.count(Array(shape[..<axis]))
+        let length = shape[axis]
+        let inner = Shapes.count(Array(shape[(axis + 1)...]))
+        let resultShape = Shapes.reduced(shape, axis: axis, keepingDimension: keepingDimension)
+        return Tensor(shape: resultShape) { out in
+            storage.withUnsafeBufferPointer { src in
+                for o in 0..<outer {
+                    let dst = o * inner
+                    for j in 0..<inner { out[dst + j] = 0 }
+                    for k in 0..<length {
+                        let row = (o * length + k) * inner
+                        for j in 0..<inner { out[dst + j] += src[row + j] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sums a broadcast result back down to `target`, the shape of the operand that was
+    /// broadcast: the vector–Jacobian product of broadcasting.
+    ///
+    /// - Precondition: `target` broadcasts to this tensor's shape.
+    @inlinable
+    public func summed(toShape target: [Int]) -> Tensor {
+        if target == shape { return self }
+        if Shapes.count(target) == 1 { return sum().reshaped(to: target) }
+        let rank = shape.count
+        precondition(
+            target.count <= rank
+                && zip(target.reversed(), shape.reversed()).allSatisfy { $0 == $1 || $0 == 1 },
+            "unbroadcast: \(Shapes.format(target)) does not broadcast to \(Shapes.format(shape))")
+        var result = self
+        // Leading axes the target lacks are summed away first.
+        for _ in 0..<(rank - target.count) { result = result.sum(alongAxis: 0) }
+        for axis in 0..<target.count where target[axis] == 1 && result.shape[axis] != 1 {
+            result = result.sum(alongAxis: axis, keepingDimension: true)
+        }
+        return result.reshaped(to: target)
+    }
+}

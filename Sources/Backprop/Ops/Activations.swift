@@ -1,0 +1,46 @@
+// Element-wise activations. Each keeps what its derivative needs from the forward pass.
+
+extension Variable {
+    /// The logistic sigmoid, computed without overflow for large |x|.
+    ///
+    /// σ(x) = 1 / (1 + e⁻ˣ);  σ'(x) = σ(x)(1 − σ(x)), computed from the saved output, so
+    /// backward never evaluates exp again.
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([0, 1000, -1000])).sigmoid().value   // [0.5, 1.0, 0.0]
+    /// ```
+    @inlinable
+    public func sigmoid(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        Variable(
+            op: "sigmoid", value: value.map(stableSigmoid), inputs: [self], file: file, line: line
+        ) { y, g in [sigmoidGradient(g, output: y)] }
+    }
+}
+
+/// σ(x) without overflow: for x < 0 it uses eˣ / (1 + eˣ), so e⁻ˣ never overflows.
+@inlinable
+public func stableSigmoid<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {
+    if x >= 0 {
+        return 1 / (1 + Scalar.exp(-x))
+    }
+    let e = Scalar.exp(x)
+    return e / (1 + e)
+}
+
+/// The backward of the sigmoid as one fused, differentiable op: g ⊙ y ⊙ (1 − y).
+///
+/// Its own derivatives, for second-order gradients: ∂/∂g = y(1 − y), ∂/∂y = g(1 − 2y).
+@inlinable
+public func sigmoidGradient<Scalar>(
+    _ gradient: Variable<Scalar>, output y: Variable<Scalar>
+) -> Variable<Scalar> {
+    let value = gradient.value.broadcastMap(y.value, op: "sigmoidGradient") { g, y in
+        g * y * (1 - y)
+    }
+    return Variable(op: "sigmoidGradient", value: value, inputs: [gradient, y]) { _, h in
+        [
+            gradient.requiresGradient ? h * y * (1 - y) : nil,
+            y.requiresGradient ? h * gradient * (1 - 2 * y) : nil,
+        ]
+    }
+}

@@ -1,0 +1,118 @@
+// Element-wise arithmetic with NumPy broadcasting. The backward of a broadcast operand
+// sums the gradient back down to the operand's shape (`summed(toShape:)`).
+
+extension Variable {
+    /// Element-wise sum with broadcasting (a bias row added to every row of a batch).
+    ///
+    /// y = a + b;  ∂y/∂a = 1, ∂y/∂b = 1, each summed over the axes it was broadcast along.
+    ///
+    /// ```swift
+    /// let y = x.matmul(w) + b   // [32, 5] + [5] → [32, 5]
+    /// ```
+    @inlinable
+    public func adding(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
+        -> Variable
+    {
+        let (aShape, bShape) = (shape, other.shape)
+        return Variable(
+            op: "add", value: value + other.value, inputs: [self, other], file: file, line: line
+        ) { _, g in
+            [g.summed(toShape: aShape), g.summed(toShape: bShape)]
+        }
+    }
+
+    /// Element-wise difference with broadcasting.
+    ///
+    /// y = a − b;  ∂y/∂a = 1, ∂y/∂b = −1 (reduced to each operand's shape).
+    @inlinable
+    public func subtracting(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
+        -> Variable
+    {
+        let (aShape, bShape) = (shape, other.shape)
+        return Variable(
+            op: "subtract", value: value - other.value, inputs: [self, other], file: file,
+            line: line
+        ) { _, g in
+            [g.summed(toShape: aShape), g.negated().summed(toShape: bShape)]
+        }
+    }
+
+    /// Element-wise (Hadamard) product with broadcasting.
+    ///
+    /// y = a ⊙ b;  ∂f/∂a = ∇y ⊙ b, ∂f/∂b = ∇y ⊙ a (reduced to each operand's shape).
+    @inlinable
+    public func multiplying(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
+        -> Variable
+    {
+        Variable(
+            op: "multiply", value: value * other.value, inputs: [self, other], file: file,
+            line: line
+        ) { _, g in
+            [
+                self.requiresGradient ? g.multiplying(other).summed(toShape: self.shape) : nil,
+                other.requiresGradient ? g.multiplying(self).summed(toShape: other.shape) : nil,
+            ]
+        }
+    }
+
+    /// Every element times a constant.
+    ///
+    /// y = c·x;  ∂y/∂x = c.
+    @inlinable
+    public func scaled(by factor: Scalar, file: StaticString = #fileID, line: UInt = #line)
+        -> Variable
+    {
+        Variable(op: "scale", value: value * factor, inputs: [self], file: file, line: line) {
+            _, g in [g.scaled(by: factor)]
+        }
+    }
+
+    /// Every element plus a constant.
+    ///
+    /// y = x + c;  ∂y/∂x = 1.
+    @inlinable
+    public func shifted(by offset: Scalar, file: StaticString = #fileID, line: UInt = #line)
+        -> Variable
+    {
+        Variable(op: "shift", value: value + offset, inputs: [self], file: file, line: line) {
+            _, g in [g]
+        }
+    }
+
+    /// The negation.
+    ///
+    /// y = −x;  ∂y/∂x = −1.
+    @inlinable
+    public func negated(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        Variable(op: "negate", value: -value, inputs: [self], file: file, line: line) { _, g in
+            [g.negated()]
+        }
+    }
+
+    /// `lhs.adding(rhs)`.
+    @inlinable public static func + (lhs: Variable, rhs: Variable) -> Variable { lhs.adding(rhs) }
+    /// `lhs.subtracting(rhs)`.
+    @inlinable public static func - (lhs: Variable, rhs: Variable) -> Variable {
+        lhs.subtracting(rhs)
+    }
+    /// `lhs.multiplying(rhs)` (element-wise; matrix products are `matmul`).
+    @inlinable public static func * (lhs: Variable, rhs: Variable) -> Variable {
+        lhs.multiplying(rhs)
+    }
+    /// `rhs.scaled(by: lhs)`.
+    @inlinable public static func * (lhs: Scalar, rhs: Variable) -> Variable { rhs.scaled(by: lhs) }
+    /// `lhs.scaled(by: rhs)`.
+    @inlinable public static func * (lhs: Variable, rhs: Scalar) -> Variable { lhs.scaled(by: rhs) }
+    /// `lhs.shifted(by: rhs)`.
+    @inlinable public static func + (lhs: Variable, rhs: Scalar) -> Variable { lhs.shifted(by: rhs) }
+    /// `rhs.shifted(by: lhs)`.
+    @inlinable public static func + (lhs: Scalar, rhs: Variable) -> Variable { rhs.shifted(by: lhs) }
+    /// `lhs.shifted(by: -rhs)`.
+    @inlinable public static func - (lhs: Variable, rhs: Scalar) -> Variable { lhs.shifted(by: -rhs) }
+    /// `rhs.negated().shifted(by: lhs)`.
+    @inlinable public static func - (lhs: Scalar, rhs: Variable) -> Variable {
+        rhs.negated().shifted(by: lhs)
+    }
+    /// `operand.negated()`.
+    @inlinable public static prefix func - (operand: Variable) -> Variable { operand.negated() }
+}

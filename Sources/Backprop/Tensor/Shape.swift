@@ -1,0 +1,120 @@
+/// The shape arithmetic behind the ops, with the messages their preconditions print.
+///
+/// Every function returns either the result shape or a message that names the op and the
+/// shapes, so the ops can `precondition` on it and tests can call it directly.
+///
+/// ```swift
+/// Shapes.matmul([3, 4], [5, 2], op: "matmul")
+/// // .failure("matmul: [3, 4] × [5, 2]: inner sizes 4 and 5 differ")
+/// ```
+public enum Shapes {
+    /// A shape error: the message names the op and the shapes involved.
+    public struct Mismatch: Error, Equatable, CustomStringConvertible, Sendable {
+        /// The full message, for example `add: [2, 3] + [4]: sizes 3 and 4 do not broadcast`.
+        public let description: String
+        @inlinable public init(_ description: String) { self.description = description }
+    }
+
+    /// Formats a shape as `[2, 3]`.
+    @inlinable
+    public static func format(_ shape: [Int]) -> String {
+        "[" + shape.map(String.init).joined(separator: ", ") + "]"
+    }
+
+    /// The number of elements of a shape (1 for rank 0).
+    @inlinable
+    public static func count(_ shape: [Int]) -> Int {
+        var n = 1
+        for d in shape { n &*= d }
+        return n
+    }
+
+    /// The NumPy broadcast of two shapes: aligned at the trailing axis, each pair of sizes
+    /// equal or one of them 1.
+    ///
+    /// ```swift
+    /// Shapes.broadcast([32, 5], [5], op: "add")   // .success([32, 5])
+    /// ```
+    @inlinable
+    public static func broadcast(_ a: [Int], _ b: [Int], op: String, symbol: String = ",")
+        -> Result<[Int], Mismatch>
+    {
+        if a == b { return .success(a) }
+        let rank = Swift.max(a.count, b.count)
+        var result = [Int](repeating: 1, count: rank)
+        for i in 0..<rank {
+            let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+            let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+            if da == db || db == 1 {
+                result[i] = da
+            } else if da == 1 {
+                result[i] = db
+            } else {
+                return .failure(
+                    Mismatch(
+                        "\(op): \(format(a)) \(symbol) \(format(b)): sizes \(da) and \(db) "
+                            + "do not broadcast (axis \(i) of the result)"))
+            }
+        }
+        return .success(result)
+    }
+
+    /// The shape of a 2-D matrix product `[m, k] × [k, n] → [m, n]`.
+    @inlinable
+    public static func matmul(_ a: [Int], _ b: [Int], op: String = "matmul")
+        -> Result<[Int], Mismatch>
+    {
+        guard a.count == 2, b.count == 2 else {
+            return .failure(
+                Mismatch("\(op): \(format(a)) × \(format(b)): both operands must be 2-D"))
+        }
+        guard a[1] == b[0] else {
+            return .failure(
+                Mismatch(
+                    "\(op): \(format(a)) × \(format(b)): inner sizes \(a[1]) and \(b[0]) differ"))
+        }
+        return .success([a[0], b[1]])
+    }
+
+    /// Checks that an axis is valid for a shape; negative axes count from the end.
+    @inlinable
+    public static func normalizedAxis(_ axis: Int, rank: Int, op: String)
+        -> Result<Int, Mismatch>
+    {
+        let a = axis < 0 ? axis + rank : axis
+        guard a >= 0, a < rank else {
+            return .failure(Mismatch("\(op): axis \(axis) is out of range for rank \(rank)"))
+        }
+        return .success(a)
+    }
+
+    /// The shape after reducing `axis` (kept as size 1 when `keepingDimension`).
+    @inlinable
+    public static func reduced(_ shape: [Int], axis: Int, keepingDimension: Bool) -> [Int] {
+        var s = shape
+        if keepingDimension { s[axis] = 1 } else { s.remove(at: axis) }
+        return s
+    }
+
+    /// Checks that two shapes are equal, for ops that do not broadcast.
+    @inlinable
+    public static func same(_ a: [Int], _ b: [Int], op: String, symbol: String = ",")
+        -> Result<[Int], Mismatch>
+    {
+        a == b
+            ? .success(a)
+            : .failure(
+                Mismatch("\(op): \(format(a)) \(symbol) \(format(b)): shapes differ"))
+    }
+}
+
+extension Result where Failure == Shapes.Mismatch {
+    /// The success value, or a precondition failure with the mismatch's message.
+    @inlinable
+    public func orFail(file: StaticString = #file, line: UInt = #line) -> Success {
+        switch self {
+        case .success(let value): return value
+        case .failure(let error): preconditionFailure(error.description, file: file, line: line)
+        }
+    }
+}

@@ -1,0 +1,221 @@
+/// An N-dimensional array of `Float` or `Double` in contiguous row-major storage.
+///
+/// `Tensor` is a value type: copies share storage until one of them is mutated
+/// (copy-on-write). It holds no graph; wrap it in a ``Variable`` to differentiate.
+///
+/// ```swift
+/// let x: Tensor<Double> = [[1, 2, 3], [4, 5, 6]]
+/// print(x.shape)        // [2, 3]
+/// print(x[1, 2])        // 6.0
+/// ```
+public struct Tensor<Scalar: TensorScalar>: Sendable {
+    /// The size along each axis; `[]` for a scalar.
+    @inlinable public var shape: [Int] { dimensions }
+    @usableFromInline internal var dimensions: [Int]
+    /// The elements in row-major order.
+    public var scalars: [Scalar] {
+        get { storage }
+        set {
+            precondition(
+                newValue.count == storage.count,
+                "Tensor.scalars: \(newValue.count) scalars for shape \(Shapes.format(shape))")
+            storage = newValue
+        }
+    }
+    @usableFromInline internal var storage: [Scalar]
+
+    /// Creates a tensor of the given shape from row-major scalars.
+    ///
+    /// - Precondition: `scalars.count` equals the product of `shape`.
+    @inlinable
+    public init(shape: [Int], scalars: [Scalar]) {
+        precondition(
+            shape.allSatisfy { $0 >= 0 },
+            "Tensor: negative size in shape \(Shapes.format(shape))")
+        precondition(
+            scalars.count == Shapes.count(shape),
+            "Tensor: \(scalars.count) scalars do not fill shape \(Shapes.format(shape))")
+        self.dimensions = shape
+        self.storage = scalars
+    }
+
+    /// Creates a rank-0 tensor.
+    @inlinable
+    public init(_ scalar: Scalar) {
+        self.dimensions = []
+        self.storage = [scalar]
+    }
+
+    /// Creates a rank-1 tensor.
+    @inlinable
+    public init(_ scalars: [Scalar]) {
+        self.dimensions = [scalars.count]
+        self.storage = scalars
+    }
+
+    /// Creates a rank-2 tensor from rows of equal length.
+    @inlinable
+    public init(_ rows: [[Scalar]]) {
+        let columns = rows.first?.count ?? 0
+        precondition(
+            rows.allSatisfy { $0.count == columns },
+            "Tensor: rows have different lengths \(rows.map(\.count))")
+        self.dimensions = [rows.count, columns]
+        self.storage = rows.flatMap { $0 }
+    }
+
+    /// Creates a tensor of the given shape by calling `body` with a buffer of
+    /// uninitialised storage that it must fill completely.
+    @inlinable
+    public init(
+        shape: [Int],
+        unsafeUninitializedScalars body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> Void
+    ) rethrows {
+        let count = Shapes.count(shape)
+        self.dimensions = shape
+        self.storage = try [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try body(&buffer)
+            initialized = count
+        }
+    }
+
+    /// A tensor of the given shape with every element equal to `value`.
+    @inlinable
+    public init(repeating value: Scalar, shape: [Int]) {
+        self.init(shape: shape, scalars: [Scalar](repeating: value, count: Shapes.count(shape)))
+    }
+
+    /// A tensor of zeros.
+    @inlinable
+    public static func zeros(_ shape: [Int]) -> Tensor { Tensor(repeating: 0, shape: shape) }
+
+    /// A tensor of ones.
+    @inlinable
+    public static func ones(_ shape: [Int]) -> Tensor { Tensor(repeating: 1, shape: shape) }
+
+    /// The n × n identity matrix.
+    @inlinable
+    public static func identity(_ n: Int) -> Tensor {
+        var t = zeros([n, n])
+        for i in 0..<n { t.storage[i * n + i] = 1 }
+        return t
+    }
+
+    /// The number of axes.
+    @inlinable public var rank: Int { shape.count }
+    /// The number of elements.
+    @inlinable public var count: Int { storage.count }
+    /// Whether the tensor holds exactly one element (any rank).
+    @inlinable public var isScalar: Bool { storage.count == 1 }
+
+    /// The single element of a one-element tensor.
+    @inlinable
+    public var scalar: Scalar {
+        precondition(
+            storage.count == 1, "Tensor.scalar: shape \(Shapes.format(shape)) is not one element")
+        return storage[0]
+    }
+
+    /// The element at a full index.
+    @inlinable
+    public subscript(indices: Int...) -> Scalar {
+        get { storage[offset(of: indices)] }
+        set { storage[offset(of: indices)] = newValue }
+    }
+
+    @inlinable
+    internal func offset(of indices: [Int]) -> Int {
+        precondition(
+            indices.count == shape.count,
+            "Tensor subscript: \(indices.count) indices for shape \(Shapes.format(shape))")
+        var offset = 0
+        for (i, d) in zip(indices, shape) {
+            precondition(
+                i >= 0 && i < d,
+                "Tensor subscript: index \(indices) out of range for shape \(Shapes.format(shape))")
+            offset = offset * d + i
+        }
+        return offset
+    }
+
+    /// The same scalars under another shape with the same number of elements.
+    ///
+    /// - Precondition: the element counts agree.
+    @inlinable
+    public func reshaped(to newShape: [Int]) -> Tensor {
+        precondition(
+            Shapes.count(newShape) == count,
+            "reshape: \(Shapes.format(shape)) → \(Shapes.format(newShape)): "
+                + "\(count) and \(Shapes.count(newShape)) elements differ")
+        var t = self
+        t.dimensions = newShape
+        return t
+    }
+
+    /// Calls `body` with the scalars as a buffer.
+    @inlinable
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R)
+        rethrows -> R
+    {
+        try storage.withUnsafeBufferPointer(body)
+    }
+
+    /// Calls `body` with the scalars as a mutable buffer (copying shared storage first).
+    @inlinable
+    public mutating func withUnsafeMutableBufferPointer<R>(
+        _ body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> R
+    ) rethrows -> R {
+        try storage.withUnsafeMutableBufferPointer(body)
+    }
+
+    /// The tensor converted to another scalar type.
+    @inlinable
+    public func converted<Other: TensorScalar>(to: Other.Type = Other.self) -> Tensor<Other> {
+        Tensor<Other>(shape: shape, scalars: storage.map { Other($0) })
+    }
+}
+
+extension Tensor: Equatable {}
+extension Tensor: Hashable where Scalar: Hashable {}
+extension Tensor: Codable {}
+
+extension Tensor: ExpressibleByFloatLiteral {
+    @inlinable public init(floatLiteral value: Double) { self.init(Scalar(value)) }
+}
+
+extension Tensor: ExpressibleByIntegerLiteral {
+    @inlinable public init(integerLiteral value: Int) { self.init(Scalar(value)) }
+}
+
+extension Tensor: ExpressibleByArrayLiteral {
+    /// Creates a tensor from nested array literals; every level must be rectangular.
+    ///
+    /// ```swift
+    /// let m: Tensor<Float> = [[1, 2], [3, 4]]   // shape [2, 2]
+    /// ```
+    @inlinable
+    public init(arrayLiteral elements: Tensor...) {
+        guard let first = elements.first else {
+            self.init(shape: [0], scalars: [])
+            return
+        }
+        precondition(
+            elements.allSatisfy { $0.shape == first.shape },
+            "Tensor literal: elements have different shapes \(elements.map { Shapes.format($0.shape) })"
+        )
+        self.init(shape: [elements.count] + first.shape, scalars: elements.flatMap(\.storage))
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    /// The elements nested by axis, like `[[1.0, 2.0], [3.0, 4.0]]`.
+    public var description: String {
+        func render(_ axis: Int, _ offset: Int) -> String {
+            if axis == shape.count { return "\(storage[offset])" }
+            let stride = shape[(axis + 1)...].reduce(1, *)
+            let items = (0..<shape[axis]).map { render(axis + 1, offset + $0 * stride) }
+            return "[" + items.joined(separator: ", ") + "]"
+        }
+        return storage.isEmpty ? "[]" : render(0, 0)
+    }
+}

@@ -1,0 +1,83 @@
+// Arithmetic on plain tensors (no graph), with NumPy broadcasting. Optimizers and
+// backward rules use these; the differentiable forms live on `Variable`.
+
+extension Tensor {
+    /// Element-wise sum with broadcasting.
+    @inlinable
+    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
+        lhs.broadcastMap(rhs, op: "add", symbol: "+") { $0 + $1 }
+    }
+
+    /// Element-wise difference with broadcasting.
+    @inlinable
+    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
+        lhs.broadcastMap(rhs, op: "subtract", symbol: "-") { $0 - $1 }
+    }
+
+    /// Element-wise (Hadamard) product with broadcasting.
+    @inlinable
+    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
+        lhs.broadcastMap(rhs, op: "multiply", symbol: "*") { $0 * $1 }
+    }
+
+    /// Element-wise quotient with broadcasting.
+    @inlinable
+    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
+        lhs.broadcastMap(rhs, op: "divide", symbol: "/") { $0 / $1 }
+    }
+
+    /// Every element times a scalar.
+    @inlinable
+    public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs * $0 } }
+
+    /// Every element times a scalar.
+    @inlinable
+    public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 * rhs } }
+
+    /// Every element plus a scalar.
+    @inlinable
+    public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 + rhs } }
+
+    /// Every element minus a scalar.
+    @inlinable
+    public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 - rhs } }
+
+    /// A scalar minus every element.
+    @inlinable
+    public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs - $0 } }
+
+    /// The negated tensor.
+    @inlinable
+    public static prefix func - (operand: Tensor) -> Tensor { operand.map { -$0 } }
+
+    /// Adds `rhs` in place (broadcast to `lhs`'s shape).
+    @inlinable
+    public static func += (lhs: inout Tensor, rhs: Tensor) {
+        if lhs.shape == rhs.shape {
+            lhs.addScaled(rhs, by: 1)
+        } else {
+            lhs = lhs + rhs
+        }
+    }
+
+    /// Subtracts `rhs` in place (broadcast to `lhs`'s shape).
+    @inlinable
+    public static func -= (lhs: inout Tensor, rhs: Tensor) {
+        if lhs.shape == rhs.shape {
+            lhs.addScaled(rhs, by: -1)
+        } else {
+            lhs = lhs - rhs
+        }
+    }
+
+    /// `self += factor · other` in place, for same-shaped tensors (an axpy).
+    @inlinable
+    public mutating func addScaled(_ other: Tensor, by factor: Scalar) {
+        _ = Shapes.same(shape, other.shape, op: "addScaled").orFail()
+        storage.withUnsafeMutableBufferPointer { dst in
+            other.storage.withUnsafeBufferPointer { src in
+                for i in 0..<dst.count { dst[i] += factor * src[i] }
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+#ifndef CBACKPROP_KERNELS_H
+#define CBACKPROP_KERNELS_H
+
+#include <stddef.h>
+#include "CBackpropMath.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Row-major general matrix multiply: C = alpha * op(A) * op(B) + beta * C.
+///
+/// op(A) is m x k and op(B) is k x n. With `trans_a == 0`, A is stored m x k with row
+/// stride `lda`; otherwise A is stored k x m (so op(A) = A^T). The same holds for B.
+/// C is m x n with row stride `ldc`. When beta == 0, C is overwritten (NaN in C is not
+/// propagated). `threads` is the largest number of threads to use (1 = the caller only,
+/// 0 = all cores).
+void bp_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+              const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
+              float *c, ptrdiff_t ldc, int threads);
+
+/// The double-precision form of `bp_sgemm`.
+void bp_dgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
+              const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
+              double *c, ptrdiff_t ldc, int threads);
+
+/// Which kernel path `bp_sgemm` / `bp_dgemm` run: `BP_ISA_AVX2_FMA` when the CPU has AVX2 and
+/// FMA (checked once at run time), else `BP_ISA_GENERIC` (portable C).
+#define BP_ISA_GENERIC 0
+#define BP_ISA_AVX2_FMA 1
+int bp_kernel_isa(void);
+
+/// Forces a kernel path (for tests and benchmarks): `BP_ISA_GENERIC`, `BP_ISA_AVX2_FMA`
+/// (ignored when the CPU lacks it) or -1 to return to the automatic choice. Returns the path
+/// now in use.
+int bp_kernel_force_isa(int isa);
+
+/// The number of CPUs this process may run on (what `threads == 0` uses).
+int bp_cpu_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
