@@ -81,6 +81,42 @@ final class VariableTests: XCTestCase {
         XCTAssertNil(weakMiddle, "the chain is freed when its last node goes")
     }
 
+    /// Ops whose pullbacks capture their inputs (multiply, matmul, the loss) release
+    /// iteratively too: the closures are dropped along with the input links.
+    func testLongChainOfCapturingOpsReleases() {
+        weak var weakMiddle: Variable<Double>?
+        do {
+            let w = Variable(Tensor<Double>([[1]]), requiresGradient: true)
+            let c = Variable(Tensor<Double>([[1]]))
+            var y = w
+            for i in 0..<150_000 {
+                switch i % 3 {
+                case 0: y = y * c
+                case 1: y = y.matmul(w)
+                default: y = y.sigmoid().reshaped(to: [1]).reshaped(to: [1, 1]) + c
+                }
+                if i == 75_000 { weakMiddle = y }
+            }
+            XCTAssertNotNil(weakMiddle)
+        }
+        XCTAssertNil(weakMiddle)
+    }
+
+    /// Create-graph gradients of a long chain make a second long graph; both free.
+    func testLongDifferentiableGradientGraphReleases() {
+        weak var weakGradient: Variable<Double>?
+        let x = Variable(Tensor<Double>([0.5]), requiresGradient: true)
+        do {
+            var y = x
+            for _ in 0..<50_000 { y = (y * x).scaled(by: 0.5).shifted(by: 0.25) }
+            let g = differentiableGradients(of: y, withRespectTo: [x])[0]
+            XCTAssertTrue(g.requiresGradient)
+            XCTAssertTrue(g.value.scalar.isFinite)
+            weakGradient = g
+        }
+        XCTAssertNil(weakGradient)
+    }
+
     /// Releasing a graph where inner nodes are shared (fan-out) frees everything.
     func testSharedNodesAreReleased() {
         weak var weakShared: Variable<Double>?
