@@ -35,15 +35,29 @@ final class ReliabilityTests: XCTestCase {
     /// Two independent models trained at the same time on two threads end bit for bit where
     /// they end when trained one after the other.
     func testTwoModelsOnTwoThreadsMatchSequentialTraining() {
-        let sequential = [trainModel(seed: 10), trainModel(seed: 20)]
+        checkConcurrentTraining(.small)
+    }
+
+    /// The same with products large enough for the multithreaded GEMM (≥ 96³): when both
+    /// threads want the worker pool, one of them runs its products alone, and the results
+    /// must not depend on which.
+    func testTwoLargeModelsOnTwoThreadsMatchSequentialTraining() {
+        checkConcurrentTraining(.large)
+    }
+
+    private func checkConcurrentTraining(
+        _ size: ModelSize, file: StaticString = #filePath, line: UInt = #line
+    ) {
+        let seeds: [UInt64] = [10, 20]
+        let sequential = seeds.map { trainModel(seed: $0, size: size) }
         let results = LockedResults()
         let start = DispatchSemaphore(value: 0)
         let group = DispatchGroup()
-        for (index, seed) in [UInt64(10), 20].enumerated() {
+        for (index, seed) in seeds.enumerated() {
             group.enter()
             let thread = Thread {
                 start.wait()
-                results.set(index, trainModel(seed: seed))
+                results.set(index, trainModel(seed: seed, size: size))
                 group.leave()
             }
             thread.start()
@@ -51,17 +65,20 @@ final class ReliabilityTests: XCTestCase {
         start.signal()
         start.signal()
         group.wait()
-        for index in 0..<2 {
+        for index in seeds.indices {
             let concurrent = results.get(index)
-            XCTAssertEqual(concurrent.count, sequential[index].count)
+            XCTAssertEqual(concurrent.count, sequential[index].count, file: file, line: line)
             for (a, b) in zip(concurrent, sequential[index]) {
-                XCTAssertEqual(a.shape, b.shape)
+                XCTAssertEqual(a.shape, b.shape, file: file, line: line)
                 XCTAssertEqual(
                     a.scalars.map(\.bitPattern), b.scalars.map(\.bitPattern),
-                    "model \(index): parameters differ from sequential training")
+                    "model \(index): parameters differ from sequential training", file: file,
+                    line: line)
             }
         }
-        XCTAssertNotEqual(sequential[0], sequential[1], "the two seeds give different models")
+        XCTAssertNotEqual(
+            sequential[0], sequential[1], "the two seeds give different models", file: file,
+            line: line)
     }
 
     /// `withoutGradients` on one thread does not switch recording off on another
@@ -155,19 +172,31 @@ private final class TinyMLP {
     }
 }
 
-/// Mini-batch training of a 16 → 48 → 3 net on data made from the seed; returns the final
-/// parameters. Everything is made inside, so it can run on any thread.
-private func trainModel(seed: UInt64) -> [Tensor<Double>] {
+/// Model and data sizes for the concurrency tests.
+private struct ModelSize {
+    var rows, inputs, hidden, outputs, steps: Int
+    static let small = ModelSize(rows: 64, inputs: 16, hidden: 48, outputs: 3, steps: 150)
+    /// 128 × 128 × 128 products: above the GEMM's multithreading threshold.
+    static let large = ModelSize(rows: 128, inputs: 128, hidden: 128, outputs: 4, steps: 20)
+}
+
+/// Mini-batch training of an inputs → hidden sigmoid → outputs sigmoid net on data made
+/// from the seed; returns the final parameters. Everything is made inside, so it can run
+/// on any thread.
+private func trainModel(seed: UInt64, size: ModelSize) -> [Tensor<Double>] {
     var rng = SeededGenerator(seed: seed)
-    let w1 = Variable(Tensor<Double>.normal([16, 48], standardDeviation: 0.3, using: &rng), requiresGradient: true)
-    let b1 = Variable(Tensor<Double>.zeros([48]), requiresGradient: true)
-    let w2 = Variable(Tensor<Double>.normal([48, 3], standardDeviation: 0.3, using: &rng), requiresGradient: true)
-    let b2 = Variable(Tensor<Double>.zeros([3]), requiresGradient: true)
-    let x = Variable(Tensor<Double>.uniform([64, 16], in: -1..<1, using: &rng))
-    let y = Variable(Tensor<Double>.uniform([64, 3], using: &rng))
-    for _ in 0..<150 {
-        let output = (x.matmul(w1) + b1).sigmoid().matmul(w2) + b2
-        let loss = meanSquaredError(output.sigmoid(), y)
+    func parameter(_ tensor: Tensor<Double>) -> Variable<Double> {
+        Variable(tensor, requiresGradient: true)
+    }
+    let w1 = parameter(.normal([size.inputs, size.hidden], standardDeviation: 0.3, using: &rng))
+    let b1 = parameter(.zeros([size.hidden]))
+    let w2 = parameter(.normal([size.hidden, size.outputs], standardDeviation: 0.3, using: &rng))
+    let b2 = parameter(.zeros([size.outputs]))
+    let x = Variable(Tensor<Double>.uniform([size.rows, size.inputs], in: -1..<1, using: &rng))
+    let y = Variable(Tensor<Double>.uniform([size.rows, size.outputs], using: &rng))
+    for _ in 0..<size.steps {
+        let output = ((x.matmul(w1) + b1).sigmoid().matmul(w2) + b2).sigmoid()
+        let loss = meanSquaredError(output, y)
         loss.backward()
         for p in [w1, b1, w2, b2] {
             p.value.addScaled(p.gradient!, by: -0.5)
