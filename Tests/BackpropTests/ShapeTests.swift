@@ -87,3 +87,24 @@ extension Result {
         return nil
     }
 }
+
+extension ShapeTests {
+    func testInvalidContents() {
+        XCTAssertNil(Shapes.invalidContents(shape: [2, 3], scalarCount: 6))
+        XCTAssertNil(Shapes.invalidContents(shape: [], scalarCount: 1))
+        XCTAssertNil(Shapes.invalidContents(shape: [0, 5], scalarCount: 0))
+        XCTAssertEqual(
+            Shapes.invalidContents(shape: [2, 2], scalarCount: 3),
+            "Tensor: 3 scalars do not fill shape [2, 2]")
+        XCTAssertEqual(
+            Shapes.invalidContents(shape: [-1, -1], scalarCount: 1),
+            "Tensor: negative size in shape [-1, -1]")
+        // 2³² · 2³² wraps to 0 in wrapping arithmetic: must not pass for 0 scalars.
+        XCTAssertEqual(
+            Shapes.invalidContents(shape: [1 << 32, 1 << 32], scalarCount: 0),
+            "Tensor: shape [4294967296, 4294967296] has too many elements")
+        XCTAssertEqual(
+            Shapes.invalidContents(shape: [], scalarCount: 0),
+            "Tensor: 0 scalars do not fill shape []")
+    }
+}

@@ -182,3 +182,34 @@ final class TensorTests: XCTestCase {
         }
     }
 }
+
+/// Decoding checks that the data describes a valid tensor (regression: the synthesised
+/// Codable accepted any shape with any number of scalars, and the tensor crashed later).
+final class TensorDecodingTests: XCTestCase {
+    private func decode(_ json: String) throws -> Tensor<Double> {
+        try JSONDecoder().decode(Tensor<Double>.self, from: Data(json.utf8))
+    }
+
+    func testRejectsScalarsThatDoNotFillTheShape() {
+        XCTAssertThrowsError(try decode(#"{"dimensions":[2,2],"storage":[1,2,3]}"#)) { error in
+            XCTAssertTrue("\(error)".contains("3 scalars do not fill shape [2, 2]"), "\(error)")
+        }
+    }
+
+    func testRejectsNegativeSizes() {
+        XCTAssertThrowsError(try decode(#"{"dimensions":[-1,-1],"storage":[1]}"#)) { error in
+            XCTAssertTrue("\(error)".contains("negative size in shape [-1, -1]"), "\(error)")
+        }
+    }
+
+    func testRejectsShapesWhoseCountOverflows() {
+        XCTAssertThrowsError(
+            try decode(#"{"dimensions":[4294967296,4294967296],"storage":[]}"#))
+    }
+
+    func testAcceptsValidData() throws {
+        let t = try decode(#"{"dimensions":[2,1],"storage":[1.5,-2]}"#)
+        XCTAssertEqual(t, Tensor([[1.5], [-2]]))
+        XCTAssertEqual(try decode(#"{"dimensions":[],"storage":[4]}"#), Tensor(4))
+    }
+}

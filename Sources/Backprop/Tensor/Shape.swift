@@ -108,6 +108,33 @@ public enum Shapes {
     }
 }
 
+extension Shapes {
+    /// Why `scalarCount` scalars cannot make a tensor of `shape` (a negative size, an element
+    /// count that overflows `Int`, or a scalar count that does not fill it), or `nil` when
+    /// they can.
+    ///
+    /// ```swift
+    /// Shapes.invalidContents(shape: [2, 2], scalarCount: 3)
+    /// // "Tensor: 3 scalars do not fill shape [2, 2]"
+    /// ```
+    @inlinable
+    public static func invalidContents(shape: [Int], scalarCount: Int) -> String? {
+        if !shape.allSatisfy({ $0 >= 0 }) {
+            return "Tensor: negative size in shape \(format(shape))"
+        }
+        var total = 1
+        for d in shape {
+            let (product, overflow) = total.multipliedReportingOverflow(by: d)
+            if overflow { return "Tensor: shape \(format(shape)) has too many elements" }
+            total = product
+        }
+        if scalarCount != total {
+            return "Tensor: \(scalarCount) scalars do not fill shape \(format(shape))"
+        }
+        return nil
+    }
+}
+
 extension Result where Failure == Shapes.Mismatch {
     /// The success value, or a precondition failure with the mismatch's message.
     @inlinable

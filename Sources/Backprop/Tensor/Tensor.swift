@@ -29,12 +29,9 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// - Precondition: `scalars.count` equals the product of `shape`.
     @inlinable
     public init(shape: [Int], scalars: [Scalar]) {
-        precondition(
-            shape.allSatisfy { $0 >= 0 },
-            "Tensor: negative size in shape \(Shapes.format(shape))")
-        precondition(
-            scalars.count == Shapes.count(shape),
-            "Tensor: \(scalars.count) scalars do not fill shape \(Shapes.format(shape))")
+        if let message = Shapes.invalidContents(shape: shape, scalarCount: scalars.count) {
+            preconditionFailure(message)
+        }
         self.dimensions = shape
         self.storage = scalars
     }
@@ -177,7 +174,31 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
 
 extension Tensor: Equatable {}
 extension Tensor: Hashable where Scalar: Hashable {}
-extension Tensor: Codable {}
+extension Tensor: Codable {
+    @usableFromInline internal enum CodingKeys: String, CodingKey {
+        case dimensions, storage
+    }
+
+    /// Decodes a tensor, checking that the shape has no negative size and that the scalars
+    /// fill it exactly (a `DecodingError.dataCorrupted` naming both otherwise).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let shape = try container.decode([Int].self, forKey: .dimensions)
+        let scalars = try container.decode([Scalar].self, forKey: .storage)
+        if let message = Shapes.invalidContents(shape: shape, scalarCount: scalars.count) {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: message))
+        }
+        self.dimensions = shape
+        self.storage = scalars
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(dimensions, forKey: .dimensions)
+        try container.encode(storage, forKey: .storage)
+    }
+}
 
 extension Tensor: ExpressibleByFloatLiteral {
     @inlinable public init(floatLiteral value: Double) { self.init(Scalar(value)) }
