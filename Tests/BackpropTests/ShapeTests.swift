@@ -89,6 +89,19 @@ extension Result {
 }
 
 extension ShapeTests {
+    func testElementCount() {
+        XCTAssertEqual(Shapes.elementCount([2, 3], op: "zeros"), .success(6))
+        XCTAssertEqual(Shapes.elementCount([], op: "zeros"), .success(1))
+        XCTAssertEqual(Shapes.elementCount([4, 0], op: "zeros"), .success(0))
+        // Shapes.count multiplies with wrapping: [−2, −3] would pass as 6.
+        XCTAssertEqual(
+            Shapes.elementCount([-2, -3], op: "reshape"),
+            .failure(.init("reshape: negative size in shape [-2, -3]")))
+        XCTAssertEqual(
+            Shapes.elementCount([1 << 62, 4], op: "zeros"),
+            .failure(.init("zeros: shape [4611686018427387904, 4] has too many elements")))
+    }
+
     func testInvalidContents() {
         XCTAssertNil(Shapes.invalidContents(shape: [2, 3], scalarCount: 6))
         XCTAssertNil(Shapes.invalidContents(shape: [], scalarCount: 1))

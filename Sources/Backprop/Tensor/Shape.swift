@@ -109,9 +109,30 @@ public enum Shapes {
 }
 
 extension Shapes {
-    /// Why `scalarCount` scalars cannot make a tensor of `shape` (a negative size, an element
-    /// count that overflows `Int`, or a scalar count that does not fill it), or `nil` when
-    /// they can.
+    /// The number of elements of a shape that a tensor can have: no negative size and a
+    /// count that fits in `Int`.
+    ///
+    /// ```swift
+    /// Shapes.elementCount([2, -3], op: "zeros")
+    /// // .failure("zeros: negative size in shape [2, -3]")
+    /// ```
+    @inlinable
+    public static func elementCount(_ shape: [Int], op: String) -> Result<Int, Mismatch> {
+        var total = 1
+        for d in shape {
+            if d < 0 { return .failure(Mismatch("\(op): negative size in shape \(format(shape))")) }
+            let (product, overflow) = total.multipliedReportingOverflow(by: d)
+            if overflow {
+                return .failure(Mismatch("\(op): shape \(format(shape)) has too many elements"))
+            }
+            total = product
+        }
+        return .success(total)
+    }
+
+    /// Why `scalarCount` scalars cannot make a tensor of `shape` (see
+    /// ``elementCount(_:op:)``, or a scalar count that does not fill it), or `nil` when they
+    /// can.
     ///
     /// ```swift
     /// Shapes.invalidContents(shape: [2, 2], scalarCount: 3)
@@ -119,19 +140,12 @@ extension Shapes {
     /// ```
     @inlinable
     public static func invalidContents(shape: [Int], scalarCount: Int) -> String? {
-        if !shape.allSatisfy({ $0 >= 0 }) {
-            return "Tensor: negative size in shape \(format(shape))"
-        }
-        var total = 1
-        for d in shape {
-            let (product, overflow) = total.multipliedReportingOverflow(by: d)
-            if overflow { return "Tensor: shape \(format(shape)) has too many elements" }
-            total = product
-        }
-        if scalarCount != total {
+        switch elementCount(shape, op: "Tensor") {
+        case .failure(let mismatch): return mismatch.description
+        case .success(let total) where total != scalarCount:
             return "Tensor: \(scalarCount) scalars do not fill shape \(format(shape))"
+        case .success: return nil
         }
-        return nil
     }
 }
 

@@ -68,7 +68,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
         shape: [Int],
         unsafeUninitializedScalars body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> Void
     ) rethrows {
-        let count = Shapes.count(shape)
+        let count = Shapes.elementCount(shape, op: "Tensor").orFail()
         self.dimensions = shape
         self.storage = try [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
             try body(&buffer)
@@ -79,7 +79,8 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// A tensor of the given shape with every element equal to `value`.
     @inlinable
     public init(repeating value: Scalar, shape: [Int]) {
-        self.init(shape: shape, scalars: [Scalar](repeating: value, count: Shapes.count(shape)))
+        let count = Shapes.elementCount(shape, op: "Tensor").orFail()
+        self.init(shape: shape, scalars: [Scalar](repeating: value, count: count))
     }
 
     /// A tensor of zeros.
@@ -140,10 +141,11 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// - Precondition: the element counts agree.
     @inlinable
     public func reshaped(to newShape: [Int]) -> Tensor {
+        let newCount = Shapes.elementCount(newShape, op: "reshape").orFail()
         precondition(
-            Shapes.count(newShape) == count,
+            newCount == count,
             "reshape: \(Shapes.format(shape)) → \(Shapes.format(newShape)): "
-                + "\(count) and \(Shapes.count(newShape)) elements differ")
+                + "\(count) and \(newCount) elements differ")
         var t = self
         t.dimensions = newShape
         return t
