@@ -43,11 +43,11 @@ final class TensorTests: XCTestCase {
     }
 
     func testLiterals() {
-        let rank0: Tensor<Double> = 3
+        let rank0 = Tensor<Double>(3)  // a bare number is not a tensor literal
         XCTAssertEqual(rank0.shape, [])
         XCTAssertEqual(rank0.scalar, 3)
-        let float: Tensor<Float> = 0.5
-        XCTAssertEqual(float.scalar, 0.5)
+        let mixed: Tensor<Float> = [0.5, 2, -1e-3]
+        XCTAssertEqual(mixed.scalars, [0.5, 2, -1e-3])
         let vector: Tensor<Double> = [1, 2, 3]
         XCTAssertEqual(vector.shape, [3])
         let matrix: Tensor<Float> = [[1, 2], [3, 4], [5, 6]]
@@ -115,8 +115,8 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual((cube + plane).shape, [2, 2, 3])
         XCTAssertEqual(
             (cube + plane).scalars, [11, 12, 13, 21, 22, 23, 14, 15, 16, 24, 25, 26])
-        // `2 * m` alone is ambiguous (2 is also a Tensor literal): name the scalar type.
-        XCTAssertEqual((Double(2) * m - Double(1)).scalars, [1, 3, 5, 7, 9, 11])
+        XCTAssertEqual((2 * m - 1).scalars, [1, 3, 5, 7, 9, 11])
+        XCTAssertEqual((m * 0.5 + 1).scalars, [1.5, 2, 2.5, 3, 3.5, 4])
         XCTAssertEqual((-m).scalars, [-1, -2, -3, -4, -5, -6])
         var acc = m
         acc += row
