@@ -54,7 +54,8 @@ func memory(_ field: String) -> Int? {
     defer { fclose(file) }
     var line = [CChar](repeating: 0, count: 256)
     while fgets(&line, Int32(line.count), file) != nil {
-        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let text = String(
+            decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if text.hasPrefix(field + ":") {
             let digits = text.dropFirst(field.count + 1).filter(\.isNumber)
             return Int(digits).map { $0 * 1024 }
@@ -71,7 +72,8 @@ func time<R>(_ label: String, _ body: () -> R) -> R {
     let clock = ContinuousClock()
     var result: R?
     let elapsed = clock.measure { result = body() }
-    let seconds = Double(elapsed.components.seconds)
+    let seconds =
+        Double(elapsed.components.seconds)
         + Double(elapsed.components.attoseconds) * 1e-18
     print(
         "  \(label): \(String(format: "%.2f", seconds)) s   "
@@ -110,7 +112,10 @@ do {
 // 2. A lattice of `width` scalar nodes per layer, `depth` layers, every node feeding two
 // nodes of the next layer: y_i ← ½(y_i + y_(i+1 mod width)). The layer total is preserved,
 // so ∂(Σ y)/∂x_i = 1 exactly.
-print("fan-out lattice \(options.width) wide × \(options.depth) deep (\(2 * options.width * options.depth) ops)")
+print(
+    "fan-out lattice \(options.width) wide × \(options.depth) deep "
+        + "(\(2 * options.width * options.depth) ops)"
+)
 do {
     let width = options.width
     let leaves = (0..<width).map { Variable(Tensor<Double>(Double($0)), requiresGradient: true) }

@@ -104,7 +104,8 @@ final class DeltaFormulaTests: XCTestCase {
         let x = Variable(Tensor<Double>(shape: [rows, 3], scalars: inputs))
         var h = x
         for l in 0..<columnLayers.count {
-            h = (h.matmul(net.weights[l], transposingOther: true)
+            h =
+                (h.matmul(net.weights[l], transposingOther: true)
                 + net.biases[l].reshaped(to: [columnLayers[l].outputs])).sigmoid()
         }
         let y = Variable(Tensor<Double>(shape: [rows, 2], scalars: targets))
@@ -403,7 +404,9 @@ private struct ColumnNet<S: TensorScalar> {
     }
 
     /// ½‖x^(L) − y‖² and the pre-activations u^(l) = W x + b.
-    func loss(input: [Double], target: [Double]) -> (loss: Variable<S>, preActivations: [Variable<S>]) {
+    func loss(input: [Double], target: [Double]) -> (
+        loss: Variable<S>, preActivations: [Variable<S>]
+    ) {
         var x = Variable(Tensor<S>(shape: [input.count, 1], scalars: input.map { S($0) }))
         var preActivations: [Variable<S>] = []
         for (w, b) in zip(weights, biases) {

@@ -114,9 +114,16 @@ final class ReliabilityTests: XCTestCase {
     /// The same for anomaly detection, and for tasks.
     func testModesAreTaskLocal() async {
         await withTaskGroup(of: (Bool, Bool).self) { group in
-            group.addTask { withAnomalyDetection { withoutGradients {
-                (GradientMode.current.isRecording, GradientMode.current.isDetectingAnomalies)
-            } } }
+            group.addTask {
+                withAnomalyDetection {
+                    withoutGradients {
+                        (
+                            GradientMode.current.isRecording,
+                            GradientMode.current.isDetectingAnomalies
+                        )
+                    }
+                }
+            }
             group.addTask {
                 (GradientMode.current.isRecording, GradientMode.current.isDetectingAnomalies)
             }

@@ -24,11 +24,14 @@ final class ShapeTests: XCTestCase {
     func testBroadcastFailureNamesOpAndShapes() {
         XCTAssertEqual(
             Shapes.broadcast([2, 3], [4], op: "add", symbol: "+"),
-            .failure(.init("add: [2, 3] + [4]: sizes 3 and 4 do not broadcast (axis 1 of the result)")))
+            .failure(
+                .init("add: [2, 3] + [4]: sizes 3 and 4 do not broadcast (axis 1 of the result)")))
         XCTAssertEqual(
             Shapes.broadcast([2, 3], [3, 3], op: "multiply", symbol: "*"),
             .failure(
-                .init("multiply: [2, 3] * [3, 3]: sizes 2 and 3 do not broadcast (axis 0 of the result)")))
+                .init(
+                    "multiply: [2, 3] * [3, 3]: sizes 2 and 3 do not broadcast (axis 0 of the result)"
+                )))
         XCTAssertEqual(
             Shapes.broadcast([5, 2, 3], [4, 3], op: "add").failureValue?.description,
             "add: [5, 2, 3] , [4, 3]: sizes 2 and 4 do not broadcast (axis 1 of the result)")

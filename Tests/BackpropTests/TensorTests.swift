@@ -138,7 +138,8 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(m.summed(toShape: [2, 3]), m)
         let cube = Tensor<Double>(shape: [2, 2, 3], scalars: (1...12).map(Double.init))
         // [2, 1] aligns with the last two axes: sum over axis 0 and axis 2.
-        XCTAssertEqual(cube.summed(toShape: [2, 1]).scalars, [30, 48])  // 1+2+3+7+8+9, 4+5+6+10+11+12
+        // 1+2+3+7+8+9 and 4+5+6+10+11+12
+        XCTAssertEqual(cube.summed(toShape: [2, 1]).scalars, [30, 48])
     }
 
     func testTransposeAndMatmul() {
@@ -154,7 +155,8 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(
             b.matmul(a, transposingSelf: true, transposingOther: true),
             a.matmul(b).transposed())
-        XCTAssertEqual(Tensor<Double>.zeros([2, 0]).matmul(Tensor.zeros([0, 3])), Tensor.zeros([2, 3]))
+        XCTAssertEqual(
+            Tensor<Double>.zeros([2, 0]).matmul(Tensor.zeros([0, 3])), Tensor.zeros([2, 3]))
     }
 
     /// A product big enough for the blocked kernel agrees with a plain triple loop.
@@ -162,8 +164,10 @@ final class TensorTests: XCTestCase {
         var rng = SeededGenerator(seed: 8)
         let (m, k, n) = (67, 129, 45)
         for transposes in [(false, false), (true, false), (false, true), (true, true)] {
-            let a = Tensor<Double>.uniform(transposes.0 ? [k, m] : [m, k], in: -1..<1, using: &rng)
-            let b = Tensor<Double>.uniform(transposes.1 ? [n, k] : [k, n], in: -1..<1, using: &rng)
+            let a = Tensor<Double>.uniform(
+                transposes.0 ? [k, m] : [m, k], in: -1..<1, using: &rng)
+            let b = Tensor<Double>.uniform(
+                transposes.1 ? [n, k] : [k, n], in: -1..<1, using: &rng)
             let c = a.matmul(b, transposingSelf: transposes.0, transposingOther: transposes.1)
             let (sa, sb) = (a.scalars, b.scalars)
             var expected = [Double](repeating: 0, count: m * n)
@@ -171,7 +175,8 @@ final class TensorTests: XCTestCase {
                 for j in 0..<n {
                     var s = 0.0
                     for p in 0..<k {
-                        s += (transposes.0 ? sa[p * m + i] : sa[i * k + p])
+                        s +=
+                            (transposes.0 ? sa[p * m + i] : sa[i * k + p])
                             * (transposes.1 ? sb[j * k + p] : sb[p * n + j])
                     }
                     expected[i * n + j] = s

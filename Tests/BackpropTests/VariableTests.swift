@@ -59,7 +59,8 @@ final class VariableTests: XCTestCase {
     func testDescriptionNamesOpAndShape() {
         let a = Variable(Tensor<Double>([[1, 2]]), requiresGradient: true)
         XCTAssertEqual(
-            a.transposed().description, "Variable(op: transpose, shape: [2, 1], value: [[1.0], [2.0]])")
+            a.transposed().description,
+            "Variable(op: transpose, shape: [2, 1], value: [[1.0], [2.0]])")
     }
 
     // MARK: Release

@@ -65,7 +65,9 @@ enum ClassicBackprop {
         let output = activations[activations.count - 1]
         precondition(output.count == target.count)
         var loss = 0.0
-        for i in 0..<output.count { loss += 0.5 * (output[i] - target[i]) * (output[i] - target[i]) }
+        for i in 0..<output.count {
+            loss += 0.5 * (output[i] - target[i]) * (output[i] - target[i])
+        }
 
         let depth = layers.count
         var deltas = [[Double]](repeating: [], count: depth)
@@ -77,7 +79,9 @@ enum ClassicBackprop {
             var current = [Double](repeating: 0, count: layers[l].outputs)
             for j in 0..<next.inputs {
                 var s = 0.0
-                for i in 0..<next.outputs { s += next.weights[i * next.inputs + j] * deltas[l + 1][i] }
+                for i in 0..<next.outputs {
+                    s += next.weights[i * next.inputs + j] * deltas[l + 1][i]
+                }
                 current[j] = s * derivatives[l][j]
             }
             deltas[l] = current
@@ -86,7 +90,9 @@ enum ClassicBackprop {
         for (l, layer) in layers.enumerated() {
             var g = [Double](repeating: 0, count: layer.outputs * layer.inputs)
             for i in 0..<layer.outputs {
-                for j in 0..<layer.inputs { g[i * layer.inputs + j] = deltas[l][i] * activations[l][j] }
+                for j in 0..<layer.inputs {
+                    g[i * layer.inputs + j] = deltas[l][i] * activations[l][j]
+                }
             }
             weightGradients.append(g)
         }
@@ -163,7 +169,8 @@ enum ClassicBackprop {
                 for k in 0..<next.inputs {
                     var s = 0.0
                     for i in 0..<next.outputs {
-                        s += deltas[l + 1][r * next.outputs + i] * next.weights[k * next.outputs + i]
+                        s +=
+                            deltas[l + 1][r * next.outputs + i] * next.weights[k * next.outputs + i]
                     }
                     current[r * next.inputs + k] = s * derivatives[l][r * next.inputs + k]
                 }
