@@ -12,14 +12,14 @@ final class PreconditionTests: XCTestCase {
             "backward: output of op 'multiply' has shape [2], not one element; pass `seed:`",
             {
                 let x = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
-                (x * x).backward()
+                x.multiplying(x).backward()
             }
         ),
         "backwardWithoutGradient": (
             "backward: the output of op 'multiply' [1] does not require a gradient",
             {
                 let x = Variable(Tensor<Double>([1]))
-                (x * x).backward()
+                x.multiplying(x).backward()
             }
         ),
         "backwardSeedShape": (

@@ -16,7 +16,7 @@ final class VariableTests: XCTestCase {
     func testOpNodeRecordsInputsAndOpName() {
         let a = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
         let b = Variable(Tensor<Double>([3, 4]))
-        let c = a * b
+        let c = a.multiplying(b)
         XCTAssertEqual(c.op, "multiply")
         XCTAssertEqual(c.inputs.count, 2)
         XCTAssertTrue(c.inputs[0] === a)
