@@ -81,6 +81,17 @@ final class ReliabilityTests: XCTestCase {
             line: line)
     }
 
+    /// Values that cross threads are `Sendable` (a compile-time check: this file does not
+    /// build otherwise).
+    func testValueTypesAreSendable() {
+        func sendable<T: Sendable>(_ value: T) -> T { value }
+        var rng = sendable(SeededGenerator(seed: 1))
+        XCTAssertEqual(sendable(Tensor<Float>([1, 2])).shape, [2])
+        XCTAssertEqual(sendable(Tensor<Double>.uniform([3], using: &rng)).count, 3)
+        XCTAssertTrue(sendable(GradientMode()).isRecording)
+        XCTAssertEqual(sendable(Shapes.Mismatch("m")).description, "m")
+    }
+
     /// `withoutGradients` on one thread does not switch recording off on another
     /// (task-local state, not a global flag).
     func testWithoutGradientsIsPerThread() {
