@@ -69,3 +69,24 @@ final class ArithmeticTests: XCTestCase {
             .failure(.init("add: [2, 3] + [4]: sizes 3 and 4 do not broadcast (axis 1 of the result)")))
     }
 }
+
+// The ops of issue 3.
+extension ArithmeticTests {
+    func testDivideBroadcastingGradients() {
+        let pairs: [([Int], [Int])] = [([3, 4], [3, 4]), ([3, 4], [4]), ([3, 1], [1, 4]), ([], [2, 3])]
+        for (k, (a, b)) in pairs.enumerated() {
+            let x = randomTensor(a, seed: UInt64(k))
+            let y = randomTensor(b, in: 0.5..<2, seed: UInt64(k + 10))
+            assertGradientsMatch(at: [x, y]) { $0[0] / $0[1] }
+            assertGradientsMatch(at: [y, x]) { $0[1] / $0[0] }
+        }
+    }
+
+    func testScalarDivisionOnEitherSide() {
+        let x = randomTensor([2, 3], in: 0.5..<2)
+        assertGradientsMatch(at: [x]) { 2 / $0[0] }
+        assertGradientsMatch(at: [x]) { $0[0] / 4 }
+        XCTAssertEqual((Variable(Tensor<Double>([2, 4])) / 2).value, Tensor([1, 2]))
+        XCTAssertEqual((8 / Variable(Tensor<Double>([2, 4]))).value, Tensor([4, 2]))
+    }
+}

@@ -57,3 +57,46 @@ final class MatrixTests: XCTestCase {
         XCTAssertEqual(try Shapes.matmul([3, 4], [4, 2]).get(), [3, 2])
     }
 }
+
+// The ops of issue 3.
+extension MatrixTests {
+    func testTwoDimensionalWithEveryTransposition() {
+        let a = randomTensor([3, 4], seed: 1), b = randomTensor([4, 2], seed: 2)
+        assertGradientsMatch(at: [a, b]) { $0[0].matmul($0[1]) }
+        assertGradientsMatch(at: [a.transposed(), b]) { $0[0].matmul($0[1], transposingSelf: true) }
+        assertGradientsMatch(at: [a, b.transposed()]) { $0[0].matmul($0[1], transposingOther: true) }
+        assertGradientsMatch(at: [a.transposed(), b.transposed()]) {
+            $0[0].matmul($0[1], transposingSelf: true, transposingOther: true)
+        }
+    }
+
+    func testMatrixVectorAndVectorMatrix() {
+        let m = randomTensor([3, 4], seed: 1), v = randomTensor([4], seed: 2), u = randomTensor([3], seed: 3)
+        let mv = Variable(m).matmul(Variable(v)).value
+        XCTAssertEqual(mv.shape, [3])
+        XCTAssertEqual(mv[1], (0..<4).map { m[1, $0] * v[$0] }.reduce(0, +), accuracy: 1e-12)
+        assertGradientsMatch(at: [m, v]) { $0[0].matmul($0[1]) }
+        assertGradientsMatch(at: [u, m]) { $0[0].matmul($0[1]) }
+        assertGradientsMatch(at: [m, u]) { $0[0].matmul($0[1], transposingSelf: true) }
+    }
+
+    func testBatched() {
+        let a = randomTensor([2, 3, 4], seed: 1), b = randomTensor([2, 4, 5], seed: 2)
+        let y = Variable(a).matmul(Variable(b)).value
+        XCTAssertEqual(y.shape, [2, 3, 5])
+        let second = Variable(a.sliced(alongAxis: 0, 1..<2).reshaped(to: [3, 4]))
+            .matmul(Variable(b.sliced(alongAxis: 0, 1..<2).reshaped(to: [4, 5]))).value
+        XCTAssertEqual(y.sliced(alongAxis: 0, 1..<2).reshaped(to: [3, 5]), second)
+        assertGradientsMatch(at: [a, b]) { $0[0].matmul($0[1]) }
+        assertGradientsMatch(at: [a, a]) { $0[0].matmul($0[1], transposingOther: true) }
+        assertGradientsMatch(at: [a, a]) { $0[0].matmul($0[1], transposingSelf: true) }
+        assertGradientsMatch(at: [a, b.permuted([0, 2, 1])]) {
+            $0[0].permuted([0, 2, 1]).matmul($0[1], transposingSelf: true, transposingOther: true)
+        }
+        assertGradientsMatch(at: [a, randomTensor([4, 2])]) { $0[0].matmul($0[1]) }
+    }
+
+    func testTranspose() {
+        assertGradientsMatch(at: [randomTensor([2, 3])]) { $0[0].transposed() }
+    }
+}

@@ -60,6 +60,8 @@ extension Variable {
         }
         let order = topologicalOrder()
         let anomalies = GradientMode.current.isDetectingAnomalies
+        var quiet = GradientMode.current
+        quiet.isDetectingAnomalies = false
         var pending = PendingGradients<Carrier>(count: order.count)
         // Each node remembers its position in `order` for the pending-gradient slots.
         for (position, node) in order.enumerated() { node.sweepIndex = position }
@@ -70,26 +72,35 @@ extension Variable {
             guard let gradient = pending.take(position) else { continue }
             visit(node, gradient)
             guard node.pullback != nil else { continue }
-            let inputGradients = Carrier.pull(node, gradient)
-            precondition(
-                inputGradients.count == node.parents.count,
-                "backward: op '\(node.op)' returned \(inputGradients.count) gradients for "
-                    + "\(node.parents.count) inputs")
+            // Under anomaly detection the ops inside a pullback are not checked one by one:
+            // their results are checked below as the gradients of this node's inputs, so a
+            // report names the op whose backward failed and where it was created.
+            let inputGradients =
+                anomalies
+                ? GradientMode.$current.withValue(quiet) { Carrier.pull(node, gradient) }
+                : Carrier.pull(node, gradient)
+            if inputGradients.count != node.parents.count
+                || zip(node.parents, inputGradients).contains(where: { x, g in
+                    g != nil && x.requiresGradient
+                        && g!.shape != unsafeDowncast(x, to: Variable.self).shape
+                })
+            {
+                let inputs = node.inputs
+                let place = node.origin.map { " (created at \($0))" } ?? ""
+                Shapes.pullback(
+                    zip(inputs, inputGradients).map { $0.requiresGradient ? $1?.shape : nil }
+                        + inputGradients.dropFirst(inputs.count).map { $0?.shape },
+                    inputs: inputs.map(\.shape), op: "backward: op '\(node.op)'\(place)"
+                ).orFail()
+            }
             for (parent, contribution) in zip(node.parents, inputGradients) {
                 guard let contribution, parent.requiresGradient else { continue }
-                let input = unsafeDowncast(parent, to: Variable.self)
-                if contribution.shape != input.shape {
-                    preconditionFailure(
-                        "backward: op '\(node.op)' returned a gradient of shape "
-                            + "\(Shapes.format(contribution.shape)) for an input of shape "
-                            + "\(Shapes.format(input.shape))")
-                }
                 if anomalies {
                     Anomaly.check(
                         contribution.tensor, op: node.op, origin: node.origin,
                         phase: "backward gradient")
                 }
-                pending.add(contribution, at: input.sweepIndex)
+                pending.add(contribution, at: parent.sweepIndex)
             }
         }
     }
