@@ -8,8 +8,9 @@ let w = Variable(Tensor<Double>.uniform([4, 5], in: -1..<1, using: &rng), requir
 let b = Variable(Tensor<Double>.uniform([5], in: -1..<1, using: &rng), requiresGradient: true)
 let x = Variable(Tensor<Double>.uniform([1, 4], in: 0..<1, using: &rng))
 let t = Variable(Tensor<Double>([[1, 0, 0, 1, 0]]))
+let fused = ProcessInfo.processInfo.environment["FUSED"] != nil
 func step() {
-    let loss = ProcessInfo.processInfo.environment["FUSED"] != nil
+    let loss = fused
         ? halfSquaredError(x.dense(weight: w, bias: b, activation: .sigmoid), t)
         : halfSquaredError((x.matmul(w) + b).sigmoid(), t)
     loss.backward()
