@@ -172,6 +172,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #define V_SET1(x) _mm256_set1_ps(x)
 #define V_FMA(x, y, z) _mm256_fmadd_ps(x, y, z)
 #define V_MUL(x, y) _mm256_mul_ps(x, y)
+#define V_ADD(x, y) _mm256_add_ps(x, y)
 #define V_HSUM(v) s_hsum(v)
 #define MASK(w) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #include "bp_small_avx2_template.h"
@@ -189,6 +190,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #undef V_SET1
 #undef V_FMA
 #undef V_MUL
+#undef V_ADD
 #undef V_HSUM
 #undef MASK
 
@@ -211,6 +213,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #define V_SET1(x) _mm256_set1_pd(x)
 #define V_FMA(x, y, z) _mm256_fmadd_pd(x, y, z)
 #define V_MUL(x, y) _mm256_mul_pd(x, y)
+#define V_ADD(x, y) _mm256_add_pd(x, y)
 #define V_HSUM(v) d_hsum(v)
 #define MASK(w) _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(w)), _mm256_setr_epi64x(0, 1, 2, 3))
 #include "bp_small_avx2_template.h"
@@ -228,6 +231,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #undef V_SET1
 #undef V_FMA
 #undef V_MUL
+#undef V_ADD
 #undef V_HSUM
 #undef MASK
 
