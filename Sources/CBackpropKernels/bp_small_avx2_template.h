@@ -122,7 +122,7 @@ static __attribute__((target("avx2,fma"))) void SFX(small_avx2_direct)(
   }
   // B^T with several rows of C: pack B into 2*VL-column slivers (each a k x 2*VL
   // row-major block, zero-padded) and run the same tiles on them.
-  T *bs = m > 8 ? bp_scratch((size_t)k * (size_t)((n + 2 * VL - 1) / (2 * VL) * 2 * VL) * sizeof(T))
+  T *bs = m > (ta ? 2 : 4) ? bp_scratch((size_t)k * (size_t)((n + 2 * VL - 1) / (2 * VL) * 2 * VL) * sizeof(T))
                 : NULL;
   if (bs) {
     SFX(pack_b_avx2)(1, n, k, b, ldb, bs);
