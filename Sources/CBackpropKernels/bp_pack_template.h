@@ -4,6 +4,7 @@
 //   BP_MR, BP_NR  register tile of the micro-kernel these packings feed
 //   BP_ATTR       function attributes (e.g. target("avx2,fma")) or empty
 //   BP_FN(name)   name mangling for this instantiation
+//   BP_PACK_A_FULL(trans, kc, src, ld, dst)  optional: packs one full MR-row sliver of op(A)
 //   BP_PACK_BT_FULL(kc, src, ld, dst)  optional: packs one full NR-column sliver of a
 //                 transposed B (B(p,j) = src[j*ld + p]) faster than the generic loop
 // No include guard: included several times.
@@ -14,6 +15,13 @@ static BP_ATTR void BP_FN(pack_a)(int trans, ptrdiff_t mc, ptrdiff_t kc, const B
                                   ptrdiff_t ld, BP_T *restrict dst) {
   for (ptrdiff_t i0 = 0; i0 < mc; i0 += BP_MR) {
     ptrdiff_t mr = mc - i0 < BP_MR ? mc - i0 : BP_MR;
+#ifdef BP_PACK_A_FULL
+    if (mr == BP_MR) {
+      BP_PACK_A_FULL(trans, kc, trans ? src + i0 : src + i0 * ld, ld, dst);
+      dst += BP_MR * kc;
+      continue;
+    }
+#endif
     if (!trans) {
       const BP_T *s = src + i0 * ld;
       if (mr == BP_MR) {

@@ -101,6 +101,47 @@ static BP_AVX2 void s_pack_bt16_avx2(ptrdiff_t kc, const float *s, ptrdiff_t ld,
 }
 #define BP_PACK_BT_FULL(kc, src, ld, dst) s_pack_bt16_avx2(kc, src, ld, dst)
 
+// One full 5-row sliver of op(A). Each k step is 5 floats. Untransposed A: 8-float stores
+// overlap into the next step's slots, which are written afterwards, so they are only used
+// while another step follows (the sliver's last steps are stored exactly).
+static BP_AVX2 void s_pack_a5_avx2(int trans, ptrdiff_t kc, const float *s, ptrdiff_t ld,
+                                   float *restrict dst) {
+  ptrdiff_t p = 0;
+  if (!trans) {  // A(i,p) = s[i*ld + p]: transpose 5 rows x 8 steps
+    const __m256 z = _mm256_setzero_ps();
+    for (; p + 8 < kc; p += 8) {
+      __m256 r0 = _mm256_loadu_ps(s + p), r1 = _mm256_loadu_ps(s + ld + p);
+      __m256 r2 = _mm256_loadu_ps(s + 2 * ld + p), r3 = _mm256_loadu_ps(s + 3 * ld + p);
+      __m256 r4 = _mm256_loadu_ps(s + 4 * ld + p);
+      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+      __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+      __m256 t4 = _mm256_unpacklo_ps(r4, z), t5 = _mm256_unpackhi_ps(r4, z);
+      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      __m256 u4 = _mm256_shuffle_ps(t4, z, 0x44), u5 = _mm256_shuffle_ps(t4, z, 0xEE);
+      __m256 u6 = _mm256_shuffle_ps(t5, z, 0x44), u7 = _mm256_shuffle_ps(t5, z, 0xEE);
+      float *d = dst + p * SMR;
+      _mm256_storeu_ps(d + 0 * SMR, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(d + 1 * SMR, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(d + 2 * SMR, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(d + 3 * SMR, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(d + 4 * SMR, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(d + 5 * SMR, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(d + 6 * SMR, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(d + 7 * SMR, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+    for (; p < kc; p++)
+      for (int r = 0; r < SMR; r++) dst[p * SMR + r] = s[r * ld + p];
+  } else {  // A(i,p) = s[p*ld + i]: 5 contiguous floats per step
+    for (; p < kc; p++) {
+      const float *sp = s + p * ld;
+      _mm_storeu_ps(dst + p * SMR, _mm_loadu_ps(sp));
+      dst[p * SMR + 4] = sp[4];
+    }
+  }
+}
+#define BP_PACK_A_FULL(trans, kc, src, ld, dst) s_pack_a5_avx2(trans, kc, src, ld, dst)
+
 #define BP_T float
 #define BP_MR SMR
 #define BP_NR SNR
@@ -115,6 +156,7 @@ static BP_AVX2 void s_pack_bt16_avx2(ptrdiff_t kc, const float *s, ptrdiff_t ld,
 #undef BP_FN
 #undef BP_NO_SMALL
 #undef BP_PACK_BT_FULL
+#undef BP_PACK_A_FULL
 
 // ---- double: DMR x 8 (2 * DMR ymm accumulators) ----
 #define DMR 5
@@ -211,6 +253,7 @@ static BP_AVX2 void d_pack_bt8_avx2(ptrdiff_t kc, const double *s, ptrdiff_t ld,
 #undef BP_FN
 #undef BP_NO_SMALL
 #undef BP_PACK_BT_FULL
+#undef BP_PACK_A_FULL
 
 static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__m256 v) {
   __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
