@@ -1,0 +1,118 @@
+// Workload 3: digits MLP (bench_digits_mlp.py). 64 → 128 (relu | sigmoid) → 10, mean
+// softmax cross-entropy over the batch, mini-batch SGD (batch 32: 44 full batches and one of
+// 29 per epoch), lr 0.1, no momentum, Float, 20 epochs. Pixels / 16; a seeded permutation of
+// the 1797 rows, first 1437 train, last 360 test. Init uniform(±1/√fan_in) for weights and
+// biases (PyTorch's nn.Linear default), a fresh batch order (permutation) every epoch.
+// Timed per epoch, including gathering each batch's rows (the peers index X[idx] inside
+// the timed loop). Figure: median over epochs 2…N of all trainings (epoch 1 reported
+// apart), as the peers. Test accuracy after the last epoch.
+
+import Backprop
+
+enum DigitsWorkload {
+    static let trainCount = 1437
+    static let batch = 32
+    static let lr: Float = 0.1
+
+    struct Model {
+        var w1, b1, w2, b2: Variable<Float>
+        var all: [Variable<Float>] { [w1, b1, w2, b2] }
+    }
+
+    static func run(_ bench: Bench) throws {
+        let acts: [(String, Activation)] = [("relu", .relu), ("sigmoid", .sigmoid)]
+        guard bench.wantsAny(acts.map { "digits.\($0.0)" }) else { return }
+        let data = try BenchData.digits()
+        let epochs = bench.quick ? 6 : 20
+        let trainings = bench.repeats(full: 3, quick: 1)
+        var rng = SeededGenerator(seed: 0)
+        let perm = rng.permutation(data.x.count)
+        let xs = perm.map { data.x[$0].map { Float($0 / 16) } }
+        let ys = perm.map { data.y[$0] }
+        let trainX = Array(xs.prefix(trainCount).joined())
+        let trainY = Array(ys.prefix(trainCount))
+        let testX = Tensor<Float>(
+            shape: [xs.count - trainCount, 64], scalars: Array(xs.dropFirst(trainCount).joined()))
+        let testY = Array(ys.dropFirst(trainCount))
+
+        for (actName, act) in acts where bench.wants("digits.\(actName)") {
+            var epochTimes: [Double] = []
+            var firstEpochs: [Double] = []
+            var accuracies: [Double] = []
+            let (_, others) = monitored {
+                for training in 0..<trainings {
+                    var init_ = SeededGenerator(seed: 1 + UInt64(training))
+                    func linear(_ fanIn: Int, _ fanOut: Int) -> (Variable<Float>, Variable<Float>) {
+                        let k = 1 / Float(fanIn).squareRoot()
+                        return (
+                            Variable(Tensor.uniform([fanIn, fanOut], in: -k..<k, using: &init_), requiresGradient: true),
+                            Variable(Tensor.uniform([fanOut], in: -k..<k, using: &init_), requiresGradient: true)
+                        )
+                    }
+                    let (w1, b1) = linear(64, 128)
+                    let (w2, b2) = linear(128, 10)
+                    let model = Model(w1: w1, b1: b1, w2: w2, b2: b2)
+                    var orderRNG = SeededGenerator(seed: 2 + UInt64(training))
+                    var times: [Double] = []
+                    for _ in 0..<epochs {
+                        let order = orderRNG.permutation(trainCount)
+                        let t0 = now()
+                        trainEpoch(model, act: act, order: order, x: trainX, y: trainY)
+                        times.append(now() - t0)
+                    }
+                    firstEpochs.append(times[0])
+                    epochTimes += times.dropFirst()
+                    accuracies.append(accuracy(model, act: act, x: testX, y: testY))
+                }
+            }
+            let load = LoadMonitor.loadAverage()
+            bench.report(
+                Figure(
+                    name: "digits.\(actName).epoch", unit: "ms", samples: epochTimes.map { $0 * 1e3 },
+                    extra: [
+                        ("epochs", .int(epochs)), ("trainings", .int(trainings)),
+                        ("first_epoch_ms", .number(median(firstEpochs) * 1e3)),
+                        ("samples_per_s", .number(Double(trainCount) / median(epochTimes))),
+                        ("test_acc", .number(median(accuracies))),
+                    ], others: others, load1: load))
+            bench.report(
+                Figure(
+                    name: "digits.\(actName).test_acc", unit: "fraction", samples: accuracies,
+                    higherIsBetter: true, extra: [("epochs", .int(epochs))], others: others,
+                    load1: load))
+        }
+    }
+
+    static func trainEpoch(
+        _ m: Model, act: Activation, order: [Int], x: [Float], y: [Int]
+    ) {
+        var start = 0
+        while start < order.count {
+            let idx = order[start..<min(start + batch, order.count)]
+            var rows = [Float]()
+            rows.reserveCapacity(idx.count * 64)
+            for i in idx { rows += x[(i * 64)..<(i * 64 + 64)] }
+            let xb = Variable(Tensor(shape: [idx.count, 64], scalars: rows))
+            let labels = idx.map { y[$0] }
+            let h = xb.dense(weight: m.w1, bias: m.b1, activation: act)
+            let logits = h.dense(weight: m.w2, bias: m.b2)
+            crossEntropy(logits: logits, labels: labels).backward()
+            for p in m.all {
+                p.value.addScaled(p.gradient!, by: -lr)
+                p.zeroGradient()
+            }
+            start += batch
+        }
+    }
+
+    static func accuracy(_ m: Model, act: Activation, x: Tensor<Float>, y: [Int]) -> Double {
+        withoutGradients {
+            let logits = Variable(x).dense(weight: m.w1, bias: m.b1, activation: act)
+                .dense(weight: m.w2, bias: m.b2).value
+            let correct = y.enumerated().filter { i, label in
+                argmax((0..<10).map { logits[i, $0] }) == label
+            }.count
+            return Double(correct) / Double(y.count)
+        }
+    }
+}
