@@ -160,7 +160,9 @@ final class Bench {
     }
 
     /// Prints the figure as one JSON line and keeps it for the table.
+    /// Figures not selected by `--filter` are dropped (a workload may measure several at once).
     func report(_ figure: Figure) {
+        guard wants(figure.name) else { return }
         var f = figure
         if f.load1 == nil { f.load1 = LoadMonitor.loadAverage() }
         print(f.json)

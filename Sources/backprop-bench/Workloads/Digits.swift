@@ -21,7 +21,8 @@ enum DigitsWorkload {
 
     static func run(_ bench: Bench) throws {
         let acts: [(String, Activation)] = [("relu", .relu), ("sigmoid", .sigmoid)]
-        guard bench.wantsAny(acts.map { "digits.\($0.0)" }) else { return }
+        let figureNames = { (act: String) in ["digits.\(act).epoch", "digits.\(act).test_acc"] }
+        guard bench.wantsAny(acts.flatMap { figureNames($0.0) }) else { return }
         let data = try BenchData.digits()
         let epochs = bench.quick ? 6 : 20
         let trainings = bench.repeats(full: 3, quick: 1)
@@ -35,7 +36,7 @@ enum DigitsWorkload {
             shape: [xs.count - trainCount, 64], scalars: Array(xs.dropFirst(trainCount).joined()))
         let testY = Array(ys.dropFirst(trainCount))
 
-        for (actName, act) in acts where bench.wants("digits.\(actName)") {
+        for (actName, act) in acts where bench.wantsAny(figureNames(actName)) {
             var epochTimes: [Double] = []
             var firstEpochs: [Double] = []
             var accuracies: [Double] = []

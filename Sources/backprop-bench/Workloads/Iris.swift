@@ -117,11 +117,12 @@ enum IrisWorkload {
         let forms: [(String, (Split, Params, Int) -> Void)] = [
             ("iris.fused", trainFused), ("iris.unfused", trainUnfused),
         ]
-        guard bench.wantsAny(forms.map(\.0)) else { return }
+        let figureNames = { (form: String) in ["\(form).run", "\(form).step"] }
+        guard bench.wantsAny(forms.flatMap { figureNames($0.0) }) else { return }
         let data = try BenchData.iris()
         let seeds = bench.repeats(full: 5, quick: 2)
         let steps = Double(epochs * trainCount)
-        for (name, train) in forms where bench.wants(name) {
+        for (name, train) in forms where bench.wantsAny(figureNames(name)) {
             // warm-up: one epoch on seed 0's data
             do {
                 let (s, p) = prepare(seed: 0, x: data.x, y: data.y)

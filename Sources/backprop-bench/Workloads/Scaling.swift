@@ -12,34 +12,39 @@ import Backprop
 enum ScalingWorkload {
     static func run(_ bench: Bench) {
         let cap = bench.quick ? 1024 : 4096
-        let doubles = stride(from: 6, through: 12, by: 1).map { 1 << $0 }.filter { $0 <= cap }
+        let doubleCap = bench.quick ? 512 : 2048
+        let sizes = (6...12).map { 1 << $0 }.filter { $0 <= cap }
+        func ratioName(_ w: Int) -> String { "scaling.f64_over_f32.b256.w\(w)" }
+        func hasRatio(_ w: Int) -> Bool { w >= 256 && w <= doubleCap }
         var floatTimes: [Int: Double] = [:]
-        for w in doubles {
-            if let t = point(Float.self, batch: 256, width: w, bench: bench) { floatTimes[w] = t }
+        for w in sizes {
+            let needed = hasRatio(w) && bench.wants(ratioName(w))
+            if let t = point(Float.self, batch: 256, width: w, bench: bench, needed: needed) {
+                floatTimes[w] = t
+            }
         }
-        for b in doubles where b != 256 {
+        for b in sizes where b != 256 {
             _ = point(Float.self, batch: b, width: 256, bench: bench)
         }
-        let doubleCap = bench.quick ? 512 : 2048
-        for w in doubles where w >= 256 && w <= doubleCap {
-            guard let td = point(Double.self, batch: 256, width: w, bench: bench) else { continue }
-            let name = "scaling.f64_over_f32.b256.w\(w)"
-            if let tf = floatTimes[w], bench.wants(name) {
-                bench.report(
-                    Figure(
-                        name: name, unit: "x", samples: [td / tf], higherIsBetter: true,
-                        extra: [("what", .string("Double step time / Float step time (medians)"))]))
-            }
+        for w in sizes where hasRatio(w) {
+            let needed = bench.wants(ratioName(w))
+            guard let td = point(Double.self, batch: 256, width: w, bench: bench, needed: needed),
+                let tf = floatTimes[w]
+            else { continue }
+            bench.report(
+                Figure(
+                    name: ratioName(w), unit: "x", samples: [td / tf], higherIsBetter: true,
+                    extra: [("what", .string("Double step time / Float step time (medians)"))]))
         }
     }
 
     /// Times one point; returns the median seconds per step (nil when filtered out).
     static func point<Scalar: TensorScalar>(
-        _: Scalar.Type, batch: Int, width: Int, bench: Bench
+        _: Scalar.Type, batch: Int, width: Int, bench: Bench, needed: Bool = false
     ) -> Double? {
         let type = Scalar.self == Float.self ? "f32" : "f64"
         let name = "scaling.\(type).b\(batch).w\(width)"
-        guard bench.wants(name) else { return nil }
+        guard needed || bench.wants(name) else { return nil }
         var rng = SeededGenerator(seed: UInt64(width))
         let k = 1 / Scalar(width).squareRoot()
         let layers = (0..<3).map { _ in

@@ -27,7 +27,10 @@ enum TinyGraphWorkload {
     }
 
     static func run(_ bench: Bench) {
-        let names = ["tiny.unfused", "tiny.fused", "tiny.fwd", "tiny.op"]
+        let names = [
+            "tiny.unfused.step", "tiny.unfused.node", "tiny.fused.step", "tiny.fused.node",
+            "tiny.fwd.unfused", "tiny.fwd.fused", "tiny.op.tensor_add", "tiny.op.variable_add",
+        ]
         guard bench.wantsAny(names) else { return }
         var rng = SeededGenerator(seed: 0)
         let w = Variable(Tensor<Double>.uniform([4, 5], in: -1..<1, using: &rng), requiresGradient: true)
@@ -43,7 +46,7 @@ enum TinyGraphWorkload {
         ]
         // Both forms must give the same gradients.
         var reference: [Double]? = nil
-        for (name, graph) in graphs where bench.wants(name) {
+        for (name, graph) in graphs where bench.wantsAny(["\(name).step", "\(name).node"]) {
             let loss = graph()
             let nodes = countNodes(loss)
             loss.backward()
@@ -74,8 +77,8 @@ enum TinyGraphWorkload {
                     name: "\(name).node", unit: "ns", samples: samples.map { $0 * 1e9 / Double(nodes.ops) },
                     extra: [("op_nodes", .int(nodes.ops))], others: others, load1: load))
         }
-        if bench.wants("tiny.fwd") {
-            for (name, graph) in graphs {
+        for (name, graph) in graphs where bench.wants("tiny.fwd.\(name.dropFirst(5))") {
+            do {
                 var sink = 0.0
                 let (samples, others) = monitored {
                     timePerCall(minTime: minTime, repeats: repeats) {
@@ -89,7 +92,7 @@ enum TinyGraphWorkload {
                 if sink.isNaN { print("") }
             }
         }
-        if bench.wants("tiny.op") {
+        if bench.wantsAny(["tiny.op.tensor_add", "tiny.op.variable_add"]) {
             let u = Tensor<Double>.ones([5])
             let v = Tensor<Double>.ones([5])
             var sink = 0.0
