@@ -2,7 +2,7 @@
 // double from kernels_avx2.c. Define before including:
 //   T, V (vector type), VL (lanes), VI (mask vector type), SFX(name)
 //   V_ZERO(), V_LOAD(p), V_MLOAD(p, mask), V_STORE(p, v), V_MSTORE(p, mask, v), V_BCAST(p),
-//   V_SET1(x), V_FMA(a, b, c), V_MUL(a, b), V_HSUM(v), MASK(w) (mask of the first w lanes)
+//   V_SET1(x), V_FMA(a, b, c), V_MUL(a, b), V_ADD(a, b), V_HSUM(v), MASK(w) (mask of the first w lanes)
 // No include guard.
 
 // C[0:R, 0:W] tile of op(A) * B, W = NV vectors (NV = 1 or 2), the last one masked to w
@@ -11,27 +11,40 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(nn_til
     const int R, const int NV, const int MASKED, ptrdiff_t w, ptrdiff_t k, T alpha,
     const T *a, ptrdiff_t sai, ptrdiff_t sap, const T *b, ptrdiff_t ldb, T beta, T *c,
     ptrdiff_t ldc) {
-  V acc[4][2];
-  for (int r = 0; r < R; r++)
-    for (int v = 0; v < NV; v++) acc[r][v] = V_ZERO();
+  // Thin tiles have too few independent FMA chains to hide the FMA latency: split k over
+  // KU accumulator sets.
+  const int KU = R * NV <= 2 ? 4 : (R * NV <= 4 ? 2 : 1);
+  V acc[4][4][2];
+  for (int u = 0; u < KU; u++)
+    for (int r = 0; r < R; r++)
+      for (int v = 0; v < NV; v++) acc[u][r][v] = V_ZERO();
   VI mk = MASK(MASKED ? w - (NV - 1) * VL : VL);
-  for (ptrdiff_t p = 0; p < k; p++) {
-    const T *bp = b + p * ldb;
-    V bv[2];
-    for (int v = 0; v < NV; v++)
-      bv[v] = MASKED && v == NV - 1 ? V_MLOAD(bp + v * VL, mk) : V_LOAD(bp + v * VL);
-    const T *ap = a + p * sap;
-    for (int r = 0; r < R; r++) {
-      V av = V_BCAST(ap + r * sai);
-      for (int v = 0; v < NV; v++) acc[r][v] = V_FMA(av, bv[v], acc[r][v]);
-    }
+#define NN_STEP(u, p)                                                                      \
+  {                                                                                        \
+    const T *bp = b + (p) * ldb;                                                           \
+    V bv[2];                                                                               \
+    for (int v = 0; v < NV; v++)                                                           \
+      bv[v] = MASKED && v == NV - 1 ? V_MLOAD(bp + v * VL, mk) : V_LOAD(bp + v * VL);      \
+    const T *ap = a + (p) * sap;                                                           \
+    for (int r = 0; r < R; r++) {                                                          \
+      V av = V_BCAST(ap + r * sai);                                                        \
+      for (int v = 0; v < NV; v++) acc[u][r][v] = V_FMA(av, bv[v], acc[u][r][v]);          \
+    }                                                                                      \
   }
+  ptrdiff_t p = 0;
+  for (; p + KU <= k; p += KU)
+    for (int u = 0; u < KU; u++) NN_STEP(u, p + u)
+  for (; p < k; p++) NN_STEP(0, p)
+#undef NN_STEP
+  for (int u = 1; u < KU; u++)
+    for (int r = 0; r < R; r++)
+      for (int v = 0; v < NV; v++) acc[0][r][v] = V_ADD(acc[0][r][v], acc[u][r][v]);
   V va = V_SET1(alpha), vb = V_SET1(beta);
   for (int r = 0; r < R; r++) {
     T *cr = c + r * ldc;
     for (int v = 0; v < NV; v++) {
       int masked = MASKED && v == NV - 1;
-      V x = V_MUL(va, acc[r][v]);
+      V x = V_MUL(va, acc[0][r][v]);
       if (beta != 0) x = V_FMA(vb, masked ? V_MLOAD(cr + v * VL, mk) : V_LOAD(cr + v * VL), x);
       if (masked)
         V_MSTORE(cr + v * VL, mk, x);
@@ -109,7 +122,7 @@ static __attribute__((target("avx2,fma"))) void SFX(small_avx2_direct)(
   }
   // B^T with several rows of C: pack B into 2*VL-column slivers (each a k x 2*VL
   // row-major block, zero-padded) and run the same tiles on them.
-  T *bs = m > 8 ? bp_scratch((size_t)k * (size_t)((n + 2 * VL - 1) / (2 * VL) * 2 * VL) * sizeof(T))
+  T *bs = m > (ta ? 2 : 4) ? bp_scratch((size_t)k * (size_t)((n + 2 * VL - 1) / (2 * VL) * 2 * VL) * sizeof(T))
                 : NULL;
   if (bs) {
     SFX(pack_b_avx2)(1, n, k, b, ldb, bs);

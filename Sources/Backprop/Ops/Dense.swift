@@ -18,7 +18,7 @@ extension Variable {
     /// - Precondition: `self` is `[m, input]`; the message names the shapes otherwise.
     @inlinable
     public func dense(
-        weight: Variable, bias: Variable?, activation: Activation = .identity,
+        weight: Variable, bias: Variable?, activation: DenseActivation = .identity,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
         let x = self
@@ -77,7 +77,7 @@ extension Variable {
 /// Its own derivatives, for second-order gradients: ∂/∂g = f'(u), ∂/∂y = g ⊙ (df'/dy).
 @inlinable
 public func activationGradient<Scalar>(
-    _ gradient: Variable<Scalar>, output y: Variable<Scalar>, activation: Activation
+    _ gradient: Variable<Scalar>, output y: Variable<Scalar>, activation: DenseActivation
 ) -> Variable<Scalar> {
     if activation == .identity { return gradient }
     let value = gradient.value.zipMap(y.value, op: "activationGradient") { g, y in

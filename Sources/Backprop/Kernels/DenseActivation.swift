@@ -2,7 +2,7 @@
 
 /// An element-wise activation whose derivative can be computed from its output alone,
 /// so a fused op keeps only y and never recomputes f.
-public enum Activation: String, Codable, Sendable, CaseIterable {
+public enum DenseActivation: String, Codable, Sendable, CaseIterable {
     /// f(u) = u;  f' = 1.
     case identity
     /// f(u) = 1 / (1 + e⁻ᵘ);  f' = y(1 − y).
