@@ -9,7 +9,8 @@ import CBackpropKernels
 import Foundation
 
 let usage = """
-    usage: backprop-bench [--quick] [--filter NAME]... [--repeats N] [--list] [--help]
+    usage: backprop-bench [--quick] [--filter NAME]... [--repeats N] [--quiet-wait S]
+                          [--list] [--help]
 
     Times Backprop on the workloads of the peer scripts (../shared/bench): matmul GFLOP/s,
     the Iris tutorial run, the digits MLP, the tiny-graph overhead and a Dense-stack scaling
@@ -20,6 +21,9 @@ let usage = """
       --filter NAME  only figures whose name contains NAME (repeatable; any match runs),
                      e.g. matmul, matmul.f32.512, iris, digits.relu, tiny, scaling.f64
       --repeats N    samples per figure (overrides the defaults)
+      --quiet-wait S before each measurement, wait up to S seconds for other processes to
+                     leave the cores idle (default 3, 0 under --quick); a measurement during
+                     which others kept more than half a core busy is run once more
       --list         print the workload groups and exit
       --help, -h     print this help and exit
     """
@@ -40,6 +44,7 @@ func fail(_ message: String) -> Never {
 var quick = false
 var filters: [String] = []
 var repeats: Int? = nil
+var quietWait: Double? = nil
 var arguments = CommandLine.arguments.dropFirst()
 while let arg = arguments.popFirst() {
     switch arg {
@@ -55,6 +60,11 @@ while let arg = arguments.popFirst() {
             fail("--repeats needs a positive integer")
         }
         repeats = n
+    case "--quiet-wait":
+        guard let value = arguments.popFirst(), let s = Double(value), s >= 0, s.isFinite else {
+            fail("--quiet-wait needs a number of seconds")
+        }
+        quietWait = s
     case "--list":
         print(groups.map(\.0).joined(separator: "\n"))
         exit(0)
@@ -66,7 +76,7 @@ while let arg = arguments.popFirst() {
     }
 }
 
-let bench = Bench(quick: quick, filters: filters, repeats: repeats)
+let bench = Bench(quick: quick, filters: filters, repeats: repeats, quietWait: quietWait)
 let isa = bp_kernel_isa() == BP_ISA_AVX2_FMA ? "avx2+fma" : "generic"
 var header: [(String, JSONValue)] = [
     ("name", .string("machine")), ("cores", .int(Int(bp_cpu_count()))),

@@ -3,6 +3,9 @@
 // 29 per epoch), lr 0.1, no momentum, Float, 20 epochs. Pixels / 16; a seeded permutation of
 // the 1797 rows, first 1437 train, last 360 test. Init uniform(±1/√fan_in) for weights and
 // biases (PyTorch's nn.Linear default), a fresh batch order (permutation) every epoch.
+// Shuffle, init and batch orders come from numpy's RandomState(seed), RandomState(seed + 1)
+// and RandomState(seed + 2) with seed 0 (NumpyRandomState), exactly as the peers draw them,
+// so every training is the same and the test accuracy can be compared with theirs.
 // Timed per epoch, including gathering each batch's rows (the peers index X[idx] inside
 // the timed loop). Figure: median over epochs 2…N of all trainings (epoch 1 reported
 // apart), as the peers. Test accuracy after the last epoch.
@@ -26,7 +29,8 @@ enum DigitsWorkload {
         let data = try BenchData.digits()
         let epochs = bench.quick ? 6 : 20
         let trainings = bench.repeats(full: 3, quick: 1)
-        var rng = SeededGenerator(seed: 0)
+        let seed: UInt32 = 0
+        var rng = NumpyRandomState(seed: seed)
         let perm = rng.permutation(data.x.count)
         let xs = perm.map { data.x[$0].map { Float($0 / 16) } }
         let ys = perm.map { data.y[$0] }
@@ -37,23 +41,24 @@ enum DigitsWorkload {
         let testY = Array(ys.dropFirst(trainCount))
 
         for (actName, act) in acts where bench.wantsAny(figureNames(actName)) {
-            var epochTimes: [Double] = []
-            var firstEpochs: [Double] = []
-            var accuracies: [Double] = []
-            let (_, others) = monitored {
-                for training in 0..<trainings {
-                    var init_ = SeededGenerator(seed: 1 + UInt64(training))
+            let ((epochTimes, firstEpochs, accuracies), others) = bench.monitored {
+                var epochTimes: [Double] = []
+                var firstEpochs: [Double] = []
+                var accuracies: [Double] = []
+                for _ in 0..<trainings {
+                    var init_ = NumpyRandomState(seed: seed + 1)
                     func linear(_ fanIn: Int, _ fanOut: Int) -> (Variable<Float>, Variable<Float>) {
-                        let k = 1 / Float(fanIn).squareRoot()
-                        return (
-                            Variable(Tensor.uniform([fanIn, fanOut], in: -k..<k, using: &init_), requiresGradient: true),
-                            Variable(Tensor.uniform([fanOut], in: -k..<k, using: &init_), requiresGradient: true)
-                        )
+                        let k = 1 / Double(fanIn).squareRoot()
+                        func draw(_ n: Int) -> [Float] { init_.uniform(-k, k, n).map { Float($0) } }
+                        // numpy draws W as [out, in]; ours is [in, out] (x·W).
+                        let w = Tensor(shape: [fanOut, fanIn], scalars: draw(fanIn * fanOut)).transposed()
+                        let b = Tensor(shape: [fanOut], scalars: draw(fanOut))
+                        return (Variable(w, requiresGradient: true), Variable(b, requiresGradient: true))
                     }
                     let (w1, b1) = linear(64, 128)
                     let (w2, b2) = linear(128, 10)
                     let model = Model(w1: w1, b1: b1, w2: w2, b2: b2)
-                    var orderRNG = SeededGenerator(seed: 2 + UInt64(training))
+                    var orderRNG = NumpyRandomState(seed: seed + 2)
                     var times: [Double] = []
                     for _ in 0..<epochs {
                         let order = orderRNG.permutation(trainCount)
@@ -65,6 +70,7 @@ enum DigitsWorkload {
                     epochTimes += times.dropFirst()
                     accuracies.append(accuracy(model, act: act, x: testX, y: testY))
                 }
+                return (epochTimes, firstEpochs, accuracies)
             }
             let load = LoadMonitor.loadAverage()
             bench.report(

@@ -38,7 +38,7 @@ enum MatmulWorkload {
         let (minTime, repeats) = timing(bench)
         if bench.wants("\(name).t1") {
             var c = Tensor<Scalar>.zeros([n, n])
-            let (samples, others) = monitored {
+            let (samples, others) = bench.monitored {
                 a.withUnsafeBufferPointer { pa in
                     b.withUnsafeBufferPointer { pb in
                         c.withUnsafeMutableBufferPointer { pc in
@@ -56,7 +56,7 @@ enum MatmulWorkload {
         }
         if bench.wants("\(name).all") {
             var sink: Scalar = 0
-            let (samples, others) = monitored {
+            let (samples, others) = bench.monitored {
                 timePerCall(minTime: minTime, repeats: repeats) {
                     sink += a.matmul(b).scalars[0]
                 }
@@ -79,7 +79,7 @@ enum MatmulWorkload {
         let (minTime, repeats) = timing(bench)
         if bench.wants("\(name).t1") {
             var c = Tensor<Scalar>.zeros([n, n])
-            let (samples, others) = monitored {
+            let (samples, others) = bench.monitored {
                 a.withUnsafeBufferPointer { pa in
                     b.withUnsafeBufferPointer { pb in
                         c.withUnsafeMutableBufferPointer { pc in
@@ -98,7 +98,7 @@ enum MatmulWorkload {
         }
         if bench.wants("\(name).all") {
             var sink: Scalar = 0
-            let (samples, others) = monitored {
+            let (samples, others) = bench.monitored {
                 timePerCall(minTime: minTime, repeats: repeats) {
                     sink += a.matmul(b, transposingSelf: transposeA, transposingOther: transposeB)
                         .scalars[0]

@@ -59,7 +59,7 @@ enum TinyGraphWorkload {
             } else {
                 reference = grads
             }
-            let (samples, others) = monitored {
+            let (samples, others) = bench.monitored {
                 timePerCall(minTime: minTime, repeats: repeats) {
                     graph().backward()
                     w.zeroGradient()
@@ -80,7 +80,7 @@ enum TinyGraphWorkload {
         for (name, graph) in graphs where bench.wants("tiny.fwd.\(name.dropFirst(5))") {
             do {
                 var sink = 0.0
-                let (samples, others) = monitored {
+                let (samples, others) = bench.monitored {
                     timePerCall(minTime: minTime, repeats: repeats) {
                         sink += withoutGradients { graph() }.value.scalars[0]
                     }
@@ -96,7 +96,7 @@ enum TinyGraphWorkload {
             let u = Tensor<Double>.ones([5])
             let v = Tensor<Double>.ones([5])
             var sink = 0.0
-            let (samples, others) = monitored {
+            let (samples, others) = bench.monitored {
                 timePerCall(minTime: minTime, repeats: repeats) { sink += (u + v).scalars[0] }
             }
             bench.report(
@@ -105,7 +105,7 @@ enum TinyGraphWorkload {
                     extra: [("what", .string("Tensor + Tensor, 5 elements"))], others: others))
             let uv = Variable(u, requiresGradient: true)
             let vv = Variable(v, requiresGradient: true)
-            let (samples2, others2) = monitored {
+            let (samples2, others2) = bench.monitored {
                 timePerCall(minTime: minTime, repeats: repeats) { sink += (uv + vv).value.scalars[0] }
             }
             bench.report(
