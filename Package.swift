@@ -26,7 +26,8 @@ let package = Package(
         // Gradient checking for XCTest: the only library target that imports XCTest.
         .target(name: "BackpropTesting", dependencies: ["Backprop"]),
         .executableTarget(name: "backprop", dependencies: ["Backprop", "BackpropNN"]),
-        .executableTarget(name: "backprop-bench", dependencies: ["Backprop", "BackpropNN"]),
+        .executableTarget(
+            name: "backprop-bench", dependencies: ["Backprop", "BackpropNN", "CBackpropKernels"]),
         // Deep-chain and fan-out stress runs of the core (time and peak memory).
         .executableTarget(name: "backprop-stress", dependencies: ["Backprop"]),
         // Newton's method with the Hessian helper versus gradient descent (issue 3's example).

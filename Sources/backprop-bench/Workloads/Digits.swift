@@ -1,0 +1,125 @@
+// Workload 3: digits MLP (bench_digits_mlp.py). 64 → 128 (relu | sigmoid) → 10, mean
+// softmax cross-entropy over the batch, mini-batch SGD (batch 32: 44 full batches and one of
+// 29 per epoch), lr 0.1, no momentum, Float, 20 epochs. Pixels / 16; a seeded permutation of
+// the 1797 rows, first 1437 train, last 360 test. Init uniform(±1/√fan_in) for weights and
+// biases (PyTorch's nn.Linear default), a fresh batch order (permutation) every epoch.
+// Shuffle, init and batch orders come from numpy's RandomState(seed), RandomState(seed + 1)
+// and RandomState(seed + 2) with seed 0 (NumpyRandomState), exactly as the peers draw them,
+// so every training is the same and the test accuracy can be compared with theirs.
+// Timed per epoch, including gathering each batch's rows (the peers index X[idx] inside
+// the timed loop). Figure: median over epochs 2…N of all trainings (epoch 1 reported
+// apart), as the peers. Test accuracy after the last epoch.
+
+import Backprop
+
+enum DigitsWorkload {
+    static let trainCount = 1437
+    static let batch = 32
+    static let lr: Float = 0.1
+
+    struct Model {
+        var w1, b1, w2, b2: Variable<Float>
+        var all: [Variable<Float>] { [w1, b1, w2, b2] }
+    }
+
+    static func run(_ bench: Bench) throws {
+        let acts: [(String, DenseActivation)] = [("relu", .relu), ("sigmoid", .sigmoid)]
+        let figureNames = { (act: String) in ["digits.\(act).epoch", "digits.\(act).test_acc"] }
+        guard bench.wantsAny(acts.flatMap { figureNames($0.0) }) else { return }
+        let data = try BenchData.digits()
+        let epochs = bench.quick ? 6 : 20
+        let trainings = bench.repeats(full: 3, quick: 1)
+        let seed: UInt32 = 0
+        var rng = NumpyRandomState(seed: seed)
+        let perm = rng.permutation(data.x.count)
+        let xs = perm.map { data.x[$0].map { Float($0 / 16) } }
+        let ys = perm.map { data.y[$0] }
+        let trainX = Array(xs.prefix(trainCount).joined())
+        let trainY = Array(ys.prefix(trainCount))
+        let testX = Tensor<Float>(
+            shape: [xs.count - trainCount, 64], scalars: Array(xs.dropFirst(trainCount).joined()))
+        let testY = Array(ys.dropFirst(trainCount))
+
+        for (actName, act) in acts where bench.wantsAny(figureNames(actName)) {
+            let ((epochTimes, firstEpochs, accuracies), others) = bench.monitored {
+                var epochTimes: [Double] = []
+                var firstEpochs: [Double] = []
+                var accuracies: [Double] = []
+                for _ in 0..<trainings {
+                    var init_ = NumpyRandomState(seed: seed + 1)
+                    func linear(_ fanIn: Int, _ fanOut: Int) -> (Variable<Float>, Variable<Float>) {
+                        let k = 1 / Double(fanIn).squareRoot()
+                        func draw(_ n: Int) -> [Float] { init_.uniform(-k, k, n).map { Float($0) } }
+                        // numpy draws W as [out, in]; ours is [in, out] (x·W).
+                        let w = Tensor(shape: [fanOut, fanIn], scalars: draw(fanIn * fanOut)).transposed()
+                        let b = Tensor(shape: [fanOut], scalars: draw(fanOut))
+                        return (Variable(w, requiresGradient: true), Variable(b, requiresGradient: true))
+                    }
+                    let (w1, b1) = linear(64, 128)
+                    let (w2, b2) = linear(128, 10)
+                    let model = Model(w1: w1, b1: b1, w2: w2, b2: b2)
+                    var orderRNG = NumpyRandomState(seed: seed + 2)
+                    var times: [Double] = []
+                    for _ in 0..<epochs {
+                        let order = orderRNG.permutation(trainCount)
+                        let t0 = now()
+                        trainEpoch(model, act: act, order: order, x: trainX, y: trainY)
+                        times.append(now() - t0)
+                    }
+                    firstEpochs.append(times[0])
+                    epochTimes += times.dropFirst()
+                    accuracies.append(accuracy(model, act: act, x: testX, y: testY))
+                }
+                return (epochTimes, firstEpochs, accuracies)
+            }
+            let load = LoadMonitor.loadAverage()
+            bench.report(
+                Figure(
+                    name: "digits.\(actName).epoch", unit: "ms", samples: epochTimes.map { $0 * 1e3 },
+                    extra: [
+                        ("epochs", .int(epochs)), ("trainings", .int(trainings)),
+                        ("first_epoch_ms", .number(median(firstEpochs) * 1e3)),
+                        ("samples_per_s", .number(Double(trainCount) / median(epochTimes))),
+                        ("test_acc", .number(median(accuracies))),
+                    ], others: others, load1: load))
+            bench.report(
+                Figure(
+                    name: "digits.\(actName).test_acc", unit: "fraction", samples: accuracies,
+                    higherIsBetter: true, extra: [("epochs", .int(epochs))], others: others,
+                    load1: load))
+        }
+    }
+
+    static func trainEpoch(
+        _ m: Model, act: DenseActivation, order: [Int], x: [Float], y: [Int]
+    ) {
+        var start = 0
+        while start < order.count {
+            let idx = order[start..<min(start + batch, order.count)]
+            var rows = [Float]()
+            rows.reserveCapacity(idx.count * 64)
+            for i in idx { rows += x[(i * 64)..<(i * 64 + 64)] }
+            let xb = Variable(Tensor(shape: [idx.count, 64], scalars: rows))
+            let labels = idx.map { y[$0] }
+            let h = xb.dense(weight: m.w1, bias: m.b1, activation: act)
+            let logits = h.dense(weight: m.w2, bias: m.b2)
+            crossEntropy(logits: logits, labels: labels).backward()
+            for p in m.all {
+                p.value.addScaled(p.gradient!, by: -lr)
+                p.zeroGradient()
+            }
+            start += batch
+        }
+    }
+
+    static func accuracy(_ m: Model, act: DenseActivation, x: Tensor<Float>, y: [Int]) -> Double {
+        withoutGradients {
+            let logits = Variable(x).dense(weight: m.w1, bias: m.b1, activation: act)
+                .dense(weight: m.w2, bias: m.b2).value
+            let correct = y.enumerated().filter { i, label in
+                argmax((0..<10).map { logits[i, $0] }) == label
+            }.count
+            return Double(correct) / Double(y.count)
+        }
+    }
+}
