@@ -1,6 +1,22 @@
-// GEMM entry points: runtime ISA dispatch, the small-product cutoff and the threading
-// threshold. The blocked driver lives in bp_driver_template.h, the micro-kernels and
-// packing in kernels_avx2.c (AVX2 + FMA via target attributes) and kernels_generic.c.
+// GEMM entry points: runtime ISA dispatch, the direct / packed choice and the threading
+// threshold.
+//
+// Design (see bp_driver_template.h, kernels_avx2.c, kernels_generic.c, pool.c):
+// - Packed path (GotoBLAS / BLIS loop order jc -> pc -> ic -> jr -> ir): op(B) panels of
+//   KC x NC packed into NR-column slivers, op(A) blocks of MC x KC into MR-row slivers
+//   (transposes are absorbed by the packing), then an MR x NR register-tiled micro-kernel.
+//   Block sizes are balanced (equal blocks no larger than the caps). AVX2 + FMA: float
+//   5 x 16 (10 ymm accumulators), MC 240, KC 256, NC 2048; double 5 x 8, MC 120, KC 256,
+//   NC 2048. Portable: 4 x 8 float / 4 x 4 double on 16-byte vector-extension types.
+// - Direct path for small products (no packing of A; B^T packed for 3+ rows): register
+//   tiles of up to 4 rows x 2 vectors read straight from row-major B with masked tails.
+//   On AVX2 it also wins for mid sizes while B stays in L2 (k*n*sizeof <= 256 KB and
+//   m*n*k <= 256^3).
+// - Threads: C split into a grid of chunks (tm x tn = threads, along the larger side),
+//   claimed by the caller and the persistent pool's workers (pool.c); each chunk runs the
+//   serial path with thread-local packing scratch.
+// - Dispatch: __builtin_cpu_supports("avx2") && ("fma"), cached; the AVX2 code is compiled
+//   from target attributes only, so the package needs no compiler flags.
 #include "CBackpropKernels.h"
 #include "bp_gemm_internal.h"
 
