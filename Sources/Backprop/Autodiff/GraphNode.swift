@@ -43,8 +43,12 @@ public class GraphNode {
     /// ops that use them: an iterative depth-first post-order.
     @usableFromInline
     internal final func topologicalOrder() -> [GraphNode] {
+        // Reserved up front: growing from empty would reallocate several times per sweep.
         var order: [GraphNode] = []
-        var stack: [(node: GraphNode, next: Int)] = [(self, 0)]
+        order.reserveCapacity(32)
+        var stack: [(node: GraphNode, next: Int)] = []
+        stack.reserveCapacity(32)
+        stack.append((self, 0))
         isMarked = true
         while let (node, next) = stack.last {
             if next < node.parents.count {

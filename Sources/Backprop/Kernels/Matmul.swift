@@ -14,11 +14,17 @@ extension Tensor {
     public func matmul(
         _ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false
     ) -> Tensor {
-        let a = transposingSelf ? transposedShape(shape) : shape
-        let b = transposingOther ? transposedShape(other.shape) : other.shape
-        let symbol = "matmul"
-        let result = Shapes.matmul(a, b, op: symbol).orFail()
-        let (m, n, k) = (result[0], result[1], a[1])
+        guard shape.count == 2, other.shape.count == 2 else {
+            // Not 2-D: let the shape rule produce the message.
+            _ = Shapes.matmul(shape, other.shape).orFail()
+            preconditionFailure("unreachable")
+        }
+        let (m, k) = transposingSelf ? (shape[1], shape[0]) : (shape[0], shape[1])
+        let (k2, n) = transposingOther ? (other.shape[1], other.shape[0]) : (other.shape[0], other.shape[1])
+        if k != k2 {
+            _ = Shapes.matmul([m, k], [k2, n]).orFail()
+        }
+        let result = [m, n]
         if m == 0 || n == 0 || k == 0 { return Tensor.zeros(result) }
         return Tensor(shape: result) { out in
             storage.withUnsafeBufferPointer { pa in
@@ -47,9 +53,4 @@ extension Tensor {
             }
         }
     }
-}
-
-@inlinable
-internal func transposedShape(_ shape: [Int]) -> [Int] {
-    shape.count == 2 ? [shape[1], shape[0]] : shape
 }

@@ -18,10 +18,13 @@ extension Tensor {
     /// ```
     @inlinable
     public func sum(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
-        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "sum").orFail()
-        let outer = Shapes.count(Array(shape[..<axis]))
+        let axis = axis >= 0 && axis < rank
+            ? axis : Shapes.normalizedAxis(axis, rank: rank, op: "sum").orFail()
+        var outer = 1
+        for d in shape[..<axis] { outer *= d }
         let length = shape[axis]
-        let inner = Shapes.count(Array(shape[(axis + 1)...]))
+        var inner = 1
+        for d in shape[(axis + 1)...] { inner *= d }
         let resultShape = Shapes.reduced(shape, axis: axis, keepingDimension: keepingDimension)
         return Tensor(shape: resultShape) { out in
             storage.withUnsafeBufferPointer { src in
