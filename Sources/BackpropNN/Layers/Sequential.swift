@@ -1,0 +1,41 @@
+import Backprop
+
+/// Layers applied one after another: a multilayer perceptron when they are ``Dense``.
+///
+/// Any ``Layer`` with the same scalar type fits, including your own. Parameter names are
+/// prefixed with the layer's position: `"0.weight"`, `"0.bias"`, `"2.weight"`, …
+///
+/// ```swift
+/// var rng = SeededGenerator(seed: 0)
+/// let model = Sequential<Float>(
+///     Dense(inputSize: 4, outputSize: 5, activation: .sigmoid, using: &rng),
+///     Dense(inputSize: 5, outputSize: 3, activation: .sigmoid, using: &rng))
+/// model.namedParameters.map(\.name)   // ["0.weight", "0.bias", "1.weight", "1.bias"]
+/// ```
+public struct Sequential<Scalar: TensorScalar>: Layer {
+    /// The layers, applied in order.
+    public var layers: [any Layer<Scalar>]
+
+    /// Creates a container from an array of layers.
+    @inlinable public init(_ layers: [any Layer<Scalar>]) { self.layers = layers }
+
+    /// Creates a container from the layers given in order.
+    @inlinable public init(_ layers: any Layer<Scalar>...) { self.layers = layers }
+
+    /// The layers applied in order.
+    @inlinable
+    public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
+        var x = input
+        for layer in layers { x = layer(x) }
+        return x
+    }
+
+    /// The parameters of every layer, prefixed with the layer's index.
+    @inlinable public var namedParameters: [NamedParameter<Scalar>] {
+        var result: [NamedParameter<Scalar>] = []
+        for (i, layer) in layers.enumerated() {
+            for p in layer.namedParameters { result.append(NamedParameter("\(i).\(p.name)", p.variable)) }
+        }
+        return result
+    }
+}
