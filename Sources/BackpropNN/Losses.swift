@@ -57,3 +57,15 @@ public struct Loss<Scalar: TensorScalar> {
         Loss(name: "mean-squared-error") { y, t in Backprop.meanSquaredError(y, t) }
     }
 }
+
+extension Loss {
+    /// The built-in losses by name (`"half-squared-error"`, `"mean-squared-error"`, …), for
+    /// checkpoints and the command line; `nil` for an unknown name.
+    @inlinable
+    public static func named(_ name: String) -> Loss? {
+        allBuiltIn.first { $0.name == name }
+    }
+
+    /// Every built-in loss.
+    @inlinable public static var allBuiltIn: [Loss] { [.halfSquaredError, .meanSquaredError] }
+}

@@ -23,6 +23,13 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
         case .sigmoid: return x.sigmoid()
         }
     }
+
+    /// Whether He initialisation suits this activation better than Glorot (ReLU-like).
+    @inlinable public var prefersHeInitialization: Bool {
+        switch self {
+        case .identity, .sigmoid: return false
+        }
+    }
 }
 
 /// A layer that applies an ``Activation`` element-wise and has no parameters.

@@ -39,3 +39,35 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
         return result
     }
 }
+
+extension Sequential {
+    /// A fully connected network: `inputSize → hidden[0] → … → outputSize`, every hidden
+    /// layer with `activation`, the last with `outputActivation`.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// let mlp = Sequential<Float>.multilayerPerceptron(
+    ///     inputSize: 64, hidden: [64], outputSize: 10, activation: .sigmoid,
+    ///     outputActivation: .identity, using: &rng)
+    /// ```
+    /// - Parameters:
+    ///   - initializer: The weight initialiser (default: He normal after ReLU-like
+    ///     activations, Glorot uniform otherwise). Biases start at zero.
+    @inlinable
+    public static func multilayerPerceptron(
+        inputSize: Int, hidden: [Int], outputSize: Int, activation: Activation,
+        outputActivation: Activation, initializer: Initializer? = nil,
+        using generator: inout SeededGenerator
+    ) -> Sequential {
+        let sizes = [inputSize] + hidden + [outputSize]
+        var layers: [any Layer<Scalar>] = []
+        for k in 0..<(sizes.count - 1) {
+            let last = k == sizes.count - 2
+            let f = last ? outputActivation : activation
+            let initial = initializer ?? (f.prefersHeInitialization ? .heNormal : .glorotUniform)
+            layers.append(Dense<Scalar>(inputSize: sizes[k], outputSize: sizes[k + 1], activation: f,
+                                        initializer: initial, using: &generator))
+        }
+        return Sequential(layers)
+    }
+}
