@@ -15,6 +15,76 @@ extension Variable {
             op: "sigmoid", value: value.map(stableSigmoid), inputs: [self], file: file, line: line
         ) { y, g in [sigmoidGradient(g, output: y)] }
     }
+
+    /// The hyperbolic tangent, element-wise.
+    ///
+    /// y = tanh x;  ∂y/∂x = 1 − y² (from the saved output).
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([0, 1000])).tanh().value   // [0.0, 1.0]
+    /// ```
+    @inlinable
+    public func tanh(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        elementwise("tanh", file: file, line: line, Scalar.tanh) { _, y, g in
+            g * (1 - y * y)
+        }
+    }
+
+    /// The rectified linear unit, element-wise.
+    ///
+    /// y = max(x, 0);  ∂y/∂x = 1 for x > 0, else 0 (0 at the kink x = 0).
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([-1, 0, 2])).relu().value   // [0.0, 0.0, 2.0]
+    /// ```
+    @inlinable
+    public func relu(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        leakyRelu(slope: 0, op: "relu", file: file, line: line)
+    }
+
+    /// The leaky rectified linear unit, element-wise.
+    ///
+    /// y = x for x > 0, else slope·x;  ∂y/∂x = 1 for x > 0, else slope (slope at x = 0).
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([-10, 2])).leakyRelu(slope: 0.1).value   // [-1.0, 2.0]
+    /// ```
+    @inlinable
+    public func leakyRelu(
+        slope: Scalar = 0.01, file: StaticString = #fileID, line: UInt = #line
+    ) -> Variable {
+        leakyRelu(slope: slope, op: "leakyRelu", file: file, line: line)
+    }
+
+    @inlinable
+    internal func leakyRelu(slope: Scalar, op: String, file: StaticString, line: UInt)
+        -> Variable
+    {
+        elementwise(op, file: file, line: line, { $0 > 0 ? $0 : slope * $0 }) { x, _, g in
+            g * Variable(x.value.map { $0 > 0 ? 1 : slope })
+        }
+    }
+
+    /// The softplus, a smooth relu, computed without overflow as
+    /// max(x, 0) + log1p(e^−|x|).
+    ///
+    /// y = ln(1 + eˣ);  ∂y/∂x = σ(x).
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([0, 1000, -1000])).softplus().value   // [0.693…, 1000.0, 0.0]
+    /// ```
+    @inlinable
+    public func softplus(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        elementwise("softplus", file: file, line: line, stableSoftplus) { x, _, g in
+            g * x.sigmoid()
+        }
+    }
+}
+
+/// ln(1 + eˣ) without overflow: max(x, 0) + log1p(e^−|x|).
+@inlinable
+public func stableSoftplus<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {
+    Swift.max(x, 0) + Scalar.log1p(Scalar.exp(-Swift.abs(x)))
 }
 
 /// σ(x) without overflow: for x < 0 it uses eˣ / (1 + eˣ), so e⁻ˣ never overflows.

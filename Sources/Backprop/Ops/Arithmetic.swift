@@ -89,6 +89,30 @@ extension Variable {
         }
     }
 
+    /// Element-wise quotient with broadcasting (IEEE: x/0 is ±∞ or NaN).
+    ///
+    /// y = a / b;  ∂y/∂a = 1/b, ∂y/∂b = −a/b² (each reduced to its operand's shape).
+    ///
+    /// ```swift
+    /// let p = counts / counts.sum(alongAxis: 1, keepingDimension: true)   // rows sum to 1
+    /// ```
+    @inlinable
+    public func dividing(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
+        -> Variable
+    {
+        Variable(
+            op: "divide", value: value / other.value, inputs: [self, other], file: file,
+            line: line
+        ) { _, g in
+            let share = g / other
+            return [
+                self.requiresGradient ? share.summed(toShape: self.shape) : nil,
+                other.requiresGradient
+                    ? (share * self / other).negated().summed(toShape: other.shape) : nil,
+            ]
+        }
+    }
+
     /// `lhs.adding(rhs)`.
     @inlinable public static func + (lhs: Variable, rhs: Variable) -> Variable { lhs.adding(rhs) }
     /// `lhs.subtracting(rhs)`.
@@ -112,6 +136,18 @@ extension Variable {
     /// `rhs.negated().shifted(by: lhs)`.
     @inlinable public static func - (lhs: Scalar, rhs: Variable) -> Variable {
         rhs.negated().shifted(by: lhs)
+    }
+    /// `lhs.dividing(rhs)` (element-wise, broadcasting).
+    @inlinable public static func / (lhs: Variable, rhs: Variable) -> Variable {
+        lhs.dividing(rhs)
+    }
+    /// `lhs.scaled(by: 1 / rhs)`.
+    @inlinable public static func / (lhs: Variable, rhs: Scalar) -> Variable {
+        lhs.scaled(by: 1 / rhs)
+    }
+    /// A constant divided by every element: `Variable(Tensor(lhs)).dividing(rhs)`.
+    @inlinable public static func / (lhs: Scalar, rhs: Variable) -> Variable {
+        Variable(Tensor(lhs)).dividing(rhs)
     }
     /// `operand.negated()`.
     @inlinable public static prefix func - (operand: Variable) -> Variable { operand.negated() }

@@ -65,3 +65,140 @@ internal func squaredError<Scalar>(
         ]
     }
 }
+
+// MARK: - Classification losses from logits (fused, stable)
+
+/// The rows of a batch: the first dimension (1 for a rank-0 tensor).
+@inlinable
+internal func batchRows(_ shape: [Int]) -> Int { shape.first ?? 1 }
+
+/// Checks that logits are a non-empty 2-D batch `[N, C]`.
+@inlinable
+internal func checkLogits(_ shape: [Int], op: String) {
+    precondition(
+        shape.count == 2 && shape[0] > 0 && shape[1] > 0,
+        "\(op): logits \(Shapes.format(shape)) must be a non-empty 2-D batch [rows, classes]")
+}
+
+/// The cross-entropy of integer class labels under the softmax of `logits`, averaged over
+/// the rows of the batch: one fused, stable node (log-sum-exp with the maximum subtracted).
+///
+/// With logits x of shape [N, C] and labels yᵢ ∈ 0..<C:
+/// L = (1/N) Σᵢ (log Σⱼ exp(xᵢⱼ) − xᵢ,yᵢ) = −(1/N) Σᵢ log softmax(xᵢ)_yᵢ;
+/// ∂L/∂xᵢⱼ = (softmax(xᵢ)ⱼ − [j = yᵢ]) / N.
+///
+/// ```swift
+/// let logits = Variable(Tensor<Double>([[0, 0], [1000, 0]]), requiresGradient: true)
+/// crossEntropy(logits: logits, labels: [1, 0]).value   // (log 2 + 0) / 2 = 0.3465…
+/// ```
+/// - Precondition: logits are 2-D `[N, C]`, there are N labels, each in `0..<C`.
+@inlinable
+public func crossEntropy<Scalar>(
+    logits: Variable<Scalar>, labels: [Int], file: StaticString = #fileID, line: UInt = #line
+) -> Variable<Scalar> {
+    let op = "crossEntropy"
+    checkLogits(logits.shape, op: op)
+    let (rows, classes) = (logits.shape[0], logits.shape[1])
+    precondition(
+        labels.count == rows,
+        "\(op): \(labels.count) labels for logits \(Shapes.format(logits.shape))")
+    if let bad = labels.first(where: { $0 < 0 || $0 >= classes }) {
+        preconditionFailure(
+            "\(op): label \(bad) is out of range 0..<\(classes) for logits "
+                + "\(Shapes.format(logits.shape))")
+    }
+    let lse = logits.value.logSumExp(alongAxis: 1)
+    var total: Scalar = 0
+    logits.value.withUnsafeBufferPointer { x in
+        for (i, label) in labels.enumerated() { total += lse.scalars[i] - x[i * classes + label] }
+    }
+    var oneHot = Tensor<Scalar>.zeros(logits.shape)
+    for (i, label) in labels.enumerated() { oneHot[i, label] = 1 }
+    let scale = 1 / Scalar(rows)
+    return Variable(
+        op: op, value: Tensor(total * scale), inputs: [logits], file: file, line: line
+    ) { _, g in
+        [(logits.softmax(alongAxis: 1) - Variable(oneHot)) * g.scaled(by: scale)]
+    }
+}
+
+/// The cross-entropy of target distributions (one-hot or soft rows) under the softmax of
+/// `logits`, averaged over the rows of the batch: one fused, stable node.
+///
+/// With logits x and targets t of shape [N, C]:
+/// L = −(1/N) Σᵢ Σⱼ tᵢⱼ log softmax(xᵢ)ⱼ;
+/// ∂L/∂xᵢⱼ = (softmax(xᵢ)ⱼ · Σₖ tᵢₖ − tᵢⱼ) / N (= (softmax − t)/N when rows of t sum to 1);
+/// ∂L/∂tᵢⱼ = −log softmax(xᵢ)ⱼ / N.
+///
+/// ```swift
+/// let t = Variable(Tensor<Double>([[0, 1], [1, 0]]))
+/// crossEntropy(logits: logits, probabilities: t).value   // same as labels [1, 0]
+/// ```
+/// - Precondition: logits are 2-D `[N, C]` and the targets have the same shape.
+@inlinable
+public func crossEntropy<Scalar>(
+    logits: Variable<Scalar>, probabilities targets: Variable<Scalar>,
+    file: StaticString = #fileID, line: UInt = #line
+) -> Variable<Scalar> {
+    let op = "crossEntropy"
+    checkLogits(logits.shape, op: op)
+    _ = Shapes.same(logits.shape, targets.shape, op: op, symbol: "vs targets").orFail()
+    let logProbabilities =
+        logits.value - logits.value.logSumExp(alongAxis: 1, keepingDimension: true)
+    var total: Scalar = 0
+    logProbabilities.withUnsafeBufferPointer { l in
+        targets.value.withUnsafeBufferPointer { t in
+            for i in 0..<l.count where t[i] != 0 { total -= t[i] * l[i] }
+        }
+    }
+    let scale = 1 / Scalar(logits.shape[0])
+    return Variable(
+        op: op, value: Tensor(total * scale), inputs: [logits, targets], file: file, line: line
+    ) { _, g in
+        let gs = g.scaled(by: scale)
+        return [
+            logits.requiresGradient
+                ? (logits.softmax(alongAxis: 1) * targets.sum(alongAxis: 1, keepingDimension: true)
+                    - targets) * gs : nil,
+            targets.requiresGradient ? logits.logSoftmax(alongAxis: 1).negated() * gs : nil,
+        ]
+    }
+}
+
+/// The binary cross-entropy of targets in [0, 1] under σ(logits), summed over each row and
+/// averaged over the rows of the batch (the first dimension; for logits of shape [N] or
+/// [N, 1] this is the mean over all elements). One fused node, stable for any |x|.
+///
+/// ℓ(x, t) = −t log σ(x) − (1 − t) log(1 − σ(x)) = softplus(x) − t·x, computed as
+/// max(x, 0) − t·x + log1p(e^−|x|);  L = (1/N) Σ ℓ;
+/// ∂L/∂x = (σ(x) − t) / N,  ∂L/∂t = −x / N.
+///
+/// ```swift
+/// let x = Variable(Tensor<Double>([0, 1000]), requiresGradient: true)
+/// binaryCrossEntropy(logits: x, targets: Variable(Tensor([1, 1]))).value   // log 2 / 2
+/// ```
+/// - Precondition: the shapes are equal.
+@inlinable
+public func binaryCrossEntropy<Scalar>(
+    logits: Variable<Scalar>, targets: Variable<Scalar>,
+    file: StaticString = #fileID, line: UInt = #line
+) -> Variable<Scalar> {
+    let op = "binaryCrossEntropy"
+    _ = Shapes.same(logits.shape, targets.shape, op: op, symbol: "vs targets").orFail()
+    var total: Scalar = 0
+    logits.value.withUnsafeBufferPointer { x in
+        targets.value.withUnsafeBufferPointer { t in
+            for i in 0..<x.count { total += stableSoftplus(x[i]) - t[i] * x[i] }
+        }
+    }
+    let scale = 1 / Scalar(Swift.max(batchRows(logits.shape), 1))
+    return Variable(
+        op: op, value: Tensor(total * scale), inputs: [logits, targets], file: file, line: line
+    ) { _, g in
+        let gs = g.scaled(by: scale)
+        return [
+            logits.requiresGradient ? (logits.sigmoid() - targets) * gs : nil,
+            targets.requiresGradient ? logits.negated() * gs : nil,
+        ]
+    }
+}

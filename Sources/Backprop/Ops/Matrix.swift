@@ -2,24 +2,55 @@
 // transposed operands, passed to the kernel as flags (lemmas 1 and 2 of the notes).
 
 extension Variable {
-    /// The matrix product `op(self) · op(other)` of 2-D variables, `op` transposing when
-    /// the flag is set.
+    /// The matrix product `op(self) · op(other)`, `op` transposing (the last two axes) when
+    /// the flag is set. By rank:
+    /// - 2-D × 2-D: `[m, k] × [k, n] → [m, n]` (the primitive);
+    /// - 3-D × 3-D: batched, `[b, m, k] × [b, k, n] → [b, m, n]` (the primitive, one product
+    ///   per batch entry);
+    /// - 2-D × 1-D: matrix–vector `[m, k] × [k] → [m]`; 1-D × 2-D: `[k] × [k, n] → [n]`;
+    ///   3-D × 2-D: a shared right operand `[b, m, k] × [k, n] → [b, m, n]` — all three
+    ///   derived by reshaping (vectors and flags: the vector is never transposed).
     ///
     /// Y = A·B;  ∇_A f = ∇Y·Bᵀ,  ∇_B f = Aᵀ·∇Y (lemmas 1 and 2 of the notes; the transposed
-    /// forms follow by transposing both sides).
+    /// forms follow by transposing both sides; batched: the same per entry).
     ///
     /// ```swift
-    /// let y = x.matmul(w)   // [batch, in] × [in, out] → [batch, out]
+    /// let y = x.matmul(w)                 // [batch, in] × [in, out] → [batch, out]
+    /// let scores = q.matmul(k, transposingOther: true)   // [b, t, d] × [b, t, d]ᵀ → [b, t, t]
     /// ```
-    /// - Precondition: both are 2-D and the inner sizes agree, or the message reads
-    ///   `matmul: [3, 4] × [5, 2]: inner sizes 4 and 5 differ`.
+    /// - Precondition: the ranks are one of the above and the inner sizes agree, or the
+    ///   message reads `matmul: [3, 4] × [5, 2]: inner sizes 4 and 5 differ`.
     @inlinable
     public func matmul(
         _ other: Variable, transposingSelf: Bool = false, transposingOther: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
-        let product = value.matmul(
-            other.value, transposingSelf: transposingSelf, transposingOther: transposingOther)
+        switch (shape.count, other.shape.count) {
+        case (2, 2), (3, 3): break
+        case (2, 1):
+            return matmul(
+                other.reshaped(to: [other.shape[0], 1], file: file, line: line),
+                transposingSelf: transposingSelf, file: file, line: line
+            ).reshaped(to: [transposingSelf ? shape[1] : shape[0]], file: file, line: line)
+        case (1, 2):
+            return reshaped(to: [1, shape[0]], file: file, line: line).matmul(
+                other, transposingOther: transposingOther, file: file, line: line
+            ).reshaped(to: [transposingOther ? other.shape[0] : other.shape[1]], file: file, line: line)
+        case (3, 2) where !transposingSelf:
+            let (b, m) = (shape[0], shape[1])
+            let product = reshaped(to: [b * m, shape[2]], file: file, line: line).matmul(
+                other, transposingOther: transposingOther, file: file, line: line)
+            return product.reshaped(to: [b, m, product.shape[1]], file: file, line: line)
+        default:
+            preconditionFailure(
+                "matmul: \(Shapes.format(shape)) × \(Shapes.format(other.shape)): unsupported ranks "
+                    + "(2-D × 2-D, 3-D × 3-D, 2-D × 1-D, 1-D × 2-D, 3-D × 2-D)")
+        }
+        let product = shape.count == 2
+            ? value.matmul(
+                other.value, transposingSelf: transposingSelf, transposingOther: transposingOther)
+            : value.batchedMatmul(
+                other.value, transposingSelf: transposingSelf, transposingOther: transposingOther)
         return Variable(
             op: "matmul", value: product, inputs: [self, other], file: file, line: line
         ) { _, g in

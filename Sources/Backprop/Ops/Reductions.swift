@@ -55,3 +55,95 @@ extension Variable {
             .scaled(by: 1 / Scalar(Swift.max(shape[a], 1)))
     }
 }
+
+// MARK: - Maximum, minimum and variance
+
+extension Variable {
+    /// The largest element along `axis` (negative counts from the end).
+    ///
+    /// yⱼ = maxₖ x₍…k…₎;  the gradient goes to the arg-max: ∂yⱼ/∂xₖ = 1 at the first index
+    /// holding the maximum (ties: the lowest index), 0 elsewhere, exactly.
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([[1, 5], [7, 2]])).max(alongAxis: 1).value   // [5.0, 7.0]
+    /// ```
+    /// - Precondition: the axis is valid and not empty.
+    @inlinable
+    public func max(
+        alongAxis axis: Int, keepingDimension: Bool = false,
+        file: StaticString = #fileID, line: UInt = #line
+    ) -> Variable {
+        extremum(alongAxis: axis, keepingDimension: keepingDimension, op: "max", file: file, line: line) {
+            $0 > $1
+        }
+    }
+
+    /// The smallest element along `axis`; the gradient goes to the first arg-min (ties:
+    /// the lowest index), 0 elsewhere. See ``max(alongAxis:keepingDimension:file:line:)``.
+    @inlinable
+    public func min(
+        alongAxis axis: Int, keepingDimension: Bool = false,
+        file: StaticString = #fileID, line: UInt = #line
+    ) -> Variable {
+        extremum(alongAxis: axis, keepingDimension: keepingDimension, op: "min", file: file, line: line) {
+            $0 < $1
+        }
+    }
+
+    /// The largest element, as a rank-0 variable (gradient to the first arg-max in row-major
+    /// order). Derived: ``max(alongAxis:keepingDimension:file:line:)`` of the flattened variable.
+    @inlinable
+    public func max(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        reshaped(to: [value.count], file: file, line: line).max(alongAxis: 0, file: file, line: line)
+    }
+
+    /// The smallest element, as a rank-0 variable (gradient to the first arg-min).
+    @inlinable
+    public func min(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        reshaped(to: [value.count], file: file, line: line).min(alongAxis: 0, file: file, line: line)
+    }
+
+    /// The element along `axis` that `prefers` over every other (the first on ties); the
+    /// backward routes the gradient through a constant 0/1 mask, so it is linear in ∇y and
+    /// differentiable again.
+    @inlinable
+    internal func extremum(
+        alongAxis axis: Int, keepingDimension: Bool, op: String, file: StaticString, line: UInt,
+        prefers: @escaping (Scalar, Scalar) -> Bool
+    ) -> Variable {
+        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: op).orFail()
+        precondition(shape[axis] > 0, "\(op): axis \(axis) of \(Shapes.format(shape)) is empty")
+        let mask = value.selectionMask(alongAxis: axis, op: op, prefers: prefers)
+        let keptShape = Shapes.reduced(shape, axis: axis, keepingDimension: true)
+        let picked = value.reduce(alongAxis: axis, keepingDimension: keepingDimension, op: op) {
+            prefers($1, $0) ? $1 : $0
+        }
+        return Variable(op: op, value: picked, inputs: [self], file: file, line: line) { _, g in
+            [g.reshaped(to: keptShape) * Variable(mask)]
+        }
+    }
+
+    /// The population variance along `axis` (dividing by the axis size n, not n − 1).
+    /// Derived: the mean of the squared deviations from the mean.
+    ///
+    /// v = (1/n) Σₖ (xₖ − x̄)²;  ∂v/∂xₖ = (2/n)(xₖ − x̄).
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([[1, 3], [2, 2]])).variance(alongAxis: 1).value   // [1.0, 0.0]
+    /// ```
+    @inlinable
+    public func variance(
+        alongAxis axis: Int, keepingDimension: Bool = false,
+        file: StaticString = #fileID, line: UInt = #line
+    ) -> Variable {
+        let deviation = self - mean(alongAxis: axis, keepingDimension: true, file: file, line: line)
+        return deviation.squared(file: file, line: line)
+            .mean(alongAxis: axis, keepingDimension: keepingDimension, file: file, line: line)
+    }
+
+    /// The population variance of all elements, as a rank-0 variable.
+    @inlinable
+    public func variance(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        reshaped(to: [value.count], file: file, line: line).variance(alongAxis: 0, file: file, line: line)
+    }
+}

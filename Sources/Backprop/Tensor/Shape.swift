@@ -96,6 +96,108 @@ public enum Shapes {
         return s
     }
 
+    /// Checks that `axes` is a permutation of the axes of `shape`.
+    ///
+    /// ```swift
+    /// Shapes.permutation([2, 3], [0, 0], op: "permute")
+    /// // .failure("permute: [0, 0] is not a permutation of the axes of [2, 3]")
+    /// ```
+    @inlinable
+    public static func permutation(_ shape: [Int], _ axes: [Int], op: String)
+        -> Result<[Int], Mismatch>
+    {
+        guard axes.sorted() == Array(0..<shape.count) else {
+            return .failure(
+                Mismatch("\(op): \(format(axes)) is not a permutation of the axes of \(format(shape))"))
+        }
+        return .success(axes.map { shape[$0] })
+    }
+
+    /// The shape of a slice `range` along an (already normalised) axis.
+    @inlinable
+    public static func sliced(_ shape: [Int], axis: Int, range: Range<Int>, op: String)
+        -> Result<[Int], Mismatch>
+    {
+        guard range.lowerBound >= 0, range.upperBound <= shape[axis] else {
+            return .failure(
+                Mismatch(
+                    "\(op): range \(range.lowerBound)..<\(range.upperBound) is out of bounds "
+                        + "for axis \(axis) of \(format(shape))"))
+        }
+        var s = shape
+        s[axis] = range.count
+        return .success(s)
+    }
+
+    /// The shape of shapes joined along `axis`: equal ranks, equal sizes off the axis.
+    ///
+    /// ```swift
+    /// Shapes.concatenated([[2, 3], [4, 3]], axis: 0, op: "concatenate")   // .success([6, 3])
+    /// ```
+    @inlinable
+    public static func concatenated(_ shapes: [[Int]], axis: Int, op: String)
+        -> Result<[Int], Mismatch>
+    {
+        guard let first = shapes.first else {
+            return .failure(Mismatch("\(op): no tensors to join"))
+        }
+        let requested = axis
+        let axis: Int
+        switch normalizedAxis(requested, rank: first.count, op: op) {
+        case .success(let a): axis = a
+        case .failure(let error): return .failure(error)
+        }
+        var result = first
+        result[axis] = 0
+        for s in shapes {
+            var a = s, b = first
+            if s.count == first.count { a[axis] = 0; b[axis] = 0 }
+            guard a == b else {
+                return .failure(
+                    Mismatch(
+                        "\(op): \(shapes.map(format).joined(separator: ", ")): sizes differ "
+                            + "off axis \(axis)"))
+            }
+            result[axis] += s[axis]
+        }
+        return .success(result)
+    }
+
+    /// The shape of one row when gathering rows `indices` of `shape`.
+    @inlinable
+    public static func rowGather(_ shape: [Int], _ indices: [Int], op: String)
+        -> Result<[Int], Mismatch>
+    {
+        guard let rows = shape.first else {
+            return .failure(Mismatch("\(op): a rank-0 tensor has no rows"))
+        }
+        if let bad = indices.first(where: { $0 < 0 || $0 >= rows }) {
+            return .failure(
+                Mismatch("\(op): row \(bad) is out of range 0..<\(rows) for \(format(shape))"))
+        }
+        return .success(Array(shape.dropFirst()))
+    }
+
+    /// The shape of a batched matrix product `[b, m, k] × [b, k, n] → [b, m, n]` (operands
+    /// given after any transposition of their last two axes).
+    @inlinable
+    public static func batchedMatmul(_ a: [Int], _ b: [Int], op: String = "matmul")
+        -> Result<[Int], Mismatch>
+    {
+        guard a.count == 3, b.count == 3, a[0] == b[0] else {
+            return .failure(
+                Mismatch(
+                    "\(op): \(format(a)) × \(format(b)): batched operands must be 3-D with "
+                        + "equal batch sizes"))
+        }
+        guard a[2] == b[1] else {
+            return .failure(
+                Mismatch(
+                    "\(op): \(format(a)) × \(format(b)): inner sizes \(a[2]) and \(b[1]) differ"))
+        }
+        return .success([a[0], a[1], b[2]])
+    }
+
     /// Checks that two shapes are equal, for ops that do not broadcast.
     @inlinable
     public static func same(_ a: [Int], _ b: [Int], op: String, symbol: String = ",")

@@ -1,0 +1,79 @@
+// Reductions along one axis with any combining rule (max, min), and the arg-max / arg-min
+// masks the backward of max and min needs.
+
+/// A shape split around one axis: `outer` blocks of `length` × `inner` elements.
+@usableFromInline
+internal struct AxisSplit {
+    @usableFromInline let outer: Int
+    @usableFromInline let length: Int
+    @usableFromInline let inner: Int
+
+    @inlinable
+    init(_ shape: [Int], axis: Int) {
+        outer = Shapes.count(Array(shape[..<axis]))
+        length = shape[axis]
+        inner = Shapes.count(Array(shape[(axis + 1)...]))
+    }
+}
+
+extension Tensor {
+    /// Reduces along `axis` with `combine`, starting from the first element of each lane.
+    ///
+    /// - Precondition: the axis is valid and not empty; messages name `op`.
+    @inlinable
+    public func reduce(
+        alongAxis axis: Int, keepingDimension: Bool = false, op: String,
+        _ combine: (Scalar, Scalar) -> Scalar
+    ) -> Tensor {
+        let axis = Shapes.normalizedAxis(axis, rank: rank, op: op).orFail()
+        precondition(shape[axis] > 0, "\(op): axis \(axis) of \(Shapes.format(shape)) is empty")
+        let s = AxisSplit(shape, axis: axis)
+        let resultShape = Shapes.reduced(shape, axis: axis, keepingDimension: keepingDimension)
+        return Tensor(shape: resultShape) { out in
+            storage.withUnsafeBufferPointer { src in
+                for o in 0..<s.outer {
+                    let dst = o * s.inner
+                    let first = o * s.length * s.inner
+                    for j in 0..<s.inner { out[dst + j] = src[first + j] }
+                    for k in 1..<Swift.max(s.length, 1) {
+                        let row = (o * s.length + k) * s.inner
+                        for j in 0..<s.inner { out[dst + j] = combine(out[dst + j], src[row + j]) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The largest element along `axis`.
+    @inlinable
+    public func max(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
+        reduce(alongAxis: axis, keepingDimension: keepingDimension, op: "max") {
+            $1 > $0 || $1.isNaN ? $1 : $0
+        }
+    }
+
+    /// A tensor of this shape holding 1 at the first position along `axis` where `pick`
+    /// prefers the element over every earlier one (the first arg-max for `>`), 0 elsewhere.
+    @inlinable
+    internal func selectionMask(alongAxis axis: Int, op: String, prefers: (Scalar, Scalar) -> Bool)
+        -> Tensor
+    {
+        let s = AxisSplit(shape, axis: axis)
+        var mask = Tensor.zeros(shape)
+        storage.withUnsafeBufferPointer { src in
+            mask.withUnsafeMutableBufferPointer { m in
+                for o in 0..<s.outer {
+                    for j in 0..<s.inner {
+                        var best = o * s.length * s.inner + j
+                        for k in 1..<Swift.max(s.length, 1) {
+                            let i = (o * s.length + k) * s.inner + j
+                            if prefers(src[i], src[best]) { best = i }
+                        }
+                        if s.length > 0 { m[best] = 1 }
+                    }
+                }
+            }
+        }
+        return mask
+    }
+}

@@ -1,0 +1,94 @@
+// Softmax, log-softmax and log-sum-exp along an axis, all stable: the maximum along the axis
+// is subtracted before exponentiating, so no eˣ overflows. The backward of each is written
+// in variable ops from the saved output, so it can be differentiated again.
+
+extension Tensor {
+    /// log Σₖ exp(xₖ) along `axis`, computed as m + log Σₖ exp(xₖ − m) with m the maximum
+    /// along the axis (taken as 0 where it is infinite, so all −∞ gives −∞, not NaN).
+    @inlinable
+    public func logSumExp(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
+        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "logSumExp").orFail()
+        let m = max(alongAxis: axis, keepingDimension: true).map { $0.isFinite ? $0 : 0 }
+        let sums = broadcastMap(m, op: "logSumExp") { Scalar.exp($0 - $1) }
+            .sum(alongAxis: axis, keepingDimension: true)
+        let result = m + sums.map(Scalar.log)
+        return keepingDimension
+            ? result : result.reshaped(to: Shapes.reduced(shape, axis: axis, keepingDimension: false))
+    }
+}
+
+extension Variable {
+    /// The log of the sum of exponentials along `axis` (negative counts from the end),
+    /// computed stably with the maximum subtracted.
+    ///
+    /// y = log Σₖ exp(xₖ);  ∂y/∂xₖ = softmax(x)ₖ = exp(xₖ − y).
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([[1000, 1000]])).logSumExp(alongAxis: 1).value   // [1000.693…]
+    /// ```
+    /// - Precondition: the axis is valid and not empty.
+    @inlinable
+    public func logSumExp(
+        alongAxis axis: Int, keepingDimension: Bool = false,
+        file: StaticString = #fileID, line: UInt = #line
+    ) -> Variable {
+        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "logSumExp").orFail()
+        let keptShape = Shapes.reduced(shape, axis: axis, keepingDimension: true)
+        return Variable(
+            op: "logSumExp",
+            value: value.logSumExp(alongAxis: axis, keepingDimension: keepingDimension),
+            inputs: [self], file: file, line: line
+        ) { y, g in
+            [g.reshaped(to: keptShape) * (self - y.reshaped(to: keptShape)).exp()]
+        }
+    }
+
+    /// The log of the sum of the exponentials of all elements, as a rank-0 variable.
+    ///
+    /// y = log Σᵢ exp(xᵢ);  ∂y/∂xᵢ = exp(xᵢ − y). Derived: `logSumExp(alongAxis: 0)` of
+    /// the flattened variable.
+    @inlinable
+    public func logSumExp(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        reshaped(to: [value.count], file: file, line: line)
+            .logSumExp(alongAxis: 0, file: file, line: line)
+    }
+
+    /// The log-softmax along `axis` (default: the last, the classes of a batch of logits).
+    ///
+    /// yₖ = xₖ − log Σⱼ exp(xⱼ);  ∇x = ∇y − softmax(x) · Σₖ ∇yₖ (with softmax = exp(y)).
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([[0, 0]])).logSoftmax().value   // [[-0.693…, -0.693…]]
+    /// ```
+    @inlinable
+    public func logSoftmax(
+        alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line
+    ) -> Variable {
+        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "logSoftmax").orFail()
+        let value = self.value - self.value.logSumExp(alongAxis: axis, keepingDimension: true)
+        return Variable(op: "logSoftmax", value: value, inputs: [self], file: file, line: line) {
+            y, g in [g - y.exp() * g.sum(alongAxis: axis, keepingDimension: true)]
+        }
+    }
+
+    /// The softmax along `axis` (default: the last): positive values summing to 1 along it.
+    ///
+    /// yₖ = exp(xₖ) / Σⱼ exp(xⱼ) (computed as exp(xₖ − logsumexp));
+    /// ∇x = y ⊙ (∇y − Σₖ yₖ ∇yₖ).
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([[0, 0], [1000, 0]])).softmax().value   // [[0.5, 0.5], [1.0, 0.0]]
+    /// ```
+    @inlinable
+    public func softmax(
+        alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line
+    ) -> Variable {
+        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "softmax").orFail()
+        let value = self.value.broadcastMap(
+            self.value.logSumExp(alongAxis: axis, keepingDimension: true), op: "softmax"
+        ) { Scalar.exp($0 - $1) }
+        return Variable(op: "softmax", value: value, inputs: [self], file: file, line: line) {
+            y, g in [y * (g - (g * y).sum(alongAxis: axis, keepingDimension: true))]
+        }
+    }
+}

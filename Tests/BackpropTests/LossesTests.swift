@@ -1,0 +1,57 @@
+import Backprop
+import XCTest
+
+final class LossesTests: XCTestCase {
+    func testCrossEntropyWithLabelsGradientAndValue() {
+        let x = randomTensor([4, 3])
+        let labels = [2, 0, 1, 1]
+        checkGradients([x]) { crossEntropy(logits: $0[0], labels: labels) }
+        // The documented reduction: the mean over rows of −log softmax at the label.
+        let logSoftmax = Variable(x).logSoftmax().value
+        let expected = -(0..<4).map { logSoftmax[$0, labels[$0]] }.reduce(0, +) / 4
+        XCTAssertEqual(crossEntropy(logits: Variable(x), labels: labels).value.scalar, expected, accuracy: 1e-14)
+    }
+
+    func testCrossEntropyWithProbabilities() {
+        let x = randomTensor([4, 3])
+        let soft = randomTensor([4, 3], in: 0..<1, seed: 3)
+        checkGradients([x, soft]) { crossEntropy(logits: $0[0], probabilities: $0[1]) }
+        var oneHot = Tensor<Double>.zeros([4, 3])
+        for (i, c) in [2, 0, 1, 1].enumerated() { oneHot[i, c] = 1 }
+        XCTAssertEqual(
+            crossEntropy(logits: Variable(x), probabilities: Variable(oneHot)).value.scalar,
+            crossEntropy(logits: Variable(x), labels: [2, 0, 1, 1]).value.scalar, accuracy: 1e-14)
+    }
+
+    func testBinaryCrossEntropy() {
+        for shape in [[5], [4, 1], [3, 2]] {
+            let x = randomTensor(shape)
+            let t = randomTensor(shape, in: 0..<1, seed: 9)
+            checkGradients([x, t]) { binaryCrossEntropy(logits: $0[0], targets: $0[1]) }
+            // The documented reduction: the sum over elements divided by the rows.
+            var total = 0.0
+            for i in 0..<x.count {
+                let p = 1 / (1 + Foundation.exp(-x.scalars[i]))
+                total -= t.scalars[i] * Foundation.log(p) + (1 - t.scalars[i]) * Foundation.log(1 - p)
+            }
+            XCTAssertEqual(
+                binaryCrossEntropy(logits: Variable(x), targets: Variable(t)).value.scalar,
+                total / Double(shape[0]), accuracy: 1e-12)
+        }
+    }
+
+    func testLossesStayFiniteOnExtremeLogits() {
+        let x = Variable(Tensor<Double>([[1000, -1000], [-1000, 1000]]), requiresGradient: true)
+        let t = Variable(Tensor<Double>([[0, 1], [0, 1]]))
+        let losses = [
+            crossEntropy(logits: x, labels: [1, 1]), crossEntropy(logits: x, probabilities: t),
+            binaryCrossEntropy(logits: x, targets: t),
+        ]
+        for loss in losses {
+            XCTAssertTrue(allFinite(loss.value), loss.op)
+            XCTAssertTrue(allFinite(gradients(of: loss, withRespectTo: [x])[0]), loss.op)
+        }
+        // Row 0 is confidently wrong by 2000 nats; row 1 is right.
+        XCTAssertEqual(losses[0].value.scalar, 1000, accuracy: 1e-9)
+    }
+}
