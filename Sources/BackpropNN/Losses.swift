@@ -10,6 +10,11 @@ import Backprop
 /// |---|---|
 /// | ``halfSquaredError`` | (1/m) Σᵣ ½‖ŷᵣ − yᵣ‖² (the notes' loss; for m = 1 exactly ½‖ŷ − y‖²) |
 /// | ``meanSquaredError`` | (1/(m·k)) Σ (ŷ − y)² over all m·k elements |
+/// | ``crossEntropy`` | −(1/m) Σᵣ Σⱼ yᵣⱼ log softmax(ŷᵣ)ⱼ, ŷ = logits, y one-hot |
+/// | ``binaryCrossEntropy`` | (1/m) Σᵣ Σⱼ −y log σ(ŷ) − (1 − y) log(1 − σ(ŷ)), ŷ = logits |
+///
+/// The two cross-entropies take **logits** (the model's last layer has the `identity`
+/// activation) and are single fused, stable nodes of Backprop.
 ///
 /// A loss of your own is a closure of Backprop ops:
 ///
@@ -21,13 +26,18 @@ public struct Loss<Scalar: TensorScalar> {
     public let name: String
     /// The function: (output `[m, k]`, target `[m, k]`) → a one-element variable.
     public let function: (Variable<Scalar>, Variable<Scalar>) -> Variable<Scalar>
+    /// For a single output column: the output above which the predicted class is 1
+    /// (0.5 for probabilities, 0 for logits).
+    public let binaryThreshold: Scalar
 
     /// Creates a loss from a function of the output and the target.
     @inlinable
     public init(
-        name: String, _ function: @escaping (Variable<Scalar>, Variable<Scalar>) -> Variable<Scalar>
+        name: String, binaryThreshold: Scalar = 0.5,
+        _ function: @escaping (Variable<Scalar>, Variable<Scalar>) -> Variable<Scalar>
     ) {
         self.name = name
+        self.binaryThreshold = binaryThreshold
         self.function = function
     }
 
@@ -56,6 +66,24 @@ public struct Loss<Scalar: TensorScalar> {
     @inlinable public static var meanSquaredError: Loss {
         Loss(name: "mean-squared-error") { y, t in Backprop.meanSquaredError(y, t) }
     }
+
+    /// Softmax cross-entropy of logits against one-hot (or soft) target rows, averaged
+    /// over the rows.
+    ///
+    /// ∂L/∂ŷ = (softmax(ŷ) − y)/m.
+    @inlinable public static var crossEntropy: Loss {
+        Loss(name: "cross-entropy") { y, t in Backprop.crossEntropy(logits: y, probabilities: t) }
+    }
+
+    /// Binary cross-entropy of logits against 0/1 targets, summed over the columns and
+    /// averaged over the rows; the predicted class is 1 when the logit is above 0.
+    ///
+    /// ∂L/∂ŷ = (σ(ŷ) − y)/m.
+    @inlinable public static var binaryCrossEntropy: Loss {
+        Loss(name: "binary-cross-entropy", binaryThreshold: 0) { y, t in
+            Backprop.binaryCrossEntropy(logits: y, targets: t)
+        }
+    }
 }
 
 extension Loss {
@@ -67,5 +95,5 @@ extension Loss {
     }
 
     /// Every built-in loss.
-    @inlinable public static var allBuiltIn: [Loss] { [.halfSquaredError, .meanSquaredError] }
+    @inlinable public static var allBuiltIn: [Loss] { [.halfSquaredError, .meanSquaredError, .crossEntropy, .binaryCrossEntropy] }
 }

@@ -46,7 +46,7 @@ struct Progress {
             // Rewrite the live line; keep it (newline) at the interval.
             print("\r\u{1B}[2K" + text, terminator: kept ? "\n" : "")
             liveLineShown = !kept
-            fflush(stdout)
+            fflush(nil)
         } else if kept {
             print(text)
         }

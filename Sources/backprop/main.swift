@@ -46,7 +46,7 @@ do {
 } catch let error as UsageError {
     fail(error.message, usage: command.spec.usage, code: 2)
 } catch {
-    fflush(stdout)
+    fflush(nil)
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)
 }

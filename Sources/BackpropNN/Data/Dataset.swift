@@ -20,6 +20,8 @@ public struct Dataset: Sendable, Equatable {
     public var labels: [Int]
     /// The class names; `labels` index into them.
     public var classNames: [String]
+    /// The name of the label column the labels were read from, if any.
+    public var labelName: String?
 
     /// The number of feature columns.
     public var featureCount: Int { featureNames.count }
@@ -91,6 +93,7 @@ public struct Dataset: Sendable, Equatable {
             self.classNames = []
             return
         }
+        labelName = table.header[labelIndex]
         let texts = table.rows.map { $0[labelIndex].trimmingCharacters(in: .whitespaces) }
         let names: [String]
         if let classNames {

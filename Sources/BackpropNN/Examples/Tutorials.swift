@@ -115,7 +115,12 @@ public struct XORExample: Sendable {
 
 /// The bundled 8×8 digits: a seeded 70 / 10 / 20 % split into training, validation and
 /// test rows, pixels min-max scaled to [0, 1] (fitted on the training rows),
-/// 64 → hidden → 10 with the given activation, trained in mini-batches.
+/// 64 → hidden (ReLU) → 10 logits, softmax cross-entropy, Adam in mini-batches.
+///
+/// ```swift
+/// let run = try DigitsExample(seed: 0).run()
+/// print(run.testAccuracy)
+/// ```
 public struct DigitsExample: Sendable {
     /// The seed of the split, the initial parameters and the batch order.
     public var seed: UInt64
@@ -139,5 +144,30 @@ public struct DigitsExample: Sendable {
         let normalizer = Normalizer.minMax(fittedOn: parts.training)
         return (normalizer.apply(to: parts.training), normalizer.apply(to: parts.validation),
                 normalizer.apply(to: parts.test), normalizer)
+    }
+}
+
+extension DigitsExample {
+    /// Trains; returns the model, its history and its accuracy and confusion matrix on the
+    /// test rows.
+    public func run(onEpoch: ((EpochRecord) -> Void)? = nil) throws -> (
+        model: Sequential<Float>, history: History, testAccuracy: Double, confusion: ConfusionMatrix
+    ) {
+        let (training, validation, test, _) = try data()
+        var rng = SeededGenerator(seed: seed &+ 1)
+        let model = Sequential<Float>.multilayerPerceptron(
+            inputSize: training.featureCount, hidden: hidden, outputSize: training.classCount,
+            activation: .relu, outputActivation: .identity, using: &rng)
+        let trainer = Trainer(
+            model: model, loss: .crossEntropy, optimizer: Adam(learningRate: learningRate),
+            epochs: epochs, mode: .miniBatch(size: batchSize), seed: seed,
+            recordsGradientNorms: false)
+        let history = trainer.fit(
+            LabeledTensors(training), validation: LabeledTensors(validation), onEpoch: onEpoch)
+        let predicted = predictedClasses(model.predict(test.featureTensor()))
+        let confusion = ConfusionMatrix(
+            predicted: predicted, labels: test.labels, classCount: test.classCount,
+            classNames: test.classNames)
+        return (model, history, confusion.accuracy, confusion)
     }
 }

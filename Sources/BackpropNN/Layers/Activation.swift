@@ -4,12 +4,32 @@ import Backprop
 /// from the command line.
 ///
 /// Each case applies one op of Backprop, whose derivative that op implements:
-/// `identity` (f(x) = x, f' = 1), `sigmoid` (σ(x) = 1/(1 + e⁻ˣ), σ' = σ(1 − σ)).
+///
+/// | case | f(x) | f'(x) |
+/// |---|---|---|
+/// | `identity` | x | 1 |
+/// | `sigmoid` | 1/(1 + e⁻ˣ) | σ(1 − σ) |
+/// | `tanh` | tanh x | 1 − tanh² x |
+/// | `relu` | max(x, 0) | 1 if x > 0 else 0 |
+/// | `leakyRelu` | x if x > 0 else 0.01x | 1 or 0.01 |
+/// | `softplus` | log(1 + eˣ) | σ(x) |
+/// | `softmax` | eˣⁱ / Σⱼ eˣʲ along each row | diag(s) − s sᵀ |
 public enum Activation: String, Codable, Sendable, CaseIterable {
     /// f(x) = x.
     case identity
     /// σ(x) = 1 / (1 + e⁻ˣ).
     case sigmoid
+    /// The hyperbolic tangent.
+    case tanh
+    /// max(x, 0).
+    case relu
+    /// x for x > 0, 0.01x otherwise.
+    case leakyRelu
+    /// log(1 + eˣ).
+    case softplus
+    /// The softmax of each row (probabilities; pair cross-entropy with `identity` logits
+    /// instead, which is fused and stable).
+    case softmax
 
     /// Applies the activation.
     ///
@@ -21,13 +41,19 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
         switch self {
         case .identity: return x
         case .sigmoid: return x.sigmoid()
+        case .tanh: return x.tanh()
+        case .relu: return x.relu()
+        case .leakyRelu: return x.leakyRelu()
+        case .softplus: return x.softplus()
+        case .softmax: return x.softmax(alongAxis: -1)
         }
     }
 
     /// Whether He initialisation suits this activation better than Glorot (ReLU-like).
     @inlinable public var prefersHeInitialization: Bool {
         switch self {
-        case .identity, .sigmoid: return false
+        case .relu, .leakyRelu, .softplus: return true
+        case .identity, .sigmoid, .tanh, .softmax: return false
         }
     }
 }

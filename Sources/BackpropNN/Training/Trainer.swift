@@ -112,7 +112,9 @@ public func evaluate<Model: Layer>(
             let output = model(Variable(data.features))
             let value = Double(loss(output, Variable(data.targets)).value.scalar)
             let acc = data.labels.isEmpty
-                ? nil : accuracy(predicted: predictedClasses(output.value), labels: data.labels)
+                ? nil : accuracy(
+                    predicted: predictedClasses(output.value, threshold: loss.binaryThreshold),
+                    labels: data.labels)
             return (value, acc)
         }
     }

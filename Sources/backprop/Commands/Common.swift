@@ -11,7 +11,7 @@ struct RuntimeError: Error, CustomStringConvertible {
 /// A subcommand: its spec and what it does with the parsed arguments.
 struct Command {
     var spec: CommandSpec
-    var run: (ParsedArguments) throws -> Void
+    var run: @Sendable (ParsedArguments) throws -> Void
 }
 
 /// Writes text to a file, as a runtime error naming the file if that fails.
