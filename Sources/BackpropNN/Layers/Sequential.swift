@@ -12,21 +12,58 @@ import Backprop
 ///     Dense(inputSize: 5, outputSize: 3, activation: .sigmoid, using: &rng))
 /// model.namedParameters.map(\.name)   // ["0.weight", "0.bias", "1.weight", "1.bias"]
 /// ```
+///
+/// Performance: the built-in layers (``Dense``, ``ActivationLayer``, ``Dropout``) are kept
+/// as concrete values beside the array and called without existential dispatch, so the
+/// forward pass is specialised for the scalar type; only layers of your own go through
+/// `any Layer`.
 public struct Sequential<Scalar: TensorScalar>: Layer {
     /// The layers, applied in order.
-    public var layers: [any Layer<Scalar>]
+    public var layers: [any Layer<Scalar>] {
+        didSet { stages = Self.stages(of: layers) }
+    }
+    @usableFromInline internal var stages: [Stage]
+
+    /// A layer in concrete form, for a forward pass without existential dispatch.
+    @usableFromInline
+    internal enum Stage {
+        case dense(Dense<Scalar>)
+        case activation(Activation)
+        case dropout(Dropout<Scalar>)
+        case custom(any Layer<Scalar>)
+    }
+
+    @inlinable
+    internal static func stages(of layers: [any Layer<Scalar>]) -> [Stage] {
+        layers.map { layer in
+            if let d = layer as? Dense<Scalar> { return .dense(d) }
+            if let a = layer as? ActivationLayer<Scalar> { return .activation(a.activation) }
+            if let d = layer as? Dropout<Scalar> { return .dropout(d) }
+            return .custom(layer)
+        }
+    }
 
     /// Creates a container from an array of layers.
-    @inlinable public init(_ layers: [any Layer<Scalar>]) { self.layers = layers }
+    @inlinable public init(_ layers: [any Layer<Scalar>]) {
+        self.layers = layers
+        self.stages = Self.stages(of: layers)
+    }
 
     /// Creates a container from the layers given in order.
-    @inlinable public init(_ layers: any Layer<Scalar>...) { self.layers = layers }
+    @inlinable public init(_ layers: any Layer<Scalar>...) { self.init(layers) }
 
     /// The layers applied in order.
     @inlinable
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
         var x = input
-        for layer in layers { x = layer(x) }
+        for stage in stages {
+            switch stage {
+            case .dense(let d): x = d(x)
+            case .activation(let a): x = a.apply(x)
+            case .dropout(let d): x = d(x)
+            case .custom(let layer): x = layer(x)
+            }
+        }
         return x
     }
 
