@@ -115,7 +115,8 @@ public struct XORExample: Sendable {
 
 /// The bundled 8×8 digits: a seeded 70 / 10 / 20 % split into training, validation and
 /// test rows, pixels min-max scaled to [0, 1] (fitted on the training rows),
-/// 64 → hidden (ReLU) → 10 logits, softmax cross-entropy, Adam in mini-batches.
+/// 64 → hidden (ReLU) → 10 logits, softmax cross-entropy, Adam in mini-batches with a
+/// cosine learning-rate schedule.
 ///
 /// ```swift
 /// let run = try DigitsExample(seed: 0).run()
@@ -125,7 +126,7 @@ public struct DigitsExample: Sendable {
     /// The seed of the split, the initial parameters and the batch order.
     public var seed: UInt64
     /// Hidden layer sizes.
-    public var hidden = [64]
+    public var hidden = [128]
     /// Epochs.
     public var epochs = 30
     /// Rows per mini-batch.
@@ -161,7 +162,7 @@ extension DigitsExample {
         let trainer = Trainer(
             model: model, loss: .crossEntropy, optimizer: Adam(learningRate: learningRate),
             epochs: epochs, mode: .miniBatch(size: batchSize), seed: seed,
-            recordsGradientNorms: false)
+            schedule: .cosine(epochs: epochs, minimum: 0), recordsGradientNorms: false)
         let history = trainer.fit(
             LabeledTensors(training), validation: LabeledTensors(validation), onEpoch: onEpoch)
         let predicted = predictedClasses(model.predict(test.featureTensor()))

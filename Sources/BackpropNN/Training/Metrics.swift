@@ -87,11 +87,12 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable, CustomStringConvert
 
     /// A text table, actual classes down, predicted across.
     public var description: String {
-        let width = Swift.max(6, (classNames.map(\.count).max() ?? 0), String(total).count) + 1
-        func pad(_ s: String) -> String { String(repeating: " ", count: Swift.max(0, width - s.count)) + s }
-        var lines = [pad("actual\\pred") + classNames.map(pad).joined()]
+        let width = Swift.max(classNames.map(\.count).max() ?? 0, String(total).count) + 2
+        let first = Swift.max(classNames.map(\.count).max() ?? 0, 6)
+        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: Swift.max(0, w - s.count)) + s }
+        var lines = [pad("", first) + classNames.map { pad($0, width) }.joined()]
         for (i, row) in counts.enumerated() {
-            lines.append(pad(classNames[i]) + row.map { pad(String($0)) }.joined())
+            lines.append(pad(classNames[i], first) + row.map { pad(String($0), width) }.joined())
         }
         return lines.joined(separator: "\n")
     }

@@ -11,14 +11,14 @@ let digitsCommand = Command(
         seeded 70/10/20 % train/validation/test split, pixels scaled to [0, 1]) with softmax
         cross-entropy and Adam in mini-batches; prints the test accuracy and confusion matrix.
         """,
-        options: [CommonOptions.seed, .value("hidden", "SIZES", "Hidden layer sizes, comma-separated (default 64)."),
+        options: [CommonOptions.seed, .value("hidden", "SIZES", "Hidden layer sizes, comma-separated (default 128)."),
                   .value("epochs", "N", "Number of epochs (default 30)."),
                   .value("batch-size", "N", "Rows per mini-batch (default 32)."),
                   .value("lr", "RATE", "Adam's learning rate (default 0.003)."),
                   CommonOptions.plot, CommonOptions.quiet])
 ) { arguments in
     var example = DigitsExample(seed: try arguments.seed())
-    example.hidden = try arguments.intList("hidden", default: [64])
+    example.hidden = try arguments.intList("hidden", default: [128])
     example.epochs = try arguments.int("epochs", default: 30, range: 1...1_000_000)
     example.batchSize = try arguments.int("batch-size", default: 32, range: 1...1_000_000)
     example.learningRate = Float(try arguments.double("lr", default: 0.003, range: 1e-12...1e6))
@@ -32,7 +32,7 @@ let digitsCommand = Command(
     let run = try example.run { progress.report($0) }
     progress.finish()
     let seconds = Date().timeIntervalSince(start)
-    if !quiet { print("test confusion matrix (rows: actual, columns: predicted):\n\(run.confusion)") }
+    if !quiet { print("test confusion matrix (rows: actual class, columns: predicted class):\n\(run.confusion)") }
     print("test accuracy: \(fixed(run.testAccuracy, 4)) (\(run.confusion.counts.indices.map { run.confusion.counts[$0][$0] }.reduce(0, +)) of \(run.confusion.total)), "
         + "trained in \(fixed(seconds, 2)) s")
     try writePlot(run.history, arguments: arguments, title: "Digits, 64-\(example.hidden.map(String.init).joined(separator: "-"))-10 (seed \(example.seed))")

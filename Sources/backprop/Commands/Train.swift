@@ -126,7 +126,7 @@ let trainCommand = Command(
             let predicted = predictedClasses(model.predict(validationTensors.features), threshold: loss.binaryThreshold)
             let matrix = ConfusionMatrix(predicted: predicted, labels: validation.labels,
                                          classCount: data.classCount, classNames: data.classNames)
-            print("validation confusion matrix (rows: actual, columns: predicted):\n\(matrix)")
+            print("validation confusion matrix (rows: actual class, columns: predicted class):\n\(matrix)")
         }
     }
     if let savePath = arguments.string("save") {
