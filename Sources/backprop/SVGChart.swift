@@ -29,9 +29,9 @@ enum SVGChart {
         <text x="\(width / 2)" y="28" text-anchor="middle" font-size="18" font-weight="bold">\(escape(title))</text>
 
         """
-        let panelWidth = (width - 60) / 2
+        let panelWidth = (width - 20) / 2
         svg += panel(loss, title: "Loss", yLabel: "mean loss", x: 0, width: panelWidth, height: height, yRange: nil)
-        svg += panel(acc, title: "Accuracy", yLabel: "accuracy", x: panelWidth + 60, width: panelWidth,
+        svg += panel(acc, title: "Accuracy", yLabel: "accuracy", x: panelWidth + 20, width: panelWidth,
                      height: height, yRange: acc.isEmpty ? nil : accuracyRange(acc))
         // Legend, shared by both panels.
         let legendY = height - 16
@@ -53,7 +53,7 @@ enum SVGChart {
 
     static func panel(_ series: [Series], title: String, yLabel: String, x: Double, width: Double,
                       height: Double, yRange: ClosedRange<Double>?) -> String {
-        let left = x + 80, right = x + width, top = 60.0, bottom = height - 80
+        let left = x + 80, right = x + width - 30, top = 60.0, bottom = height - 80
         var out = "<text x=\"\((left + right) / 2)\" y=\"50\" text-anchor=\"middle\" font-size=\"15\">\(title)</text>\n"
         let all = series.flatMap(\.points)
         guard !all.isEmpty else {
