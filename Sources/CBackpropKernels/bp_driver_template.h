@@ -68,7 +68,9 @@ static int BP_FN(blocked)(const BP_K *kp, int ta, int tb, ptrdiff_t m, ptrdiff_t
 static void BP_FN(serial)(const BP_K *kp, int ta, int tb, ptrdiff_t m, ptrdiff_t n,
                           ptrdiff_t k, BP_T alpha, const BP_T *a, ptrdiff_t lda,
                           const BP_T *b, ptrdiff_t ldb, BP_T beta, BP_T *c, ptrdiff_t ldc) {
-  if ((double)m * (double)n * (double)k <= BP_SMALL_MNK ||
+  double kn = (double)k * (double)n;
+  int direct = (double)m * kn <= kp->small_mnk && kn <= kp->small_kn && (!ta || k <= 256);
+  if (direct ||
       !BP_FN(blocked)(kp, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
     kp->small(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

@@ -35,6 +35,9 @@ typedef struct {
   bp_sukr_fn ukr;
   bp_spack_fn pack_a, pack_b;
   bp_ssmall_fn small;
+  // The direct loops run when m*n*k <= small_mnk and k*n <= small_kn (and k <= 256
+  // when A is transposed); the packed path otherwise.
+  double small_mnk, small_kn;
 } bp_skernels;
 
 typedef struct {
@@ -43,6 +46,9 @@ typedef struct {
   bp_dukr_fn ukr;
   bp_dpack_fn pack_a, pack_b;
   bp_dsmall_fn small;
+  // The direct loops run when m*n*k <= small_mnk and k*n <= small_kn (and k <= 256
+  // when A is transposed); the packed path otherwise.
+  double small_mnk, small_kn;
 } bp_dkernels;
 
 extern const bp_skernels bp_skernels_generic;
@@ -52,9 +58,11 @@ extern const bp_skernels bp_skernels_avx2;
 extern const bp_dkernels bp_dkernels_avx2;
 #endif
 
-// Persistent worker pool. Runs fn(arg, i, count) for i in 0..<count, index 0 on the
-// calling thread. Returns 0 (without running anything) when the pool is busy with another
-// caller or has no workers: the caller then runs the work itself.
+// Persistent worker pool. Runs fn(arg, i, count) once for each i in 0..<count, on the
+// calling thread and any workers that are awake to claim a chunk (a sleeping worker never
+// delays the caller, which runs whatever is left). Returns 0 (without running anything)
+// when the pool is busy with another caller or has no workers: the caller then runs the
+// work itself.
 typedef void (*bp_task_fn)(void *arg, int index, int count);
 int bp_pool_run(bp_task_fn fn, void *arg, int count);
 int bp_pool_workers(void);

@@ -78,6 +78,7 @@ static BP_ATTR void BP_FN(pack_b)(int trans, ptrdiff_t nc, ptrdiff_t kc, const B
   }
 }
 
+#ifndef BP_NO_SMALL
 // Direct loops for small products: no packing, no scratch, no threads.
 #define BP_SW 16  // columns of C accumulated per pass
 static BP_ATTR void BP_FN(small)(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
@@ -145,3 +146,4 @@ static BP_ATTR void BP_FN(small)(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdi
   }
 }
 #undef BP_SW
+#endif  // BP_NO_SMALL

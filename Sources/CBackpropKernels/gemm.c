@@ -6,10 +6,6 @@
 
 #include <stdatomic.h>
 
-// Products with m*n*k at or below this use the direct (unpacked) loops.
-#ifndef BP_SMALL_MNK
-#define BP_SMALL_MNK (24.0 * 24.0 * 24.0)
-#endif
 // Multi-threading starts at this m*n*k, with at least this much work per thread.
 #ifndef BP_MT_MIN_MNK
 #define BP_MT_MIN_MNK (96.0 * 96.0 * 96.0)

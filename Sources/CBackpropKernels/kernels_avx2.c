@@ -71,12 +71,14 @@ static BP_AVX2 void s_ukr_avx2(ptrdiff_t kc, const float *restrict a, const floa
 #define BP_NR SNR
 #define BP_ATTR BP_AVX2
 #define BP_FN(x) s_##x##_avx2
+#define BP_NO_SMALL
 #include "bp_pack_template.h"
 #undef BP_T
 #undef BP_MR
 #undef BP_NR
 #undef BP_ATTR
 #undef BP_FN
+#undef BP_NO_SMALL
 
 // ---- double: DMR x 8 (2 * DMR ymm accumulators) ----
 #define DMR 5
@@ -141,12 +143,93 @@ static BP_AVX2 void d_ukr_avx2(ptrdiff_t kc, const double *restrict a, const dou
 #define BP_NR DNR
 #define BP_ATTR BP_AVX2
 #define BP_FN(x) d_##x##_avx2
+#define BP_NO_SMALL
 #include "bp_pack_template.h"
 #undef BP_T
 #undef BP_MR
 #undef BP_NR
 #undef BP_ATTR
 #undef BP_FN
+#undef BP_NO_SMALL
+
+static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__m256 v) {
+  __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+  x = _mm_add_ss(x, _mm_movehdup_ps(x));
+  return _mm_cvtss_f32(x);
+}
+#define T float
+#define V __m256
+#define VI __m256i
+#define VL 8
+#define SFX(x) s_##x
+#define V_ZERO() _mm256_setzero_ps()
+#define V_LOAD(p) _mm256_loadu_ps(p)
+#define V_MLOAD(p, mk) _mm256_maskload_ps(p, mk)
+#define V_STORE(p, v) _mm256_storeu_ps(p, v)
+#define V_MSTORE(p, mk, v) _mm256_maskstore_ps(p, mk, v)
+#define V_BCAST(p) _mm256_broadcast_ss(p)
+#define V_SET1(x) _mm256_set1_ps(x)
+#define V_FMA(x, y, z) _mm256_fmadd_ps(x, y, z)
+#define V_MUL(x, y) _mm256_mul_ps(x, y)
+#define V_HSUM(v) s_hsum(v)
+#define MASK(w) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#include "bp_small_avx2_template.h"
+#undef T
+#undef V
+#undef VI
+#undef VL
+#undef SFX
+#undef V_ZERO
+#undef V_LOAD
+#undef V_MLOAD
+#undef V_STORE
+#undef V_MSTORE
+#undef V_BCAST
+#undef V_SET1
+#undef V_FMA
+#undef V_MUL
+#undef V_HSUM
+#undef MASK
+
+static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(__m256d v) {
+  __m128d x = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+  x = _mm_add_sd(x, _mm_unpackhi_pd(x, x));
+  return _mm_cvtsd_f64(x);
+}
+#define T double
+#define V __m256d
+#define VI __m256i
+#define VL 4
+#define SFX(x) d_##x
+#define V_ZERO() _mm256_setzero_pd()
+#define V_LOAD(p) _mm256_loadu_pd(p)
+#define V_MLOAD(p, mk) _mm256_maskload_pd(p, mk)
+#define V_STORE(p, v) _mm256_storeu_pd(p, v)
+#define V_MSTORE(p, mk, v) _mm256_maskstore_pd(p, mk, v)
+#define V_BCAST(p) _mm256_broadcast_sd(p)
+#define V_SET1(x) _mm256_set1_pd(x)
+#define V_FMA(x, y, z) _mm256_fmadd_pd(x, y, z)
+#define V_MUL(x, y) _mm256_mul_pd(x, y)
+#define V_HSUM(v) d_hsum(v)
+#define MASK(w) _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(w)), _mm256_setr_epi64x(0, 1, 2, 3))
+#include "bp_small_avx2_template.h"
+#undef T
+#undef V
+#undef VI
+#undef VL
+#undef SFX
+#undef V_ZERO
+#undef V_LOAD
+#undef V_MLOAD
+#undef V_STORE
+#undef V_MSTORE
+#undef V_BCAST
+#undef V_SET1
+#undef V_FMA
+#undef V_MUL
+#undef V_HSUM
+#undef MASK
 
 #ifndef BP_S_MC
 #define BP_S_MC 240
@@ -167,9 +250,24 @@ static BP_AVX2 void d_ukr_avx2(ptrdiff_t kc, const double *restrict a, const dou
 #define BP_D_NC 2048
 #endif
 
+#ifndef BP_S_SMALL_MNK
+#define BP_S_SMALL_MNK (256.0 * 256.0 * 256.0)
+#endif
+#ifndef BP_S_SMALL_KN
+#define BP_S_SMALL_KN (64.0 * 1024.0)
+#endif
+#ifndef BP_D_SMALL_MNK
+#define BP_D_SMALL_MNK (256.0 * 256.0 * 256.0)
+#endif
+#ifndef BP_D_SMALL_KN
+#define BP_D_SMALL_KN (32.0 * 1024.0)
+#endif
+
 const bp_skernels bp_skernels_avx2 = {SMR, SNR, BP_S_MC, BP_S_KC, BP_S_NC,
-                                      s_ukr_avx2, s_pack_a_avx2, s_pack_b_avx2, s_small_avx2};
+                                      s_ukr_avx2, s_pack_a_avx2, s_pack_b_avx2, s_small_avx2_direct,
+                                      BP_S_SMALL_MNK, BP_S_SMALL_KN};
 const bp_dkernels bp_dkernels_avx2 = {DMR, DNR, BP_D_MC, BP_D_KC, BP_D_NC,
-                                      d_ukr_avx2, d_pack_a_avx2, d_pack_b_avx2, d_small_avx2};
+                                      d_ukr_avx2, d_pack_a_avx2, d_pack_b_avx2, d_small_avx2_direct,
+                                      BP_D_SMALL_MNK, BP_D_SMALL_KN};
 
 #endif  // __x86_64__

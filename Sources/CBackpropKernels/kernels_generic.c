@@ -69,7 +69,7 @@ BP_GENERIC_UKR(d_ukr_generic, double, DMR, DNR)
 
 const bp_skernels bp_skernels_generic = {SMR, SNR, 128, 256, 2048,
                                          s_ukr_generic, s_pack_a_generic, s_pack_b_generic,
-                                         s_small_generic};
+                                         s_small_generic, 24.0 * 24.0 * 24.0, 1e300};
 const bp_dkernels bp_dkernels_generic = {DMR, DNR, 64, 256, 2048,
                                          d_ukr_generic, d_pack_a_generic, d_pack_b_generic,
-                                         d_small_generic};
+                                         d_small_generic, 24.0 * 24.0 * 24.0, 1e300};

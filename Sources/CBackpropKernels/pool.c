@@ -49,21 +49,25 @@ int bp_cpu_count(void) {
 // ---- pool ----
 
 typedef struct {
-  _Alignas(64) atomic_uint go;  // generation to run; written by the caller
+  _Alignas(64) atomic_uint go;  // latest generation published to this worker
   char pad[60];
 } bp_slot;
 
+// A job is `count` chunks that the caller and the workers claim one at a time, so a worker
+// that wakes late simply finds nothing left and the caller never waits on a sleeping
+// thread. `state` packs generation (high 32 bits), chunk count (16) and next chunk (16):
+// a claim is a CAS that fails once the generation has moved on.
 static struct {
   pthread_mutex_t run_lock;  // held by the one caller using the pool
-  pthread_mutex_t m;         // guards sleeping / the condition variable
+  pthread_mutex_t m;         // guards `sleepers` and the condition variable
   pthread_cond_t cv;
   int sleepers;
   int nworkers;
   unsigned gen;  // last generation handed out (under run_lock)
   bp_task_fn fn;
   void *arg;
-  int count;
-  _Alignas(64) atomic_int pending;
+  _Alignas(64) _Atomic unsigned long long state;
+  _Alignas(64) atomic_int done;
   bp_slot slot[BP_MAX_WORKERS];
 } pool = {
     .run_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -73,9 +77,28 @@ static struct {
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
+// Claims and runs chunks of generation `gen` until none is left. Returns how many ran.
+static int pool_claim_and_run(unsigned gen) {
+  int ran = 0;
+  unsigned long long s = atomic_load_explicit(&pool.state, memory_order_acquire);
+  for (;;) {
+    if ((unsigned)(s >> 32) != gen) break;
+    int idx = (int)(s & 0xffff), cnt = (int)((s >> 16) & 0xffff);
+    if (idx >= cnt) break;
+    if (!atomic_compare_exchange_weak_explicit(&pool.state, &s, s + 1, memory_order_acq_rel,
+                                               memory_order_acquire))
+      continue;
+    // The generation cannot complete before this chunk does, so fn / arg are still its.
+    pool.fn(pool.arg, idx, cnt);
+    atomic_fetch_add_explicit(&pool.done, 1, memory_order_acq_rel);
+    ran++;
+    s = atomic_load_explicit(&pool.state, memory_order_acquire);
+  }
+  return ran;
+}
+
 static void *pool_worker(void *p) {
-  int w = (int)(size_t)p;  // 1-based task index
-  atomic_uint *go = &pool.slot[w - 1].go;
+  atomic_uint *go = &pool.slot[(size_t)p].go;
   unsigned seen = 0;
   for (;;) {
     unsigned g = atomic_load_explicit(go, memory_order_acquire);
@@ -93,8 +116,7 @@ static void *pool_worker(void *p) {
       pthread_mutex_unlock(&pool.m);
     }
     seen = g;
-    pool.fn(pool.arg, w, pool.count);
-    atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_acq_rel);
+    pool_claim_and_run(g);
   }
   return NULL;
 }
@@ -106,7 +128,7 @@ static void pool_init(void) {
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&attr, 256 * 1024);
   int made = 0;
-  for (int w = 1; w <= want; w++) {
+  for (int w = 0; w < want; w++) {
     pthread_t t;
     if (pthread_create(&t, &attr, pool_worker, (void *)(size_t)w) != 0) break;
     made++;
@@ -121,25 +143,29 @@ int bp_pool_workers(void) {
 }
 
 int bp_pool_run(bp_task_fn fn, void *arg, int count) {
-  if (count < 2) return 0;
+  if (count < 2 || count > 0xffff) return 0;
   pthread_once(&pool_once, pool_init);
-  if (count - 1 > pool.nworkers) return 0;
+  if (pool.nworkers == 0) return 0;
   if (pthread_mutex_trylock(&pool.run_lock) != 0) return 0;  // busy: caller runs alone
   pool.fn = fn;
   pool.arg = arg;
-  pool.count = count;
-  atomic_store_explicit(&pool.pending, count - 1, memory_order_relaxed);
+  atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
   unsigned g = ++pool.gen;
   if (g == 0) g = ++pool.gen;  // 0 is every worker's initial "seen"
-  for (int w = 1; w < count; w++)
-    atomic_store_explicit(&pool.slot[w - 1].go, g, memory_order_release);
+  atomic_store_explicit(&pool.state,
+                        ((unsigned long long)g << 32) | ((unsigned long long)count << 16),
+                        memory_order_release);
+  int helpers = count - 1 < pool.nworkers ? count - 1 : pool.nworkers;
+  for (int w = 0; w < helpers; w++)
+    atomic_store_explicit(&pool.slot[w].go, g, memory_order_release);
   pthread_mutex_lock(&pool.m);
   if (pool.sleepers) pthread_cond_broadcast(&pool.cv);
   pthread_mutex_unlock(&pool.m);
 
-  fn(arg, 0, count);
+  pool_claim_and_run(g);
 
-  for (unsigned i = 0; atomic_load_explicit(&pool.pending, memory_order_acquire) != 0; i++) {
+  // Only chunks already being run by a worker remain: wait for them.
+  for (unsigned i = 0; atomic_load_explicit(&pool.done, memory_order_acquire) != count; i++) {
     if (i < 100000)
       BP_RELAX();
     else

@@ -1,15 +1,58 @@
 import Backprop
+import BackpropTesting
 import XCTest
 
 final class ActivationsTests: XCTestCase {
+    func testSigmoidGradientAtSeveralShapes() {
+        var generator = SeededGenerator(seed: 2)
+        for shape in [[], [5], [3, 4], [2, 2, 3]] as [[Int]] {
+            assertGradientsMatch(at: [Tensor.uniform(shape, in: -4..<4, using: &generator)]) {
+                $0[0].sigmoid()
+            }
+        }
+    }
+
+    func testSigmoidIsFiniteAndExactAtExtremes() {
+        let x = Variable(Tensor<Double>([-1000, -40, 0, 40, 1000]), requiresGradient: true)
+        let y = x.sigmoid()
+        XCTAssertEqual(y.value.scalars[0], 0)
+        XCTAssertEqual(y.value.scalars[2], 0.5)
+        XCTAssertEqual(y.value.scalars[4], 1)
+        XCTAssertTrue(y.value.scalars.allSatisfy(\.isFinite))
+        y.sum().backward()
+        let g = x.gradient!.scalars
+        XCTAssertTrue(g.allSatisfy(\.isFinite))
+        XCTAssertEqual(g[2], 0.25)
+        XCTAssertEqual(g[0], 0)
+        XCTAssertEqual(g[4], 0)
+        // Float: e^1000 overflows, the stable form does not.
+        let f = Variable(Tensor<Float>([-1000, 1000])).sigmoid().value.scalars
+        XCTAssertEqual(f, [0, 1])
+    }
+
+    func testSecondDerivativeOfSigmoid() {
+        // σ'' = σ(1 − σ)(1 − 2σ)
+        let x = Variable(Tensor<Double>([0.3, -1.2]), requiresGradient: true)
+        let first = differentiableGradients(of: x.sigmoid().sum(), withRespectTo: [x])[0]
+        let second = gradients(of: first.sum(), withRespectTo: [x])[0]
+        let expected = x.value.map { v in
+            let s = 1 / (1 + Double.exp(-v))
+            return s * (1 - s) * (1 - 2 * s)
+        }
+        assertClose(second, expected, relativeTolerance: 1e-12)
+    }
+}
+
+// The ops of issue 3.
+extension ActivationsTests {
     func testGradientsAtSeveralShapes() {
         for (k, shape) in [[], [6], [3, 4], [2, 2, 3]].enumerated() {
             let x = randomTensor(shape, in: -3..<3, seed: UInt64(k)).map { $0 >= 0 ? $0 + 0.05 : $0 - 0.05 }
-            checkGradients([x]) { $0[0].sigmoid() }
-            checkGradients([x]) { $0[0].tanh() }
-            checkGradients([x]) { $0[0].relu() }
-            checkGradients([x]) { $0[0].leakyRelu(slope: 0.2) }
-            checkGradients([x]) { $0[0].softplus() }
+            assertGradientsMatch(at: [x]) { $0[0].sigmoid() }
+            assertGradientsMatch(at: [x]) { $0[0].tanh() }
+            assertGradientsMatch(at: [x]) { $0[0].relu() }
+            assertGradientsMatch(at: [x]) { $0[0].leakyRelu(slope: 0.2) }
+            assertGradientsMatch(at: [x]) { $0[0].softplus() }
         }
     }
 

@@ -1,11 +1,41 @@
 import Backprop
+import BackpropTesting
 import XCTest
 
 final class LossesTests: XCTestCase {
+    func testSquaredErrorGradientsAtSeveralShapes() {
+        var generator = SeededGenerator(seed: 3)
+        for shape in [[1], [3], [4, 3], [2, 2, 2]] {
+            let inputs = [
+                Tensor<Double>.uniform(shape, in: -1..<1, using: &generator),
+                Tensor<Double>.uniform(shape, in: -1..<1, using: &generator),
+            ]
+            assertGradientsMatch(at: inputs, "\(shape)") { halfSquaredError($0[0], $0[1]) }
+            assertGradientsMatch(at: inputs, "\(shape)") { meanSquaredError($0[0], $0[1]) }
+        }
+    }
+
+    func testReductionsAreExactlyAsDocumented() {
+        let p = Variable(Tensor<Double>([[1, 2], [3, 4]]))
+        let t = Variable(Tensor<Double>([[0, 0], [0, 1]]))
+        // ½ Σ (ŷ − y)² = ½ (1 + 4 + 9 + 9) = 11.5; mean over 4 elements = 23 / 4.
+        XCTAssertEqual(halfSquaredError(p, t).value.scalar, 11.5)
+        XCTAssertEqual(meanSquaredError(p, t).value.scalar, 5.75)
+    }
+
+    func testSquaredErrorShapeMessage() {
+        XCTAssertEqual(
+            Shapes.same([2, 3], [3, 2], op: "meanSquaredError", symbol: "vs"),
+            .failure(.init("meanSquaredError: [2, 3] vs [3, 2]: shapes differ")))
+    }
+}
+
+// The ops of issue 3.
+extension LossesTests {
     func testCrossEntropyWithLabelsGradientAndValue() {
         let x = randomTensor([4, 3])
         let labels = [2, 0, 1, 1]
-        checkGradients([x]) { crossEntropy(logits: $0[0], labels: labels) }
+        assertGradientsMatch(at: [x]) { crossEntropy(logits: $0[0], labels: labels) }
         // The documented reduction: the mean over rows of −log softmax at the label.
         let logSoftmax = Variable(x).logSoftmax().value
         let expected = -(0..<4).map { logSoftmax[$0, labels[$0]] }.reduce(0, +) / 4
@@ -15,7 +45,7 @@ final class LossesTests: XCTestCase {
     func testCrossEntropyWithProbabilities() {
         let x = randomTensor([4, 3])
         let soft = randomTensor([4, 3], in: 0..<1, seed: 3)
-        checkGradients([x, soft]) { crossEntropy(logits: $0[0], probabilities: $0[1]) }
+        assertGradientsMatch(at: [x, soft]) { crossEntropy(logits: $0[0], probabilities: $0[1]) }
         var oneHot = Tensor<Double>.zeros([4, 3])
         for (i, c) in [2, 0, 1, 1].enumerated() { oneHot[i, c] = 1 }
         XCTAssertEqual(
@@ -27,7 +57,7 @@ final class LossesTests: XCTestCase {
         for shape in [[5], [4, 1], [3, 2]] {
             let x = randomTensor(shape)
             let t = randomTensor(shape, in: 0..<1, seed: 9)
-            checkGradients([x, t]) { binaryCrossEntropy(logits: $0[0], targets: $0[1]) }
+            assertGradientsMatch(at: [x, t]) { binaryCrossEntropy(logits: $0[0], targets: $0[1]) }
             // The documented reduction: the sum over elements divided by the rows.
             var total = 0.0
             for i in 0..<x.count {

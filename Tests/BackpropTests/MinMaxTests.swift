@@ -1,4 +1,5 @@
 import Backprop
+import BackpropTesting
 import XCTest
 
 final class MinMaxTests: XCTestCase {
@@ -8,14 +9,14 @@ final class MinMaxTests: XCTestCase {
             // Distinct values (no ties) so the functions are smooth near the sample.
             let x = randomTensor(a, seed: UInt64(k))
             let y = randomTensor(b, seed: UInt64(k + 20)).map { $0 + 0.013 }
-            checkGradients([x, y]) { maximum($0[0], $0[1]) }
-            checkGradients([x, y]) { minimum($0[0], $0[1]) }
+            assertGradientsMatch(at: [x, y]) { maximum($0[0], $0[1]) }
+            assertGradientsMatch(at: [x, y]) { minimum($0[0], $0[1]) }
         }
         let x = randomTensor([2, 3], in: -3..<3).map { $0 + 0.001 }
-        checkGradients([x]) { maximum($0[0], 0.5) }
-        checkGradients([x]) { minimum(-0.5, $0[0]) }
-        checkGradients([x]) { $0[0].clamped(lower: -1, upper: 1) }
-        checkGradients([x]) { $0[0].clamped(upper: 0) }
+        assertGradientsMatch(at: [x]) { maximum($0[0], 0.5) }
+        assertGradientsMatch(at: [x]) { minimum(-0.5, $0[0]) }
+        assertGradientsMatch(at: [x]) { $0[0].clamped(lower: -1, upper: 1) }
+        assertGradientsMatch(at: [x]) { $0[0].clamped(upper: 0) }
     }
 
     func testTieRuleAndExactZeros() {

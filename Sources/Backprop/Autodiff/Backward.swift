@@ -56,6 +56,8 @@ extension Variable {
         }
         let order = topologicalOrder()
         let anomalies = GradientMode.current.isDetectingAnomalies
+        var quiet = GradientMode.current
+        quiet.isDetectingAnomalies = false
         pendingGradient = Variable(seedValue)
         for node in order.reversed() {
             node.isMarked = false
@@ -63,19 +65,26 @@ extension Variable {
             node.pendingGradient = nil
             visit(node, gradient)
             guard let pullback = node.pullback else { continue }
-            let inputGradients = pullback(node, gradient)
-            precondition(
-                inputGradients.count == node.inputs.count,
-                "backward: op '\(node.op)' returned \(inputGradients.count) gradients for "
-                    + "\(node.inputs.count) inputs")
+            // Under anomaly detection the ops inside a pullback are not checked one by one:
+            // their results are checked below as the gradients of this node's inputs, so a
+            // report names the op whose backward failed and where it was created.
+            let inputGradients =
+                anomalies ? GradientMode.$current.withValue(quiet) { pullback(node, gradient) }
+                : pullback(node, gradient)
+            if inputGradients.count != node.inputs.count
+                || zip(node.inputs, inputGradients).contains(where: { x, g in
+                    g != nil && x.requiresGradient && g!.shape != x.shape
+                })
+            {
+                let place = node.origin.map { " (created at \($0))" } ?? ""
+                Shapes.pullback(
+                    zip(node.inputs, inputGradients).map { $0.requiresGradient ? $1?.shape : nil }
+                        + inputGradients.dropFirst(node.inputs.count).map { $0?.shape },
+                    inputs: node.inputs.map(\.shape), op: "backward: op '\(node.op)'\(place)"
+                ).orFail()
+            }
             for (input, contribution) in zip(node.inputs, inputGradients) {
                 guard let contribution, input.requiresGradient else { continue }
-                if contribution.shape != input.shape {
-                    preconditionFailure(
-                        "backward: op '\(node.op)' returned a gradient of shape "
-                            + "\(Shapes.format(contribution.shape)) for an input of shape "
-                            + "\(Shapes.format(input.shape))")
-                }
                 if anomalies {
                     Anomaly.check(
                         contribution.value, op: node.op, origin: node.origin,

@@ -8,7 +8,17 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
         self.file = file
         self.line = line
     }
-    public var description: String { "\(file):\(line)" }
+    /// The line operators (`+`, `*`, …) record: an operator cannot take its caller's
+    /// `#line` as a default argument, so its nodes record `operator +` at this line 0, and
+    /// reports print `operator + (an operator records no line; call the method form, e.g.
+    /// adding(_:), for one)`.
+    public static let operatorLine: UInt = 0
+
+    public var description: String {
+        line == Self.operatorLine
+            ? "\(file) (an operator records no line; call the method form, e.g. adding(_:), for one)"
+            : "\(file):\(line)"
+    }
 }
 
 /// The recording state of the current task or thread.

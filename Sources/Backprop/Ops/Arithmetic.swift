@@ -113,42 +113,62 @@ extension Variable {
         }
     }
 
-    /// `lhs.adding(rhs)`.
-    @inlinable public static func + (lhs: Variable, rhs: Variable) -> Variable { lhs.adding(rhs) }
+    // Operators cannot take `#fileID` / `#line` defaults from their caller, so the nodes they
+    // make record the location `operator <symbol>` (line 0) under anomaly detection; a
+    // report then says so and suggests the method form (`adding(_:)`, …), which records the
+    // caller's line.
+
+    /// `lhs.adding(rhs)` (records no caller line; see ``SourceLocation/operatorLine``).
+    @inlinable public static func + (lhs: Variable, rhs: Variable) -> Variable {
+        lhs.adding(rhs, file: "operator +", line: SourceLocation.operatorLine)
+    }
     /// `lhs.subtracting(rhs)`.
     @inlinable public static func - (lhs: Variable, rhs: Variable) -> Variable {
-        lhs.subtracting(rhs)
+        lhs.subtracting(rhs, file: "operator -", line: SourceLocation.operatorLine)
     }
     /// `lhs.multiplying(rhs)` (element-wise; matrix products are `matmul`).
     @inlinable public static func * (lhs: Variable, rhs: Variable) -> Variable {
-        lhs.multiplying(rhs)
-    }
-    /// `rhs.scaled(by: lhs)`.
-    @inlinable public static func * (lhs: Scalar, rhs: Variable) -> Variable { rhs.scaled(by: lhs) }
-    /// `lhs.scaled(by: rhs)`.
-    @inlinable public static func * (lhs: Variable, rhs: Scalar) -> Variable { lhs.scaled(by: rhs) }
-    /// `lhs.shifted(by: rhs)`.
-    @inlinable public static func + (lhs: Variable, rhs: Scalar) -> Variable { lhs.shifted(by: rhs) }
-    /// `rhs.shifted(by: lhs)`.
-    @inlinable public static func + (lhs: Scalar, rhs: Variable) -> Variable { rhs.shifted(by: lhs) }
-    /// `lhs.shifted(by: -rhs)`.
-    @inlinable public static func - (lhs: Variable, rhs: Scalar) -> Variable { lhs.shifted(by: -rhs) }
-    /// `rhs.negated().shifted(by: lhs)`.
-    @inlinable public static func - (lhs: Scalar, rhs: Variable) -> Variable {
-        rhs.negated().shifted(by: lhs)
+        lhs.multiplying(rhs, file: "operator *", line: SourceLocation.operatorLine)
     }
     /// `lhs.dividing(rhs)` (element-wise, broadcasting).
     @inlinable public static func / (lhs: Variable, rhs: Variable) -> Variable {
-        lhs.dividing(rhs)
+        lhs.dividing(rhs, file: "operator /", line: SourceLocation.operatorLine)
+    }
+    /// `rhs.scaled(by: lhs)`.
+    @inlinable public static func * (lhs: Scalar, rhs: Variable) -> Variable {
+        rhs.scaled(by: lhs, file: "operator *", line: SourceLocation.operatorLine)
+    }
+    /// `lhs.scaled(by: rhs)`.
+    @inlinable public static func * (lhs: Variable, rhs: Scalar) -> Variable {
+        lhs.scaled(by: rhs, file: "operator *", line: SourceLocation.operatorLine)
     }
     /// `lhs.scaled(by: 1 / rhs)`.
     @inlinable public static func / (lhs: Variable, rhs: Scalar) -> Variable {
-        lhs.scaled(by: 1 / rhs)
+        lhs.scaled(by: 1 / rhs, file: "operator /", line: SourceLocation.operatorLine)
     }
     /// A constant divided by every element: `Variable(Tensor(lhs)).dividing(rhs)`.
     @inlinable public static func / (lhs: Scalar, rhs: Variable) -> Variable {
-        Variable(Tensor(lhs)).dividing(rhs)
+        Variable(Tensor(lhs)).dividing(rhs, file: "operator /", line: SourceLocation.operatorLine)
+    }
+    /// `lhs.shifted(by: rhs)`.
+    @inlinable public static func + (lhs: Variable, rhs: Scalar) -> Variable {
+        lhs.shifted(by: rhs, file: "operator +", line: SourceLocation.operatorLine)
+    }
+    /// `rhs.shifted(by: lhs)`.
+    @inlinable public static func + (lhs: Scalar, rhs: Variable) -> Variable {
+        rhs.shifted(by: lhs, file: "operator +", line: SourceLocation.operatorLine)
+    }
+    /// `lhs.shifted(by: -rhs)`.
+    @inlinable public static func - (lhs: Variable, rhs: Scalar) -> Variable {
+        lhs.shifted(by: -rhs, file: "operator -", line: SourceLocation.operatorLine)
+    }
+    /// `rhs.negated().shifted(by: lhs)`.
+    @inlinable public static func - (lhs: Scalar, rhs: Variable) -> Variable {
+        rhs.negated(file: "operator -", line: SourceLocation.operatorLine)
+            .shifted(by: lhs, file: "operator -", line: SourceLocation.operatorLine)
     }
     /// `operand.negated()`.
-    @inlinable public static prefix func - (operand: Variable) -> Variable { operand.negated() }
+    @inlinable public static prefix func - (operand: Variable) -> Variable {
+        operand.negated(file: "operator -", line: SourceLocation.operatorLine)
+    }
 }

@@ -198,6 +198,36 @@ public enum Shapes {
         return .success([a[0], a[1], b[2]])
     }
 
+    /// Checks what a pullback returned: one gradient (or `nil`) per input, each of its
+    /// input's shape (`nil` for an input that needs none). `op` leads the message: the
+    /// reverse sweep passes `backward: op 'name'`, plus where the op was created under
+    /// anomaly detection.
+    ///
+    /// ```swift
+    /// Shapes.pullback([[3]], inputs: [[2, 3]], op: "backward: op 'softsign'")
+    /// // .failure("backward: op 'softsign' returned a gradient of shape [3] for input 0 of shape [2, 3]")
+    /// ```
+    @inlinable
+    public static func pullback(_ gradients: [[Int]?], inputs: [[Int]], op: String)
+        -> Result<Void, Mismatch>
+    {
+        guard gradients.count == inputs.count else {
+            return .failure(
+                Mismatch(
+                    "\(op) returned \(gradients.count) gradients for \(inputs.count) "
+                        + "inputs (return nil for an input that needs none)"))
+        }
+        for (i, (g, x)) in zip(gradients, inputs).enumerated() {
+            if let g, g != x {
+                return .failure(
+                    Mismatch(
+                        "\(op) returned a gradient of shape \(format(g)) for input \(i) "
+                            + "of shape \(format(x))"))
+            }
+        }
+        return .success(())
+    }
+
     /// Checks that two shapes are equal, for ops that do not broadcast.
     @inlinable
     public static func same(_ a: [Int], _ b: [Int], op: String, symbol: String = ",")

@@ -179,31 +179,54 @@ extension Tensor: Equatable {}
 extension Tensor: Hashable where Scalar: Hashable {}
 extension Tensor: Codable {}
 
-extension Tensor: ExpressibleByFloatLiteral {
-    @inlinable public init(floatLiteral value: Double) { self.init(Scalar(value)) }
-}
-
-extension Tensor: ExpressibleByIntegerLiteral {
-    @inlinable public init(integerLiteral value: Int) { self.init(Scalar(value)) }
-}
-
 extension Tensor: ExpressibleByArrayLiteral {
     /// Creates a tensor from nested array literals; every level must be rectangular.
     ///
     /// ```swift
     /// let m: Tensor<Float> = [[1, 2], [3, 4]]   // shape [2, 2]
     /// ```
+    /// A bare number is not a tensor literal (so `tensor * 2` means scaling); write
+    /// `Tensor(2)` for a rank-0 tensor.
     @inlinable
-    public init(arrayLiteral elements: Tensor...) {
+    public init(arrayLiteral elements: TensorLiteral<Scalar>...) {
+        let literal = TensorLiteral(arrayLiteral: elements)
+        self.init(shape: literal.shape, scalars: literal.scalars)
+    }
+}
+
+/// One level of a nested tensor literal: a number or an array of levels.
+public struct TensorLiteral<Scalar: TensorScalar>: ExpressibleByArrayLiteral,
+    ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral
+{
+    @usableFromInline let shape: [Int]
+    @usableFromInline let scalars: [Scalar]
+
+    @inlinable public init(integerLiteral value: Int) {
+        shape = []
+        scalars = [Scalar(value)]
+    }
+
+    @inlinable public init(floatLiteral value: Double) {
+        shape = []
+        scalars = [Scalar(value)]
+    }
+
+    @inlinable public init(arrayLiteral elements: TensorLiteral...) {
+        self.init(arrayLiteral: elements)
+    }
+
+    @inlinable init(arrayLiteral elements: [TensorLiteral]) {
         guard let first = elements.first else {
-            self.init(shape: [0], scalars: [])
+            shape = [0]
+            scalars = []
             return
         }
         precondition(
             elements.allSatisfy { $0.shape == first.shape },
-            "Tensor literal: elements have different shapes \(elements.map { Shapes.format($0.shape) })"
-        )
-        self.init(shape: [elements.count] + first.shape, scalars: elements.flatMap(\.storage))
+            "Tensor literal: elements have different shapes "
+                + "\(elements.map { Shapes.format($0.shape) })")
+        shape = [elements.count] + first.shape
+        scalars = elements.flatMap(\.scalars)
     }
 }
 

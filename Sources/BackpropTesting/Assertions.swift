@@ -1,0 +1,56 @@
+import Backprop
+import XCTest
+
+/// Asserts that backward's gradients of `function` at `inputs` match central differences,
+/// reporting each failing element (input, element index, numerical and analytical value)
+/// at the caller's file and line.
+///
+/// ```swift
+/// func testSigmoid() {
+///     assertGradientsMatch(at: [Tensor([[-2, 0.5, 3]])]) { x in x[0].sigmoid() }
+/// }
+/// ```
+/// See ``checkGradients(at:tolerance:seed:of:)`` for the method and the tolerances.
+public func assertGradientsMatch(
+    at inputs: [Tensor<Double>], tolerance: GradientCheckTolerance = .init(), seed: UInt64 = 0,
+    _ message: @autoclosure () -> String = "",
+    file: StaticString = #filePath, line: UInt = #line,
+    of function: ([Variable<Double>]) -> Variable<Double>
+) {
+    let mismatches = checkGradients(at: inputs, tolerance: tolerance, seed: seed, of: function)
+    guard !mismatches.isEmpty else { return }
+    let shown = mismatches.prefix(5).map { "  \($0)" }.joined(separator: "\n")
+    let more = mismatches.count > 5 ? "\n  … and \(mismatches.count - 5) more" : ""
+    let note = message()
+    XCTFail(
+        "gradient check failed\(note.isEmpty ? "" : " (\(note))") for "
+            + "\(mismatches.count) element(s):\n\(shown)\(more)",
+        file: file, line: line)
+}
+
+/// Asserts that two tensors have the same shape and agree element-wise within
+/// |a − b| ≤ `absoluteTolerance` + `relativeTolerance` · |b|, reporting the worst element
+/// at the caller's line.
+public func assertClose<Scalar: TensorScalar>(
+    _ actual: Tensor<Scalar>, _ expected: Tensor<Scalar>,
+    absoluteTolerance: Scalar = 0, relativeTolerance: Scalar = 1e-12,
+    _ message: @autoclosure () -> String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    guard actual.shape == expected.shape else {
+        XCTFail(
+            "shapes differ: \(actual.shape) vs \(expected.shape) \(message())", file: file,
+            line: line)
+        return
+    }
+    for (i, (a, b)) in zip(actual.scalars, expected.scalars).enumerated() {
+        let allowed = absoluteTolerance + relativeTolerance * abs(b)
+        if !(abs(a - b) <= allowed) {
+            XCTFail(
+                "element \(i) \(multiIndex(i, shape: actual.shape)): \(a) vs expected \(b) "
+                    + "(|difference| \(abs(a - b)) > \(allowed)) \(message())",
+                file: file, line: line)
+            return
+        }
+    }
+}
