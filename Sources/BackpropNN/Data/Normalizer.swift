@@ -30,6 +30,15 @@ public struct Normalizer: Codable, Sendable, Equatable {
     /// The constant added last.
     public var shift: Double
 
+    /// Creates a normaliser from its coefficients.
+    public init(kind: Kind, offsets: [Double], scales: [Double], shift: Double) {
+        precondition(offsets.count == scales.count, "Normalizer: \(offsets.count) offsets, \(scales.count) scales")
+        self.kind = kind
+        self.offsets = offsets
+        self.scales = scales
+        self.shift = shift
+    }
+
     /// Min-max scaling to `range`, fitted on `data`.
     ///
     /// - Precondition: `data` has at least one row.
