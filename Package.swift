@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "BackpropTesting", dependencies: ["Backprop"]),
         .executableTarget(name: "backprop", dependencies: ["Backprop", "BackpropNN"]),
         .executableTarget(name: "backprop-bench", dependencies: ["Backprop", "BackpropNN"]),
+        // Newton's method with the Hessian helper versus gradient descent (issue 3's example).
+        .executableTarget(name: "newton-example", dependencies: ["Backprop"]),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTesting", "CBackpropKernels"]),
         .testTarget(name: "BackpropNNTests", dependencies: ["BackpropNN", "BackpropTesting"]),
         .testTarget(name: "BackpropTestingTests", dependencies: ["BackpropTesting"]),

@@ -2,36 +2,39 @@
 // baseline ISA (SSE2 on x86-64, NEON on aarch64). Used when AVX2 + FMA is unavailable.
 #include "bp_gemm_internal.h"
 
-#define BP_GENERIC_UKR(NAME, T, MR, NR)                                                    \
+// 16-byte vectors through the GCC / Clang vector extension: SSE2 on x86-64, NEON on
+// aarch64, with no intrinsics and no target flags.
+typedef float bp_v4f __attribute__((vector_size(16), may_alias, aligned(16)));
+typedef double bp_v2d __attribute__((vector_size(16), may_alias, aligned(16)));
+
+// MR x NR tile with NR = 2 vectors; acc[r][0..1] hold row r.
+#define BP_GENERIC_UKR(NAME, T, VT, VN, MR)                                                \
   static void NAME(ptrdiff_t kc, const T *restrict a, const T *restrict b, T *restrict c,  \
                    ptrdiff_t ldc, T alpha, T beta, int mr, int nr) {                       \
-    T acc[MR][NR];                                                                         \
-    for (int r = 0; r < MR; r++)                                                           \
-      for (int j = 0; j < NR; j++) acc[r][j] = 0;                                          \
+    enum { NR = 2 * VN };                                                                  \
+    VT acc0[MR], acc1[MR];                                                                 \
+    for (int r = 0; r < MR; r++) acc0[r] = acc1[r] = (VT){0};                              \
     for (ptrdiff_t p = 0; p < kc; p++) {                                                   \
+      VT b0 = *(const VT *)b, b1 = *(const VT *)(b + VN);                                  \
       for (int r = 0; r < MR; r++) {                                                       \
-        T av = a[r];                                                                       \
-        for (int j = 0; j < NR; j++) acc[r][j] += av * b[j];                               \
+        acc0[r] += a[r] * b0;                                                              \
+        acc1[r] += a[r] * b1;                                                              \
       }                                                                                    \
       a += MR;                                                                             \
       b += NR;                                                                             \
     }                                                                                      \
-    if (mr == MR && nr == NR) {                                                            \
-      for (int r = 0; r < MR; r++) {                                                       \
-        T *cr = c + r * ldc;                                                               \
-        if (beta == 0)                                                                     \
-          for (int j = 0; j < NR; j++) cr[j] = alpha * acc[r][j];                          \
-        else                                                                               \
-          for (int j = 0; j < NR; j++) cr[j] = alpha * acc[r][j] + beta * cr[j];           \
-      }                                                                                    \
-      return;                                                                              \
+    T t[MR * NR] __attribute__((aligned(16)));                                             \
+    for (int r = 0; r < MR; r++) {                                                         \
+      *(VT *)(t + r * NR) = acc0[r] * alpha;                                               \
+      *(VT *)(t + r * NR + VN) = acc1[r] * alpha;                                          \
     }                                                                                      \
     for (int r = 0; r < mr; r++) {                                                         \
       T *cr = c + r * ldc;                                                                 \
+      const T *tr = t + r * NR;                                                            \
       if (beta == 0)                                                                       \
-        for (int j = 0; j < nr; j++) cr[j] = alpha * acc[r][j];                            \
+        for (int j = 0; j < nr; j++) cr[j] = tr[j];                                        \
       else                                                                                 \
-        for (int j = 0; j < nr; j++) cr[j] = alpha * acc[r][j] + beta * cr[j];             \
+        for (int j = 0; j < nr; j++) cr[j] = tr[j] + beta * cr[j];                         \
     }                                                                                      \
   }
 
@@ -40,8 +43,8 @@
 #define DMR 4
 #define DNR 4
 
-BP_GENERIC_UKR(s_ukr_generic, float, SMR, SNR)
-BP_GENERIC_UKR(d_ukr_generic, double, DMR, DNR)
+BP_GENERIC_UKR(s_ukr_generic, float, bp_v4f, 4, SMR)
+BP_GENERIC_UKR(d_ukr_generic, double, bp_v2d, 2, DMR)
 
 #define BP_T float
 #define BP_MR SMR

@@ -76,4 +76,14 @@ final class CustomOpExtensionTests: XCTestCase {
             "backward: op 'hypot' returned 1 gradients for 2 inputs (return nil for an input that needs none)")
         XCTAssertNoThrow(try Shapes.pullback([nil, [2]], inputs: [[3], [2]], op: "x").get())
     }
+
+    func testTheConformanceKitRunsOnOurOps() {
+        assertConformance([
+            OpInfo(name: "softsign", samples: [[[]], [[4]], [[2, 3]]], domains: [.awayFromZero],
+                   outputShape: OpInfo<Double>.same) { softsign($0[0]) },
+            OpInfo(name: "hypot", samples: [[[3], [3]], [[2, 2], [2, 2]]], outputShape: OpInfo<Double>.same) {
+                hypot($0[0], $0[1])
+            },
+        ])
+    }
 }

@@ -73,6 +73,24 @@ final class MisuseTests: XCTestCase {
             output)
     }
 
+    func testNaNPlantedInBackwardNamesOpAndLine() throws {
+        let expectedLine = #line + 7
+        let output = try stderrOfCrash("testNaNPlantedInBackwardNamesOpAndLine") {
+            let planted = CustomOp<Double>(name: "plantedNaN", arity: 1, forward: { $0[0] }) { context in
+                [context.gradient * Variable(Tensor(Double.nan))]
+            }
+            withAnomalyDetection {
+                let x = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
+                (planted(x) * 2).sum().backward()
+            }
+        }
+        if ProcessInfo.processInfo.environment["BACKPROP_DEATH_TEST"] != nil { return }
+        XCTAssertTrue(
+            output.contains(
+                "anomaly: backward gradient of op 'plantedNaN' created at ExtensionTests/MisuseTests.swift:\(expectedLine) has nan at element 0"),
+            output)
+    }
+
     func testAnomalyFromAnOperatorSaysSo() throws {
         let output = try stderrOfCrash("testAnomalyFromAnOperatorSaysSo") {
             withAnomalyDetection {

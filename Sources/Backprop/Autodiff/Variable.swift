@@ -63,8 +63,15 @@ public final class Variable<Scalar: TensorScalar> {
         self.pullback = nil
     }
 
-    /// Creates a node of a differentiable op. This is the primitive every op uses, and the
-    /// public way to add an op of your own.
+    /// Creates a node of a differentiable op. This is the primitive every op uses; to add an
+    /// op of your own, ``CustomOp`` wraps it with a documented contract (forward, saved
+    /// tensors, backward through a context).
+    ///
+    /// The pullback receives the output node and its gradient and returns one gradient per
+    /// input (`nil` for an input that needs none), each of that input's shape — the reverse
+    /// sweep checks both and stops with a message naming the op. Write it with variable ops
+    /// so it can be differentiated again, and never capture the output node (use the
+    /// `output` parameter).
     ///
     /// When recording is off (``withoutGradients(_:)``) or no input requires a gradient, the
     /// result is a constant and `pullback` is dropped.

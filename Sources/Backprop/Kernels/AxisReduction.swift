@@ -52,10 +52,10 @@ extension Tensor {
         }
     }
 
-    /// A tensor of this shape holding 1 at the first position along `axis` where `pick`
-    /// prefers the element over every earlier one (the first arg-max for `>`), 0 elsewhere.
+    /// A tensor of this shape holding 1, in each lane along `axis`, at the first element that
+    /// `prefers` over every other (the first arg-max for `>`), 0 elsewhere.
     @inlinable
-    internal func selectionMask(alongAxis axis: Int, op: String, prefers: (Scalar, Scalar) -> Bool)
+    internal func selectionMask(alongAxis axis: Int, prefers: (Scalar, Scalar) -> Bool)
         -> Tensor
     {
         let s = AxisSplit(shape, axis: axis)

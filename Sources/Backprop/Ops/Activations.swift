@@ -109,8 +109,8 @@ public func sigmoidGradient<Scalar>(
     }
     return Variable(op: "sigmoidGradient", value: value, inputs: [gradient, y]) { _, h in
         [
-            gradient.requiresGradient ? h * y * (1 - y) : nil,
-            y.requiresGradient ? h * gradient * (1 - 2 * y) : nil,
+            gradient.requiresGradient ? (h * y * (1 - y)).summed(toShape: gradient.shape) : nil,
+            y.requiresGradient ? (h * gradient * (1 - 2 * y)).summed(toShape: y.shape) : nil,
         ]
     }
 }

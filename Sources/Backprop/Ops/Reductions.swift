@@ -113,7 +113,7 @@ extension Variable {
     ) -> Variable {
         let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: op).orFail()
         precondition(shape[axis] > 0, "\(op): axis \(axis) of \(Shapes.format(shape)) is empty")
-        let mask = value.selectionMask(alongAxis: axis, op: op, prefers: prefers)
+        let mask = value.selectionMask(alongAxis: axis, prefers: prefers)
         let keptShape = Shapes.reduced(shape, axis: axis, keepingDimension: true)
         let picked = value.reduce(alongAxis: axis, keepingDimension: keepingDimension, op: op) {
             prefers($1, $0) ? $1 : $0
