@@ -148,7 +148,8 @@ func modeDescription(_ mode: TrainingMode) -> String {
     }
 }
 
-/// The graph of one training step (forward and loss) as DOT.
+/// The graph of one training step (forward pass and loss, batch of the first rows) as DOT,
+/// from Backprop's graph export.
 func writeStepGraph(model: Sequential<Float>, loss: Loss<Float>, data: LabeledTensors<Float>,
                     mode: TrainingMode, to path: String) throws {
     let size: Int
@@ -159,5 +160,5 @@ func writeStepGraph(model: Sequential<Float>, loss: Loss<Float>, data: LabeledTe
     }
     let (x, t) = data.rows(0..<size)
     let value = loss(model(Variable(x)), Variable(t))
-    try write(stepGraphDOT(value, parameters: model.namedParameters), to: path, what: "graph")
+    try write(value.graphviz(name: "training step"), to: path, what: "graph")
 }
