@@ -1,6 +1,6 @@
 import Backprop
 
-/// How to draw the initial values of a parameter, always from a ``SeededGenerator`` so a
+/// How to draw the initial values of a parameter, always from a `SeededGenerator` so a
 /// seed reproduces a model exactly.
 ///
 /// For a weight with fan-in n_in and fan-out n_out:

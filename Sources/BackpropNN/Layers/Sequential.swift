@@ -88,8 +88,14 @@ extension Sequential {
     ///     outputActivation: .identity, using: &rng)
     /// ```
     /// - Parameters:
+    ///   - inputSize: The number of input features.
+    ///   - hidden: The sizes of the hidden layers (may be empty).
+    ///   - outputSize: The number of outputs.
+    ///   - activation: The activation of every hidden layer.
+    ///   - outputActivation: The activation of the last layer (`identity` for logits).
     ///   - initializer: The weight initialiser (default: He normal after ReLU-like
     ///     activations, Glorot uniform otherwise). Biases start at zero.
+    ///   - generator: The seeded generator the weights are drawn from.
     @inlinable
     public static func multilayerPerceptron(
         inputSize: Int, hidden: [Int], outputSize: Int, activation: Activation,
