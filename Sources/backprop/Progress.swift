@@ -10,6 +10,7 @@ struct Progress {
     let isTerminal: Bool
     private var elapsed = 0.0
     private var liveLineShown = false
+    private var lastLiveUpdate = 0.0
 
     init(epochs: Int, quiet: Bool, interval: Int? = nil, isTerminal: Bool = isatty(STDOUT_FILENO) != 0) {
         self.epochs = epochs
@@ -43,7 +44,9 @@ struct Progress {
         let text = Progress.line(r, epochs: epochs, elapsed: elapsed)
         let kept = r.epoch % interval == 0 || r.epoch == epochs || r.epoch == 1
         if isTerminal {
-            // Rewrite the live line; keep it (newline) at the interval.
+            // Rewrite the live line (at most 20 times a second); keep it at the interval.
+            if !kept && elapsed - lastLiveUpdate < 0.05 { return }
+            lastLiveUpdate = elapsed
             print("\r\u{1B}[2K" + text, terminator: kept ? "\n" : "")
             liveLineShown = !kept
             fflush(nil)

@@ -184,6 +184,18 @@ final class CLITests: XCTestCase {
         }
     }
 
+    func testGradientNormsShowVanishingGradients() throws {
+        let path = try file("sep.csv", separableCSV(rows: 40))
+        let result = try backprop("train", "--data", path, "--label", "label", "--hidden", "6,6,6,6,6,6",
+                                  "--activation", "sigmoid", "--loss", "half-se", "--optimizer", "sgd",
+                                  "--epochs", "2", "--gradient-norms", "--quiet")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let norms = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  layer ") }
+            .compactMap { Double($0.split(separator: " ").last!) }
+        XCTAssertEqual(norms.count, 7, result.stdout)
+        XCTAssertLessThan(norms.first!, norms.last! / 100, result.stdout)
+    }
+
     func testPredictErrors() throws {
         let bad = try file("bad.json", "{\"formatVersion\": 2}")
         let data = try file("d.csv", "a,b\n1,2\n")

@@ -31,6 +31,7 @@ let trainCommand = Command(
             .value("save", "MODEL.json", "Save the trained model as a checkpoint."),
             CommonOptions.plot,
             .value("graph", "FILE.dot", "Write the computation graph of one training step (Graphviz DOT)."),
+            .flag("gradient-norms", "Print each layer's mean weight-gradient norm in the last epoch (vanishing gradients)."),
             CommonOptions.quiet,
         ])
 ) { arguments in
@@ -116,6 +117,12 @@ let trainCommand = Command(
     progress.finish()
     if history.stoppedEarly, let best = history.bestEpoch, !quiet {
         print("early stopping after epoch \(history.epochs.count); kept the parameters of epoch \(best)")
+    }
+    if arguments.flag("gradient-norms") {
+        print("mean weight-gradient norm per layer in the last epoch (input side first):")
+        for (layer, norm) in history.weightGradientNorms {
+            print("  layer \(layer): \(String(format: "%.3e", norm))")
+        }
     }
     let train = evaluate(model, on: trainingTensors, loss: loss)
     print("training accuracy: \(fixed(train.accuracy ?? 0, 4)), loss \(fixed(train.loss, 4))")
