@@ -11,6 +11,7 @@ import Backprop
 /// | ``halfSquaredError`` | (1/m) Σᵣ ½‖ŷᵣ − yᵣ‖² (the notes' loss; for m = 1 exactly ½‖ŷ − y‖²) |
 /// | ``meanSquaredError`` | (1/(m·k)) Σ (ŷ − y)² over all m·k elements |
 /// | ``crossEntropy`` | −(1/m) Σᵣ Σⱼ yᵣⱼ log softmax(ŷᵣ)ⱼ, ŷ = logits, y one-hot |
+/// | ``sparseCrossEntropy`` | the same with integer class labels: y is `[m, 1]` of class indices |
 /// | ``binaryCrossEntropy`` | (1/m) Σᵣ Σⱼ −y log σ(ŷ) − (1 − y) log(1 − σ(ŷ)), ŷ = logits |
 ///
 /// The two cross-entropies take **logits** (the model's last layer has the `identity`
@@ -75,6 +76,18 @@ public struct Loss<Scalar: TensorScalar> {
         Loss(name: "cross-entropy") { y, t in Backprop.crossEntropy(logits: y, probabilities: t) }
     }
 
+    /// Softmax cross-entropy of logits against integer class labels, given as a `[m, 1]`
+    /// target column of class indices (``LabeledTensors/TargetEncoding/classIndex``),
+    /// averaged over the rows.
+    ///
+    /// L = −(1/m) Σᵣ log softmax(ŷᵣ)_{yᵣ};  ∂L/∂ŷ = (softmax(ŷ) − onehot(y))/m.
+    @inlinable public static var sparseCrossEntropy: Loss {
+        Loss(name: "sparse-cross-entropy") { y, t in
+            let labels = t.value.withUnsafeBufferPointer { $0.map { Int($0) } }
+            return Backprop.crossEntropy(logits: y, labels: labels)
+        }
+    }
+
     /// Binary cross-entropy of logits against 0/1 targets, summed over the columns and
     /// averaged over the rows; the predicted class is 1 when the logit is above 0.
     ///
@@ -95,5 +108,5 @@ extension Loss {
     }
 
     /// Every built-in loss.
-    @inlinable public static var allBuiltIn: [Loss] { [.halfSquaredError, .meanSquaredError, .crossEntropy, .binaryCrossEntropy] }
+    @inlinable public static var allBuiltIn: [Loss] { [.halfSquaredError, .meanSquaredError, .crossEntropy, .sparseCrossEntropy, .binaryCrossEntropy] }
 }

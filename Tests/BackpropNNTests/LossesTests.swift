@@ -31,6 +31,13 @@ final class LossesTests: XCTestCase {
         XCTAssertEqual(Loss<Double>.crossEntropy(Variable(output), Variable(target)).value.scalar, expected / 3, accuracy: 1e-14)
     }
 
+    func testSparseCrossEntropyEqualsOneHotCrossEntropy() {
+        let indices = Tensor<Double>(shape: [3, 1], scalars: [1, 0, 0])
+        let sparse = Loss<Double>.sparseCrossEntropy(Variable(output), Variable(indices)).value.scalar
+        let dense = Loss<Double>.crossEntropy(Variable(output), Variable(target)).value.scalar
+        XCTAssertEqual(sparse, dense, accuracy: 1e-15)
+    }
+
     func testBinaryCrossEntropyOfLogits() {
         let x: Tensor<Double> = [[0.3], [-2], [4]]
         let t: Tensor<Double> = [[1], [0], [0]]

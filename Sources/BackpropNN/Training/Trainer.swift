@@ -62,14 +62,29 @@ public struct LabeledTensors<Scalar: TensorScalar> {
         self.labels = labels
     }
 
-    /// A labeled data set's features with one-hot targets (or, with `binary`, a single
-    /// 0/1 target column for two classes).
+    /// How class labels become target rows.
+    public enum TargetEncoding: Sendable, Hashable {
+        /// `[rows, classes]`, a 1 in each row's class column (for cross-entropy and the
+        /// squared errors).
+        case oneHot
+        /// `[rows, 1]`, 0 or 1 (two classes, for binary cross-entropy).
+        case binary
+        /// `[rows, 1]`, the class index as a number (for ``Loss/sparseCrossEntropy``).
+        case classIndex
+    }
+
+    /// A labeled data set's features with targets encoded from its labels.
     @inlinable
-    public init(_ data: Dataset, binary: Bool = false) {
+    public init(_ data: Dataset, encoding: TargetEncoding = .oneHot) {
         precondition(data.isLabeled, "LabeledTensors: the data set has no labels")
-        let targets: Tensor<Scalar> = binary
-            ? Tensor(shape: [data.count, 1], scalars: data.labels.map { Scalar($0) })
-            : data.oneHotTargets()
+        let targets: Tensor<Scalar>
+        switch encoding {
+        case .oneHot: targets = data.oneHotTargets()
+        case .binary, .classIndex:
+            precondition(encoding == .classIndex || data.classCount <= 2,
+                         "LabeledTensors: binary targets need 2 classes, not \(data.classCount)")
+            targets = Tensor(shape: [data.count, 1], scalars: data.labels.map { Scalar($0) })
+        }
         self.init(features: data.featureTensor(), targets: targets, labels: data.labels)
     }
 

@@ -35,6 +35,6 @@ let irisCommand = Command(
                      steps, seconds, seconds / Double(steps) * 1e6))
     }
     print("final validation accuracy: \(fixed(last.validationAccuracy ?? 0, 4)) "
-        + "(\(Int(((last.validationAccuracy ?? 0) * 20).rounded())) of \(150 - tutorial.trainingRows))")
+        + "(\(Int(((last.validationAccuracy ?? 0) * Double(150 - tutorial.trainingRows)).rounded())) of \(150 - tutorial.trainingRows))")
     try writePlot(run.history, arguments: arguments, title: "Iris tutorial (seed \(tutorial.seed))")
 }

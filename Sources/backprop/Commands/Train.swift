@@ -87,8 +87,8 @@ let trainCommand = Command(
         activation: activation, outputActivation: outputActivation, using: &rng)
     let mode: TrainingMode = batchSize == 1 ? .perSample
         : batchSize == 0 || batchSize >= training.count ? .fullBatch : .miniBatch(size: batchSize)
-    let trainingTensors = LabeledTensors<Float>(training, binary: binary)
-    let validationTensors = validation.count > 0 ? LabeledTensors<Float>(validation, binary: binary) : nil
+    let trainingTensors = LabeledTensors<Float>(training, encoding: binary ? .binary : .oneHot)
+    let validationTensors = validation.count > 0 ? LabeledTensors<Float>(validation, encoding: binary ? .binary : .oneHot) : nil
     let stopping = patience.map { EarlyStopping(patience: $0) }
 
     if let graphPath = arguments.string("graph") {

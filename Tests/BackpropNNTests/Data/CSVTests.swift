@@ -159,6 +159,7 @@ final class SplitTests: XCTestCase {
         let tensors = LabeledTensors<Double>(data)
         XCTAssertEqual(tensors.rows([3, 0]).features, [[3], [0]])
         XCTAssertEqual(tensors.rows([3, 0]).targets, [[0, 1], [1, 0]])
-        XCTAssertEqual(LabeledTensors<Double>(data, binary: true).targets.shape, [10, 1])
+        XCTAssertEqual(LabeledTensors<Double>(data, encoding: .binary).targets, Tensor(shape: [10, 1], scalars: data.labels.map(Double.init)))
+        XCTAssertEqual(LabeledTensors<Double>(data, encoding: .classIndex).targets.shape, [10, 1])
     }
 }
