@@ -176,10 +176,11 @@ final class CLITests: XCTestCase {
         let path = try file("sep.csv", separableCSV(rows: 40))
         for extra in [["--batch-size", "1", "--optimizer", "sgd", "--loss", "half-se"],
                       ["--batch-size", "0", "--optimizer", "sgd", "--momentum", "0.9", "--loss", "mse"],
-                      ["--loss", "bce", "--activation", "tanh", "--normalize", "zscore", "--patience", "3"]] {
+                      ["--loss", "bce", "--activation", "tanh", "--normalize", "zscore", "--patience", "3"],
+                      ["--dropout", "0.2", "--hidden", "8,8", "--weight-decay", "0.001", "--validation", "0"]] {
             let result = try backprop(["train", "--data", path, "--label", "-1", "--epochs", "20", "--quiet"] + extra)
             XCTAssertEqual(result.status, 0, "\(extra): \(result.stderr)")
-            XCTAssertTrue(result.stdout.contains("validation accuracy:"), result.stdout)
+            XCTAssertTrue(result.stdout.contains(extra.contains("--validation") ? "training accuracy:" : "validation accuracy:"), result.stdout)
             XCTAssertFalse(result.stdout.contains("epoch "), "--quiet prints no progress")
         }
     }

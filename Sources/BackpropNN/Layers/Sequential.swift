@@ -95,11 +95,13 @@ extension Sequential {
     ///   - outputActivation: The activation of the last layer (`identity` for logits).
     ///   - initializer: The weight initialiser (default: He normal after ReLU-like
     ///     activations, Glorot uniform otherwise). Biases start at zero.
+    ///   - dropout: A ``Dropout`` rate applied after every hidden layer (0: none); each
+    ///     dropout layer is seeded from `generator`.
     ///   - generator: The seeded generator the weights are drawn from.
     @inlinable
     public static func multilayerPerceptron(
         inputSize: Int, hidden: [Int], outputSize: Int, activation: Activation,
-        outputActivation: Activation, initializer: Initializer? = nil,
+        outputActivation: Activation, initializer: Initializer? = nil, dropout: Double = 0,
         using generator: inout SeededGenerator
     ) -> Sequential {
         let sizes = [inputSize] + hidden + [outputSize]
@@ -110,6 +112,7 @@ extension Sequential {
             let initial = initializer ?? (f.prefersHeInitialization ? .heNormal : .glorotUniform)
             layers.append(Dense<Scalar>(inputSize: sizes[k], outputSize: sizes[k + 1], activation: f,
                                         initializer: initial, using: &generator))
+            if !last && dropout > 0 { layers.append(Dropout<Scalar>(rate: dropout, seed: generator.next())) }
         }
         return Sequential(layers)
     }

@@ -17,6 +17,7 @@ let trainCommand = Command(
             .value("label", "COLUMN", "The label column: a header name or a 0-based index (-1: last).", required: true),
             .value("hidden", "SIZES", "Hidden layer sizes, comma-separated, or 'none' (default 16)."),
             .value("activation", "NAME", "Hidden activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")) (default relu)."),
+            .value("dropout", "RATE", "Dropout rate after every hidden layer, in [0, 1) (default 0)."),
             .value("loss", "NAME", "ce (softmax cross-entropy), bce (binary, 2 classes), mse, half-se (default ce)."),
             .value("optimizer", "NAME", "sgd or adam (default adam)."),
             .value("lr", "RATE", "Learning rate (default 0.01 for adam, 0.1 for sgd)."),
@@ -40,6 +41,7 @@ let trainCommand = Command(
     let hidden = try arguments.intList("hidden", default: [16])
     let activation = Activation(rawValue: try arguments.choice(
         "activation", Activation.allCases.map(\.rawValue), default: "relu"))!
+    let dropout = try arguments.double("dropout", default: 0, range: 0...0.95)
     let lossName = try arguments.choice("loss", ["ce", "bce", "mse", "half-se"], default: "ce")
     let optimizerName = try arguments.choice("optimizer", ["sgd", "adam"], default: "adam")
     let lr = try arguments.double("lr", default: optimizerName == "adam" ? 0.01 : 0.1, range: 1e-12...1e6)
@@ -84,7 +86,7 @@ let trainCommand = Command(
     let outputActivation: Activation = lossName == "ce" || binary ? .identity : .sigmoid
     let model = Sequential<Float>.multilayerPerceptron(
         inputSize: data.featureCount, hidden: hidden, outputSize: binary ? 1 : data.classCount,
-        activation: activation, outputActivation: outputActivation, using: &rng)
+        activation: activation, outputActivation: outputActivation, dropout: dropout, using: &rng)
     let mode: TrainingMode = batchSize == 1 ? .perSample
         : batchSize == 0 || batchSize >= training.count ? .fullBatch : .miniBatch(size: batchSize)
     let trainingTensors = LabeledTensors<Float>(training, encoding: binary ? .binary : .oneHot)

@@ -126,6 +126,11 @@ final class SequentialTests: XCTestCase {
             inputSize: 5, hidden: [7, 3], outputSize: 2, activation: .relu, outputActivation: .identity, using: &rng)
         XCTAssertEqual(mlp.namedParameters.map(\.variable.shape), [[5, 7], [7], [7, 3], [3], [3, 2], [2]])
         XCTAssertEqual(mlp.predict(Tensor.zeros([4, 5])).shape, [4, 2])
+        let dropped = Sequential<Float>.multilayerPerceptron(
+            inputSize: 5, hidden: [7, 3], outputSize: 2, activation: .relu, outputActivation: .identity,
+            dropout: 0.5, using: &rng)
+        XCTAssertEqual(try Checkpoint.architecture(of: dropped).count, 5)
+        XCTAssertTrue(dropped.layers[1] is Dropout<Float> && dropped.layers[3] is Dropout<Float>)
     }
 }
 
