@@ -42,7 +42,16 @@ struct CommandSpec {
             let text = "--\(o.name)" + (o.valueName.map { " \($0)" } ?? "")
             return o.isRequired ? text : "[\(text)]"
         }
-        var lines = ["usage: backprop \(name) " + synopsis.joined(separator: " "), "", summary, ""]
+        // The synopsis, wrapped at 100 columns under the command.
+        let head = "usage: backprop \(name) "
+        var synopsisLines = [head]
+        for item in synopsis {
+            if synopsisLines[synopsisLines.count - 1].count + item.count > 100 {
+                synopsisLines.append(String(repeating: " ", count: head.count))
+            }
+            synopsisLines[synopsisLines.count - 1] += item + " "
+        }
+        var lines = synopsisLines.map { String($0.dropLast()) } + ["", summary, ""]
         if !options.isEmpty { lines.append("options:") }
         let width = (options.map { 2 + $0.name.count + ($0.valueName.map { $0.count + 1 } ?? 0) }.max() ?? 0) + 2
         for o in options + [.flag("help", "Show this help.")] {

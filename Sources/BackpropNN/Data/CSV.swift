@@ -118,9 +118,13 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Reads and parses a CSV file.
     ///
+    /// - Parameters:
+    ///   - url: The file.
+    ///   - name: The name to use in error messages (default: the file's path), for example
+    ///     the path as the user typed it.
     /// - Throws: ``DataError`` if the file cannot be read or is malformed.
-    public init(contentsOf url: URL) throws {
-        let name = url.isFileURL ? url.path : url.absoluteString
+    public init(contentsOf url: URL, name: String? = nil) throws {
+        let name = name ?? (url.isFileURL ? url.path : url.absoluteString)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw DataError(file: name, reason: "cannot read the file (\(Self.reason(of: error)))")

@@ -125,9 +125,10 @@ public struct Dataset: Sendable, Equatable {
         self.classNames = names
     }
 
-    /// Reads a CSV file (see ``init(table:label:classNames:)``).
-    public init(csv url: URL, label: ColumnSelector?, classNames: [String]? = nil) throws {
-        try self.init(table: CSVTable(contentsOf: url), label: label, classNames: classNames)
+    /// Reads a CSV file (see ``init(table:label:classNames:)``); `name` is the file's name
+    /// in error messages (default: its path).
+    public init(csv url: URL, label: ColumnSelector?, classNames: [String]? = nil, name: String? = nil) throws {
+        try self.init(table: CSVTable(contentsOf: url, name: name), label: label, classNames: classNames)
     }
 
     /// Feature `j` of row `i`.

@@ -23,7 +23,7 @@ let predictCommand = Command(
     let path = arguments.string("data")!
     let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: modelPath))
     let model: Sequential<Float> = try checkpoint.makeModel()
-    let table = try CSVTable(contentsOf: URL(fileURLWithPath: path))
+    let table = try CSVTable(contentsOf: URL(fileURLWithPath: path), name: path)
     let labelSelector: ColumnSelector?
     if let text = arguments.string("label") {
         labelSelector = ColumnSelector(text)

@@ -58,7 +58,7 @@ let trainCommand = Command(
     let validationFraction = try arguments.double("validation", default: 0.2, range: 0...0.99)
     let quiet = arguments.flag("quiet")
 
-    let data = try Dataset(csv: URL(fileURLWithPath: path), label: label)
+    let data = try Dataset(csv: URL(fileURLWithPath: path), label: label, name: path)
     guard data.classCount >= 2 else {
         throw RuntimeError("\(path): the label column has \(data.classCount) class; at least 2 are needed")
     }
