@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "BackpropTesting", targets: ["BackpropTesting"]),
         .executable(name: "backprop", targets: ["backprop"]),
         .executable(name: "backprop-bench", targets: ["backprop-bench"]),
+        .executable(name: "backprop-stress", targets: ["backprop-stress"]),
     ],
     targets: [
         // SIMD micro-kernels in C, compiled by the toolchain's clang, with runtime CPU
@@ -26,6 +27,8 @@ let package = Package(
         .target(name: "BackpropTesting", dependencies: ["Backprop"]),
         .executableTarget(name: "backprop", dependencies: ["Backprop", "BackpropNN"]),
         .executableTarget(name: "backprop-bench", dependencies: ["Backprop", "BackpropNN"]),
+        // Deep-chain and fan-out stress runs of the core (time and peak memory).
+        .executableTarget(name: "backprop-stress", dependencies: ["Backprop"]),
         // Newton's method with the Hessian helper versus gradient descent (issue 3's example).
         .executableTarget(name: "newton-example", dependencies: ["Backprop"]),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTesting", "CBackpropKernels"]),

@@ -14,6 +14,7 @@ extension OpInfo {
     static var binaryShapes: [[[Int]]] {
         [[[3, 4], [3, 4]], [[3, 4], [4]], [[3, 1], [1, 4]], [[], [2, 3]], [[2, 1, 3], [4, 1]]]
     }
+    static var sameShapePairs: [[[Int]]] { [[[5], [5]], [[3, 4], [3, 4]]] }
     static var rank3: [[[Int]]] { [[[2, 3, 4]], [[3, 1, 2]]] }
 
     static func unary(
@@ -53,8 +54,10 @@ extension OpInfo {
             unary("abs", .awayFromZero) { $0.abs() },
             unary("clamped", InputDomain(-2..<2, avoiding: [-1, 1])) { $0.clamped(lower: -1, upper: 1) },
             unary("sigmoid") { $0.sigmoid() },
-            OpInfo(name: "sigmoidGradient", samples: binaryShapes, domains: [.real, .unitInterval],
-                   outputShape: broadcast) { sigmoidGradient($0[0], output: $0[1]) },
+            OpInfo(name: "activationGradient sigmoid", samples: sameShapePairs, domains: [.real, .unitInterval],
+                   outputShape: same) { activationGradient($0[0], output: $0[1], activation: .sigmoid) },
+            OpInfo(name: "activationGradient tanh", samples: sameShapePairs, domains: [.real, .unitInterval],
+                   outputShape: same) { activationGradient($0[0], output: $0[1], activation: .tanh) },
             unary("tanh") { $0.tanh() },
             unary("relu", .awayFromZero) { $0.relu() },
             unary("leakyRelu", .awayFromZero) { $0.leakyRelu(slope: 0.1) },
@@ -161,6 +164,20 @@ extension OpInfo {
             },
             OpInfo(name: "matmul batched transposing other", samples: [[[2, 3, 4], [2, 5, 4]]],
                    outputShape: { _ in [2, 3, 5] }) { $0[0].matmul($0[1], transposingOther: true) },
+            OpInfo(name: "dense sigmoid", samples: [[[3, 4], [4, 5], [5]], [[1, 2], [2, 3], [3]]],
+                   outputShape: { [$0[0][0], $0[1][1]] }) {
+                $0[0].dense(weight: $0[1], bias: $0[2], activation: .sigmoid)
+            },
+            OpInfo(name: "dense tanh without bias", samples: [[[3, 4], [4, 5]]], outputShape: { [$0[0][0], $0[1][1]] }) {
+                $0[0].dense(weight: $0[1], bias: nil, activation: .tanh)
+            },
+            OpInfo(name: "dense relu", samples: [[[3, 4], [4, 5], [5]]], domains: [.awayFromZero],
+                   outputShape: { [$0[0][0], $0[1][1]] }) {
+                $0[0].dense(weight: $0[1], bias: $0[2], activation: .relu)
+            },
+            OpInfo(name: "dense identity", samples: [[[2, 3], [3, 2], [2]]], outputShape: { [$0[0][0], $0[1][1]] }) {
+                $0[0].dense(weight: $0[1], bias: $0[2])
+            },
             OpInfo(name: "matmul batched by a matrix", samples: [[[2, 3, 4], [4, 2]]], outputShape: { _ in [2, 3, 2] }) {
                 $0[0].matmul($0[1])
             },

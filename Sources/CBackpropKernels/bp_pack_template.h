@@ -4,6 +4,8 @@
 //   BP_MR, BP_NR  register tile of the micro-kernel these packings feed
 //   BP_ATTR       function attributes (e.g. target("avx2,fma")) or empty
 //   BP_FN(name)   name mangling for this instantiation
+//   BP_PACK_BT_FULL(kc, src, ld, dst)  optional: packs one full NR-column sliver of a
+//                 transposed B (B(p,j) = src[j*ld + p]) faster than the generic loop
 // No include guard: included several times.
 
 // op(A)[0:mc, 0:kc] -> MR-row slivers, each kc columns of MR values, zero-padded.
@@ -59,6 +61,11 @@ static BP_ATTR void BP_FN(pack_b)(int trans, ptrdiff_t nc, ptrdiff_t kc, const B
       }
     } else {
       const BP_T *s = src + j0 * ld;
+#ifdef BP_PACK_BT_FULL
+      if (nr == BP_NR) {
+        BP_PACK_BT_FULL(kc, s, ld, dst);
+      } else
+#endif
       if (nr == BP_NR) {
         const BP_T *cols[BP_NR];
         for (int j = 0; j < BP_NR; j++) cols[j] = s + j * ld;

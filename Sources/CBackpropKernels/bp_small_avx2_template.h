@@ -2,51 +2,90 @@
 // double from kernels_avx2.c. Define before including:
 //   T, V (vector type), VL (lanes), VI (mask vector type), SFX(name)
 //   V_ZERO(), V_LOAD(p), V_MLOAD(p, mask), V_STORE(p, v), V_MSTORE(p, mask, v), V_BCAST(p),
-//   V_SET1(x), V_FMA(a, b, c), V_MUL(a, b), V_HSUM(v), MASK(w) (mask of the first w lanes)
+//   V_SET1(x), V_FMA(a, b, c), V_MUL(a, b), V_ADD(a, b), V_HSUM(v), MASK(w) (mask of the first w lanes)
 // No include guard.
 
-// C[0:R, j0:j0+W] tile (W = 2*VL when FULL, else w <= 2*VL) of op(A) * B with B row-major
-// (B(p,j) = b[p*ldb + j]); A(i,p) = a[i*sai + p*sap].
+// C[0:R, 0:W] tile of op(A) * B, W = NV vectors (NV = 1 or 2), the last one masked to w
+// lanes when MASKED. B(p,j) = b[p*ldb + j]; A(i,p) = a[i*sai + p*sap].
 static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(nn_tile)(
-    const int R, const int FULL, ptrdiff_t w, ptrdiff_t k, T alpha, const T *a, ptrdiff_t sai,
-    ptrdiff_t sap, const T *b, ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
-  V acc0[4], acc1[4];
-  for (int r = 0; r < R; r++) acc0[r] = acc1[r] = V_ZERO();
-  VI m0 = MASK(FULL ? VL : (w < VL ? w : VL));
-  VI m1 = MASK(FULL ? VL : (w > VL ? w - VL : 0));
-  for (ptrdiff_t p = 0; p < k; p++) {
-    const T *bp = b + p * ldb;
-    V b0 = FULL ? V_LOAD(bp) : V_MLOAD(bp, m0);
-    V b1 = FULL ? V_LOAD(bp + VL) : V_MLOAD(bp + VL, m1);
-    const T *ap = a + p * sap;
-    for (int r = 0; r < R; r++) {
-      V av = V_BCAST(ap + r * sai);
-      acc0[r] = V_FMA(av, b0, acc0[r]);
-      acc1[r] = V_FMA(av, b1, acc1[r]);
-    }
+    const int R, const int NV, const int MASKED, ptrdiff_t w, ptrdiff_t k, T alpha,
+    const T *a, ptrdiff_t sai, ptrdiff_t sap, const T *b, ptrdiff_t ldb, T beta, T *c,
+    ptrdiff_t ldc) {
+  // Thin tiles have too few independent FMA chains to hide the FMA latency: split k over
+  // KU accumulator sets.
+  const int KU = R * NV <= 2 ? 4 : (R * NV <= 4 ? 2 : 1);
+  V acc[4][4][2];
+  for (int u = 0; u < KU; u++)
+    for (int r = 0; r < R; r++)
+      for (int v = 0; v < NV; v++) acc[u][r][v] = V_ZERO();
+  VI mk = MASK(MASKED ? w - (NV - 1) * VL : VL);
+#define NN_STEP(u, p)                                                                      \
+  {                                                                                        \
+    const T *bp = b + (p) * ldb;                                                           \
+    V bv[2];                                                                               \
+    for (int v = 0; v < NV; v++)                                                           \
+      bv[v] = MASKED && v == NV - 1 ? V_MLOAD(bp + v * VL, mk) : V_LOAD(bp + v * VL);      \
+    const T *ap = a + (p) * sap;                                                           \
+    for (int r = 0; r < R; r++) {                                                          \
+      V av = V_BCAST(ap + r * sai);                                                        \
+      for (int v = 0; v < NV; v++) acc[u][r][v] = V_FMA(av, bv[v], acc[u][r][v]);          \
+    }                                                                                      \
   }
+  ptrdiff_t p = 0;
+  for (; p + KU <= k; p += KU)
+    for (int u = 0; u < KU; u++) NN_STEP(u, p + u)
+  for (; p < k; p++) NN_STEP(0, p)
+#undef NN_STEP
+  for (int u = 1; u < KU; u++)
+    for (int r = 0; r < R; r++)
+      for (int v = 0; v < NV; v++) acc[0][r][v] = V_ADD(acc[0][r][v], acc[u][r][v]);
   V va = V_SET1(alpha), vb = V_SET1(beta);
   for (int r = 0; r < R; r++) {
     T *cr = c + r * ldc;
-    V r0 = V_MUL(va, acc0[r]), r1 = V_MUL(va, acc1[r]);
-    if (beta != 0) {
-      r0 = V_FMA(vb, FULL ? V_LOAD(cr) : V_MLOAD(cr, m0), r0);
-      r1 = V_FMA(vb, FULL ? V_LOAD(cr + VL) : V_MLOAD(cr + VL, m1), r1);
-    }
-    if (FULL) {
-      V_STORE(cr, r0);
-      V_STORE(cr + VL, r1);
-    } else {
-      V_MSTORE(cr, m0, r0);
-      V_MSTORE(cr + VL, m1, r1);
+    for (int v = 0; v < NV; v++) {
+      int masked = MASKED && v == NV - 1;
+      V x = V_MUL(va, acc[0][r][v]);
+      if (beta != 0) x = V_FMA(vb, masked ? V_MLOAD(cr + v * VL, mk) : V_LOAD(cr + v * VL), x);
+      if (masked)
+        V_MSTORE(cr + v * VL, mk, x);
+      else
+        V_STORE(cr + v * VL, x);
     }
   }
 }
 
-#define SMALL_ROWS(R)                                                                     \
-  for (; j0 + 2 * VL <= n; j0 += 2 * VL)                                                 \
-    SFX(nn_tile)(R, 1, 2 * VL, k, alpha, ai, sai, sap, b + j0, ldb, beta, ci + j0, ldc); \
-  if (j0 < n) SFX(nn_tile)(R, 0, n - j0, k, alpha, ai, sai, sap, b + j0, ldb, beta, ci + j0, ldc);
+// All column blocks of C[0:R, 0:n] for rows starting at `ai` / `ci`. Column block j (a
+// multiple of VL) of B starts at BCOL(j) with row stride BLD.
+#define SMALL_COLS(R)                                                                     \
+  {                                                                                       \
+    ptrdiff_t j0 = 0;                                                                     \
+    for (; j0 + 2 * VL <= n; j0 += 2 * VL)                                                \
+      SFX(nn_tile)(R, 2, 0, 2 * VL, k, alpha, ai, sai, sap, BCOL(j0), BLD, beta, ci + j0, ldc); \
+    if (j0 + VL <= n) {                                                                   \
+      SFX(nn_tile)(R, 1, 0, VL, k, alpha, ai, sai, sap, BCOL(j0), BLD, beta, ci + j0, ldc);     \
+      j0 += VL;                                                                           \
+    }                                                                                     \
+    if (j0 < n)                                                                           \
+      SFX(nn_tile)(R, 1, 1, n - j0, k, alpha, ai, sai, sap, BCOL(j0), BLD, beta, ci + j0, ldc); \
+  }
+
+#define SMALL_ALL_ROWS                                                                    \
+  {                                                                                       \
+    ptrdiff_t i0 = 0;                                                                     \
+    for (; i0 + 4 <= m; i0 += 4) {                                                        \
+      const T *ai = a + i0 * sai;                                                         \
+      T *ci = c + i0 * ldc;                                                               \
+      SMALL_COLS(4)                                                                       \
+    }                                                                                     \
+    const T *ai = a + i0 * sai;                                                           \
+    T *ci = c + i0 * ldc;                                                                 \
+    switch (m - i0) {                                                                     \
+      case 3: SMALL_COLS(3) break;                                                        \
+      case 2: SMALL_COLS(2) break;                                                        \
+      case 1: SMALL_COLS(1) break;                                                        \
+      default: break;                                                                     \
+    }                                                                                     \
+  }
 
 // Four dot products C(i, j..j+3) = alpha * <x, B^T row> + beta * C, x contiguous.
 static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(dot_rows)(
@@ -74,54 +113,24 @@ static __attribute__((target("avx2,fma"))) void SFX(small_avx2_direct)(
     const T *b, ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
   ptrdiff_t sai = ta ? 1 : lda, sap = ta ? lda : 1;
   if (!tb) {
-    ptrdiff_t i0 = 0;
-    for (; i0 + 4 <= m; i0 += 4) {
-      const T *ai = a + i0 * sai;
-      T *ci = c + i0 * ldc;
-      ptrdiff_t j0 = 0;
-      SMALL_ROWS(4)
-    }
-    const T *ai = a + i0 * sai;
-    T *ci = c + i0 * ldc;
-    ptrdiff_t j0 = 0;
-    switch (m - i0) {
-      case 3: SMALL_ROWS(3) break;
-      case 2: SMALL_ROWS(2) break;
-      case 1: SMALL_ROWS(1) break;
-      default: break;
-    }
+#define BCOL(j) (b + (j))
+#define BLD ldb
+    SMALL_ALL_ROWS
+#undef BCOL
+#undef BLD
     return;
   }
   // B^T with several rows of C: pack B into 2*VL-column slivers (each a k x 2*VL
-  // row-major block) and run the row-major tile loop on them.
-  T *bs = m > 8 ? bp_scratch((size_t)k * (size_t)((n + 2 * VL - 1) / (2 * VL) * 2 * VL) * sizeof(T))
-                 : NULL;
+  // row-major block, zero-padded) and run the same tiles on them.
+  T *bs = m > (ta ? 2 : 4) ? bp_scratch((size_t)k * (size_t)((n + 2 * VL - 1) / (2 * VL) * 2 * VL) * sizeof(T))
+                : NULL;
   if (bs) {
     SFX(pack_b_avx2)(1, n, k, b, ldb, bs);
-    for (ptrdiff_t j0 = 0; j0 < n; j0 += 2 * VL) {
-      const T *bj = bs + j0 * k;
-      ptrdiff_t w = n - j0;
-      ptrdiff_t i0 = 0;
-      if (w >= 2 * VL) {
-        for (; i0 + 4 <= m; i0 += 4)
-          SFX(nn_tile)(4, 1, w, k, alpha, a + i0 * sai, sai, sap, bj, 2 * VL, beta, c + i0 * ldc + j0, ldc);
-        switch (m - i0) {
-          case 3: SFX(nn_tile)(3, 1, w, k, alpha, a + i0 * sai, sai, sap, bj, 2 * VL, beta, c + i0 * ldc + j0, ldc); break;
-          case 2: SFX(nn_tile)(2, 1, w, k, alpha, a + i0 * sai, sai, sap, bj, 2 * VL, beta, c + i0 * ldc + j0, ldc); break;
-          case 1: SFX(nn_tile)(1, 1, w, k, alpha, a + i0 * sai, sai, sap, bj, 2 * VL, beta, c + i0 * ldc + j0, ldc); break;
-          default: break;
-        }
-      } else {
-        for (; i0 + 4 <= m; i0 += 4)
-          SFX(nn_tile)(4, 0, w, k, alpha, a + i0 * sai, sai, sap, bj, 2 * VL, beta, c + i0 * ldc + j0, ldc);
-        switch (m - i0) {
-          case 3: SFX(nn_tile)(3, 0, w, k, alpha, a + i0 * sai, sai, sap, bj, 2 * VL, beta, c + i0 * ldc + j0, ldc); break;
-          case 2: SFX(nn_tile)(2, 0, w, k, alpha, a + i0 * sai, sai, sap, bj, 2 * VL, beta, c + i0 * ldc + j0, ldc); break;
-          case 1: SFX(nn_tile)(1, 0, w, k, alpha, a + i0 * sai, sai, sap, bj, 2 * VL, beta, c + i0 * ldc + j0, ldc); break;
-          default: break;
-        }
-      }
-    }
+#define BCOL(j) (bs + (j) / (2 * VL) * (2 * VL) * k + (j) % (2 * VL))
+#define BLD (2 * VL)
+    SMALL_ALL_ROWS
+#undef BCOL
+#undef BLD
     return;
   }
   // B^T, one or two rows: C(i,j) = <op(A) row i, b row j>, contiguous in p (op(A) row
@@ -153,4 +162,5 @@ static __attribute__((target("avx2,fma"))) void SFX(small_avx2_direct)(
     }
   }
 }
-#undef SMALL_ROWS
+#undef SMALL_COLS
+#undef SMALL_ALL_ROWS

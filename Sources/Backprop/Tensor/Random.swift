@@ -74,7 +74,7 @@ extension Tensor {
         let low = Double(range.lowerBound)
         return Tensor(
             shape: shape,
-            scalars: (0..<Shapes.count(shape)).map { _ in
+            scalars: (0..<Shapes.elementCount(shape, op: "random").orFail()).map { _ in
                 Scalar(low + width * generator.nextUnitInterval())
             })
     }
@@ -87,7 +87,7 @@ extension Tensor {
     ) -> Tensor {
         Tensor(
             shape: shape,
-            scalars: (0..<Shapes.count(shape)).map { _ in
+            scalars: (0..<Shapes.elementCount(shape, op: "random").orFail()).map { _ in
                 mean + standardDeviation * Scalar(generator.nextStandardNormal())
             })
     }

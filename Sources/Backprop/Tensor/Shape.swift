@@ -240,6 +240,47 @@ public enum Shapes {
     }
 }
 
+extension Shapes {
+    /// The number of elements of a shape that a tensor can have: no negative size and a
+    /// count that fits in `Int`.
+    ///
+    /// ```swift
+    /// Shapes.elementCount([2, -3], op: "zeros")
+    /// // .failure("zeros: negative size in shape [2, -3]")
+    /// ```
+    @inlinable
+    public static func elementCount(_ shape: [Int], op: String) -> Result<Int, Mismatch> {
+        var total = 1
+        for d in shape {
+            if d < 0 { return .failure(Mismatch("\(op): negative size in shape \(format(shape))")) }
+            let (product, overflow) = total.multipliedReportingOverflow(by: d)
+            if overflow {
+                return .failure(Mismatch("\(op): shape \(format(shape)) has too many elements"))
+            }
+            total = product
+        }
+        return .success(total)
+    }
+
+    /// Why `scalarCount` scalars cannot make a tensor of `shape` (see
+    /// ``elementCount(_:op:)``, or a scalar count that does not fill it), or `nil` when they
+    /// can.
+    ///
+    /// ```swift
+    /// Shapes.invalidContents(shape: [2, 2], scalarCount: 3)
+    /// // "Tensor: 3 scalars do not fill shape [2, 2]"
+    /// ```
+    @inlinable
+    public static func invalidContents(shape: [Int], scalarCount: Int) -> String? {
+        switch elementCount(shape, op: "Tensor") {
+        case .failure(let mismatch): return mismatch.description
+        case .success(let total) where total != scalarCount:
+            return "Tensor: \(scalarCount) scalars do not fill shape \(format(shape))"
+        case .success: return nil
+        }
+    }
+}
+
 extension Result where Failure == Shapes.Mismatch {
     /// The success value, or a precondition failure with the mismatch's message.
     @inlinable

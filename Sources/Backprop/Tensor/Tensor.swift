@@ -29,12 +29,9 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// - Precondition: `scalars.count` equals the product of `shape`.
     @inlinable
     public init(shape: [Int], scalars: [Scalar]) {
-        precondition(
-            shape.allSatisfy { $0 >= 0 },
-            "Tensor: negative size in shape \(Shapes.format(shape))")
-        precondition(
-            scalars.count == Shapes.count(shape),
-            "Tensor: \(scalars.count) scalars do not fill shape \(Shapes.format(shape))")
+        if let message = Shapes.invalidContents(shape: shape, scalarCount: scalars.count) {
+            preconditionFailure(message)
+        }
         self.dimensions = shape
         self.storage = scalars
     }
@@ -71,7 +68,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
         shape: [Int],
         unsafeUninitializedScalars body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> Void
     ) rethrows {
-        let count = Shapes.count(shape)
+        let count = Shapes.elementCount(shape, op: "Tensor").orFail()
         self.dimensions = shape
         self.storage = try [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
             try body(&buffer)
@@ -82,7 +79,8 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// A tensor of the given shape with every element equal to `value`.
     @inlinable
     public init(repeating value: Scalar, shape: [Int]) {
-        self.init(shape: shape, scalars: [Scalar](repeating: value, count: Shapes.count(shape)))
+        let count = Shapes.elementCount(shape, op: "Tensor").orFail()
+        self.init(shape: shape, scalars: [Scalar](repeating: value, count: count))
     }
 
     /// A tensor of zeros.
@@ -143,10 +141,11 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// - Precondition: the element counts agree.
     @inlinable
     public func reshaped(to newShape: [Int]) -> Tensor {
+        let newCount = Shapes.elementCount(newShape, op: "reshape").orFail()
         precondition(
-            Shapes.count(newShape) == count,
+            newCount == count,
             "reshape: \(Shapes.format(shape)) → \(Shapes.format(newShape)): "
-                + "\(count) and \(Shapes.count(newShape)) elements differ")
+                + "\(count) and \(newCount) elements differ")
         var t = self
         t.dimensions = newShape
         return t
@@ -177,7 +176,31 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
 
 extension Tensor: Equatable {}
 extension Tensor: Hashable where Scalar: Hashable {}
-extension Tensor: Codable {}
+extension Tensor: Codable {
+    @usableFromInline internal enum CodingKeys: String, CodingKey {
+        case dimensions, storage
+    }
+
+    /// Decodes a tensor, checking that the shape has no negative size and that the scalars
+    /// fill it exactly (a `DecodingError.dataCorrupted` naming both otherwise).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let shape = try container.decode([Int].self, forKey: .dimensions)
+        let scalars = try container.decode([Scalar].self, forKey: .storage)
+        if let message = Shapes.invalidContents(shape: shape, scalarCount: scalars.count) {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: message))
+        }
+        self.dimensions = shape
+        self.storage = scalars
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(dimensions, forKey: .dimensions)
+        try container.encode(storage, forKey: .storage)
+    }
+}
 
 extension Tensor: ExpressibleByArrayLiteral {
     /// Creates a tensor from nested array literals; every level must be rectangular.

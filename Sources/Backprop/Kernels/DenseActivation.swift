@@ -1,0 +1,37 @@
+// The activations that fused ops apply element by element, with derivatives from the output.
+
+/// An element-wise activation whose derivative can be computed from its output alone,
+/// so a fused op keeps only y and never recomputes f.
+public enum DenseActivation: String, Codable, Sendable, CaseIterable {
+    /// f(u) = u;  f' = 1.
+    case identity
+    /// f(u) = 1 / (1 + e⁻ᵘ);  f' = y(1 − y).
+    case sigmoid
+    /// f(u) = tanh u;  f' = 1 − y².
+    case tanh
+    /// f(u) = max(0, u);  f' = 1 where y > 0, else 0 (0 at the kink).
+    case relu
+
+    /// f(u).
+    @inlinable
+    public func callAsFunction<Scalar: TensorScalar>(_ u: Scalar) -> Scalar {
+        switch self {
+        case .identity: return u
+        case .sigmoid: return stableSigmoid(u)
+        case .tanh: return Scalar.tanh(u)
+        case .relu: return u > 0 ? u : 0
+        }
+    }
+
+    /// f'(u) written in terms of the output y = f(u).
+    @inlinable
+    public func derivative<Scalar: TensorScalar>(fromOutput y: Scalar) -> Scalar {
+        switch self {
+        case .identity: return 1
+        case .sigmoid: return y * (1 - y)
+        case .tanh: return 1 - y * y
+        case .relu: return y > 0 ? 1 : 0
+        }
+    }
+
+}

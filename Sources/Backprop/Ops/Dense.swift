@@ -1,0 +1,100 @@
+// The fused fully connected op: y = f(x·W + b) as one graph node, forward and backward
+// each one pass over the data plus the matrix products. It is what dense layers use.
+
+extension Variable {
+    /// The fully connected layer y = f(x·W + b) as one fused node (the row-vector form of
+    /// the notes, §4: samples are rows, W is input × output).
+    ///
+    /// With δ = ∇y ⊙ f'(u) (f' taken from the saved output y):
+    /// ∇x = δ·Wᵀ,  ∇W = xᵀ·δ,  ∇b = Σ over rows of δ.
+    ///
+    /// ```swift
+    /// let h = x.dense(weight: w, bias: b, activation: .sigmoid)   // [m, 4] → [m, 5]
+    /// ```
+    /// - Parameters:
+    ///   - weight: `[input, output]`.
+    ///   - bias: `[output]`, or `nil` for none.
+    ///   - activation: f, applied element-wise.
+    /// - Precondition: `self` is `[m, input]`; the message names the shapes otherwise.
+    @inlinable
+    public func dense(
+        weight: Variable, bias: Variable?, activation: DenseActivation = .identity,
+        file: StaticString = #fileID, line: UInt = #line
+    ) -> Variable {
+        let x = self
+        let outputShape = Shapes.matmul(x.shape, weight.shape, op: "dense").orFail()
+        let columns = outputShape[1]
+        if let bias {
+            precondition(
+                bias.shape == [columns],
+                "dense: bias \(Shapes.format(bias.shape)) for output "
+                    + "\(Shapes.format(outputShape)): expected [\(columns)]")
+        }
+        var y = x.value.matmul(weight.value)
+        y.withUnsafeMutableBufferPointer { out in
+            if let bias {
+                bias.value.withUnsafeBufferPointer { b in
+                    var base = 0
+                    while base < out.count {
+                        for j in 0..<columns { out[base + j] = activation(out[base + j] + b[j]) }
+                        base += columns
+                    }
+                }
+            } else if activation != .identity {
+                for i in 0..<out.count { out[i] = activation(out[i]) }
+            }
+        }
+        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+        let needs = (x.requiresGradient, weight.requiresGradient, bias?.requiresGradient ?? false)
+        return Variable(
+            op: "dense", value: y, inputs: inputs, file: file, line: line,
+            tensorPullback: { y, g in
+                let delta =
+                    activation == .identity
+                    ? g : g.zipMap(y) { g, y in g * activation.derivative(fromOutput: y) }
+                var grads: [Tensor<Scalar>?] = [
+                    needs.0 ? delta.matmul(weight.value, transposingOther: true) : nil,
+                    needs.1 ? x.value.matmul(delta, transposingSelf: true) : nil,
+                ]
+                if bias != nil { grads.append(needs.2 ? delta.sum(alongAxis: 0) : nil) }
+                return grads
+            }
+        ) { y, g in
+            let delta = activationGradient(g, output: y, activation: activation)
+            var grads: [Variable?] = [
+                x.requiresGradient ? delta.matmul(weight, transposingOther: true) : nil,
+                weight.requiresGradient ? x.matmul(delta, transposingSelf: true) : nil,
+            ]
+            if let bias { grads.append(bias.requiresGradient ? delta.sum(alongAxis: 0) : nil) }
+            return grads
+        }
+    }
+}
+
+/// The backward of an activation as one differentiable op: g ⊙ f'(u), with f' from the
+/// output y.
+///
+/// Its own derivatives, for second-order gradients: ∂/∂g = f'(u), ∂/∂y = g ⊙ (df'/dy).
+@inlinable
+public func activationGradient<Scalar>(
+    _ gradient: Variable<Scalar>, output y: Variable<Scalar>, activation: DenseActivation
+) -> Variable<Scalar> {
+    if activation == .identity { return gradient }
+    let value = gradient.value.zipMap(y.value, op: "activationGradient") { g, y in
+        g * activation.derivative(fromOutput: y)
+    }
+    return Variable(op: "\(activation.rawValue)Gradient", value: value, inputs: [gradient, y]) {
+        _, h in
+        // d f'/dy as ops on y, so the result can be differentiated once more.
+        let secondDerivative: Variable<Scalar>? =
+            switch activation {
+            case .identity, .relu: nil
+            case .sigmoid: 1 - 2 * y
+            case .tanh: -2 * y
+            }
+        return [
+            gradient.requiresGradient ? activationGradient(h, output: y, activation: activation) : nil,
+            y.requiresGradient ? secondDerivative.map { h * gradient * $0 } : nil,
+        ]
+    }
+}

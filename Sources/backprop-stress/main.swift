@@ -1,0 +1,141 @@
+// Stress runs for the autodiff core (issue 6): a very long chain of ops and a graph that is
+// wide and deep with fan-out at every node. Each phase builds the graph, runs backward,
+// checks the gradient against its exact value, releases the graph, and prints the time of
+// each step and the peak resident memory.
+//
+//   swift run -c release backprop-stress                  # 10⁷-op chain, 1000 × 1000 lattice
+//   swift run -c release backprop-stress --chain 1000000 --width 100 --depth 100
+
+import Backprop
+import Foundation
+
+struct Options {
+    var chain = 10_000_000
+    var width = 1_000
+    var depth = 1_000
+
+    static let usage = """
+        usage: backprop-stress [--chain N] [--width W] [--depth D]
+          --chain N   ops in the chain (default 10000000)
+          --width W   nodes per layer of the fan-out lattice (default 1000)
+          --depth D   layers of the lattice (default 1000)
+        """
+
+    init(_ arguments: [String]) {
+        var rest = arguments[...]
+        func value(_ name: String) -> Int {
+            guard let text = rest.popFirst(), let n = Int(text), n > 0 else {
+                fail("\(name) needs a positive integer")
+            }
+            return n
+        }
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--chain": chain = value(argument)
+            case "--width": width = value(argument)
+            case "--depth": depth = value(argument)
+            case "--help", "-h":
+                print(Options.usage)
+                exit(0)
+            default: fail("unknown argument '\(argument)'")
+            }
+        }
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("backprop-stress: \(message)\n\(Options.usage)\n".utf8))
+    exit(2)
+}
+
+/// A field of /proc/self/status in bytes (VmHWM: peak resident, VmRSS: current), or nil.
+func memory(_ field: String) -> Int? {
+    guard let file = fopen("/proc/self/status", "r") else { return nil }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, Int32(line.count), file) != nil {
+        let text = String(
+            decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if text.hasPrefix(field + ":") {
+            let digits = text.dropFirst(field.count + 1).filter(\.isNumber)
+            return Int(digits).map { $0 * 1024 }
+        }
+    }
+    return nil
+}
+
+func megabytes(_ bytes: Int?) -> String {
+    bytes.map { String(format: "%.0f MB", Double($0) / 1_048_576) } ?? "n/a"
+}
+
+func time<R>(_ label: String, _ body: () -> R) -> R {
+    let clock = ContinuousClock()
+    var result: R?
+    let elapsed = clock.measure { result = body() }
+    let seconds =
+        Double(elapsed.components.seconds)
+        + Double(elapsed.components.attoseconds) * 1e-18
+    print(
+        "  \(label): \(String(format: "%.2f", seconds)) s   "
+            + "(resident \(megabytes(memory("VmRSS"))), peak \(megabytes(memory("VmHWM"))))")
+    return result!
+}
+
+var failed = false
+@MainActor func check(_ condition: Bool, _ message: String) {
+    if !condition {
+        failed = true
+        print("  FAILED: \(message)")
+    }
+}
+
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+
+// 1. A chain x → x + 1 → −(·) → … of `chain` ops on a one-element tensor. Half the ops are
+// negations, so ∂y/∂x = (−1)^(negations).
+print("chain of \(options.chain) ops")
+do {
+    let x = Variable(Tensor<Double>([0.5]), requiresGradient: true)
+    var y: Variable<Double>? = time("forward") {
+        var y = x
+        for i in 0..<options.chain { y = i.isMultiple(of: 2) ? y.shifted(by: 1) : y.negated() }
+        return y
+    }
+    time("backward") { y!.backward() }
+    time("release") { y = nil }
+    let negations = options.chain / 2
+    check(
+        x.gradient?.scalars == [negations.isMultiple(of: 2) ? 1 : -1],
+        "chain gradient \(String(describing: x.gradient))")
+}
+
+// 2. A lattice of `width` scalar nodes per layer, `depth` layers, every node feeding two
+// nodes of the next layer: y_i ← ½(y_i + y_(i+1 mod width)). The layer total is preserved,
+// so ∂(Σ y)/∂x_i = 1 exactly.
+print(
+    "fan-out lattice \(options.width) wide × \(options.depth) deep "
+        + "(\(2 * options.width * options.depth) ops)"
+)
+do {
+    let width = options.width
+    let leaves = (0..<width).map { Variable(Tensor<Double>(Double($0)), requiresGradient: true) }
+    var total: Variable<Double>? = time("forward") {
+        var layer = leaves
+        for _ in 0..<options.depth {
+            layer = (0..<width).map { (layer[$0] + layer[($0 + 1) % width]).scaled(by: 0.5) }
+        }
+        var total = layer[0]
+        for node in layer.dropFirst() { total = total + node }
+        return total
+    }
+    time("backward") { total!.backward() }
+    time("release") { total = nil }
+    check(leaves.allSatisfy { $0.gradient?.scalars == [1] }, "lattice gradients are not all 1")
+}
+
+print("peak resident memory: \(megabytes(memory("VmHWM")))")
+if failed {
+    print("FAILED")
+    exit(1)
+}
+print("OK")
