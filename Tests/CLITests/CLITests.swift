@@ -158,7 +158,7 @@ final class CLITests: XCTestCase {
         let svg = try String(contentsOf: directory.appendingPathComponent("curves.svg"), encoding: .utf8)
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("<polyline") && svg.contains("validation"))
         let dot = try String(contentsOf: directory.appendingPathComponent("step.dot"), encoding: .utf8)
-        XCTAssertTrue(dot.contains("digraph") && dot.contains("matmul") && dot.contains("crossEntropy"), dot)
+        XCTAssertTrue(dot.contains("digraph") && dot.contains("dense") && dot.contains("crossEntropy"), dot)
 
         let predict = try backprop("predict", "--model", "model.json", "--data", path)
         XCTAssertEqual(predict.status, 0, predict.stderr)

@@ -49,6 +49,17 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// The same function as an activation of Backprop's fused `dense` op, if it is one.
+    @inlinable public var fused: DenseActivation? {
+        switch self {
+        case .identity: return .identity
+        case .sigmoid: return .sigmoid
+        case .tanh: return .tanh
+        case .relu: return .relu
+        case .leakyRelu, .softplus, .softmax: return nil
+        }
+    }
+
     /// Whether He initialisation suits this activation better than Glorot (ReLU-like).
     @inlinable public var prefersHeInitialization: Bool {
         switch self {

@@ -71,10 +71,14 @@ public struct Dense<Scalar: TensorScalar>: Layer {
         self.activation = activation
     }
 
-    /// f(x W + b) for a batch `[batch, inputSize]`.
+    /// f(x W + b) for a batch `[batch, inputSize]`: one fused `dense` node of Backprop for
+    /// identity, sigmoid, tanh and ReLU, a product, a sum and the activation otherwise.
     @inlinable
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
-        activation.apply(input.matmul(weight) + bias)
+        if let fused = activation.fused {
+            return input.dense(weight: weight, bias: bias, activation: fused)
+        }
+        return activation.apply(input.matmul(weight) + bias)
     }
 
     /// `weight` then `bias`.
