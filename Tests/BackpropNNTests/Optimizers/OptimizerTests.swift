@@ -3,57 +3,6 @@ import BackpropNN
 import XCTest
 
 final class OptimizerTests: XCTestCase {
-    /// A parameter with a given value and gradient.
-    func parameter(_ value: [Double], gradient: [Double]) -> Variable<Double> {
-        let p = Variable(Tensor(value), requiresGradient: true)
-        p.gradient = Tensor(gradient)
-        return p
-    }
-
-    func testPlainSGDStepIsWMinusEtaGradient() {
-        let p = parameter([1, 2], gradient: [0.5, -1])
-        SGD<Double>(learningRate: 0.1).update([p])
-        XCTAssertEqual(p.value, Tensor([1 - 0.05, 2 + 0.1]))
-        XCTAssertNil(p.gradient, "update resets the gradient")
-    }
-
-    func testMomentumAndNesterovOverTwoSteps() {
-        for nesterov in [false, true] {
-            let (eta, mu, lambda) = (0.1, 0.9, 0.01)
-            let optimizer = SGD<Double>(learningRate: eta, momentum: mu, nesterov: nesterov, weightDecay: lambda)
-            let p = parameter([1], gradient: [2])
-            var w = 1.0, v = 0.0
-            for g in [2.0, -1.0] {
-                p.gradient = Tensor([g])
-                optimizer.update([p])
-                let gi = g + lambda * w
-                v = mu * v + gi
-                w -= eta * (nesterov ? gi + mu * v : v)
-                XCTAssertEqual(p.value[0], w, accuracy: 1e-15, "nesterov \(nesterov)")
-            }
-        }
-    }
-
-    func testAdamMatchesTheUpdateRule() {
-        let adam = Adam<Double>(learningRate: 0.01, weightDecay: 0.1)
-        let p = parameter([0.5, -2], gradient: [0, 0])
-        var w = [0.5, -2.0], m = [0.0, 0], v = [0.0, 0]
-        for (t, g) in [[3.0, -0.1], [1.0, 0.2], [-2.0, 0.0]].enumerated() {
-            p.gradient = Tensor(g)
-            adam.update([p])
-            for i in 0..<2 {
-                let gi = g[i] + 0.1 * w[i]
-                m[i] = 0.9 * m[i] + 0.1 * gi
-                v[i] = 0.999 * v[i] + 0.001 * gi * gi
-                let mHat = m[i] / (1 - pow(0.9, Double(t + 1)))
-                let vHat = v[i] / (1 - pow(0.999, Double(t + 1)))
-                w[i] -= 0.01 * mHat / (vHat.squareRoot() + 1e-8)
-                XCTAssertEqual(p.value[i], w[i], accuracy: 1e-14)
-            }
-        }
-        XCTAssertEqual(adam.step, 3)
-    }
-
     func testParametersWithoutGradientAreLeftAlone() {
         let p = Variable(Tensor<Double>([1]), requiresGradient: true)
         Adam<Double>().update([p])
