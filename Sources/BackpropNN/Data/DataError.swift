@@ -1,0 +1,39 @@
+/// An error in user data, naming the file and, where it applies, the line and column.
+///
+/// ```
+/// data.csv:7: column 2 ('sepal_width'): 'abc' is not a number
+/// ```
+public struct DataError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The file (as given), or `"<text>"` for in-memory text.
+    public var file: String
+    /// The 1-based line, if the error is on one line.
+    public var line: Int?
+    /// The 1-based column and its name, if the error is in one field.
+    public var column: Int?
+    /// The column's name from the header, if known.
+    public var columnName: String?
+    /// What is wrong.
+    public var reason: String
+
+    /// Creates an error.
+    public init(file: String, line: Int? = nil, column: Int? = nil, columnName: String? = nil,
+                reason: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.columnName = columnName
+        self.reason = reason
+    }
+
+    public var description: String {
+        var text = file
+        if let line { text += ":\(line)" }
+        text += ": "
+        if let column {
+            text += "column \(column)"
+            if let columnName { text += " ('\(columnName)')" }
+            text += ": "
+        }
+        return text + reason
+    }
+}

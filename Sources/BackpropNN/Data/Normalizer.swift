@@ -1,0 +1,102 @@
+/// A per-column affine rescaling of the features, fitted on the training split only and
+/// then applied unchanged to validation, test and prediction data (so no information leaks
+/// from them into training).
+///
+/// x' = (x − offset) · scale + shift, per column:
+///
+/// - min-max to [a, b]: offset = min, scale = (b − a)/(max − min), shift = a
+///   (a constant column maps to a);
+/// - z-score: offset = mean, scale = 1/σ (population σ; a constant column gets scale 1),
+///   shift = 0.
+///
+/// ```swift
+/// let normalizer = Normalizer.minMax(fittedOn: train)
+/// let train01 = normalizer.apply(to: train), validation01 = normalizer.apply(to: validation)
+/// ```
+public struct Normalizer: Codable, Sendable, Equatable {
+    /// The kind of rescaling.
+    public enum Kind: String, Codable, Sendable {
+        /// Min-max to a range.
+        case minMax
+        /// Zero mean, unit variance.
+        case zScore
+    }
+    /// The kind.
+    public var kind: Kind
+    /// Per-column value subtracted first.
+    public var offsets: [Double]
+    /// Per-column factor.
+    public var scales: [Double]
+    /// The constant added last.
+    public var shift: Double
+
+    /// Creates a normaliser from its coefficients.
+    public init(kind: Kind, offsets: [Double], scales: [Double], shift: Double) {
+        precondition(offsets.count == scales.count, "Normalizer: \(offsets.count) offsets, \(scales.count) scales")
+        self.kind = kind
+        self.offsets = offsets
+        self.scales = scales
+        self.shift = shift
+    }
+
+    /// Min-max scaling to `range`, fitted on `data`.
+    ///
+    /// - Precondition: `data` has at least one row.
+    public static func minMax(fittedOn data: Dataset, range: ClosedRange<Double> = 0...1) -> Normalizer {
+        precondition(data.count > 0, "Normalizer.minMax: no rows to fit on")
+        var offsets: [Double] = []
+        var scales: [Double] = []
+        for j in 0..<data.featureCount {
+            var low = Double.infinity
+            var high = -Double.infinity
+            for i in 0..<data.count {
+                let v = data[row: i, feature: j]
+                low = Swift.min(low, v)
+                high = Swift.max(high, v)
+            }
+            offsets.append(low)
+            scales.append(high > low ? (range.upperBound - range.lowerBound) / (high - low) : 0)
+        }
+        return Normalizer(kind: .minMax, offsets: offsets, scales: scales, shift: range.lowerBound)
+    }
+
+    /// Standardisation to mean 0 and standard deviation 1, fitted on `data`.
+    ///
+    /// - Precondition: `data` has at least one row.
+    public static func zScore(fittedOn data: Dataset) -> Normalizer {
+        precondition(data.count > 0, "Normalizer.zScore: no rows to fit on")
+        var offsets: [Double] = []
+        var scales: [Double] = []
+        let n = Double(data.count)
+        for j in 0..<data.featureCount {
+            var mean = 0.0
+            for i in 0..<data.count { mean += data[row: i, feature: j] }
+            mean /= n
+            var variance = 0.0
+            for i in 0..<data.count {
+                let d = data[row: i, feature: j] - mean
+                variance += d * d
+            }
+            let sigma = (variance / n).squareRoot()
+            offsets.append(mean)
+            scales.append(sigma > 0 ? 1 / sigma : 1)
+        }
+        return Normalizer(kind: .zScore, offsets: offsets, scales: scales, shift: 0)
+    }
+
+    /// The data with every feature rescaled.
+    ///
+    /// - Precondition: the data has as many feature columns as the fit.
+    public func apply(to data: Dataset) -> Dataset {
+        precondition(
+            data.featureCount == offsets.count,
+            "Normalizer: fitted on \(offsets.count) columns, applied to \(data.featureCount)")
+        var copy = data
+        let d = offsets.count
+        for k in copy.features.indices {
+            let j = k % d
+            copy.features[k] = (copy.features[k] - offsets[j]) * scales[j] + shift
+        }
+        return copy
+    }
+}

@@ -1,0 +1,112 @@
+import Backprop
+
+/// A loss function of the model's output and the target, reduced to one number per batch,
+/// with a name (for checkpoints and the command line).
+///
+/// Every built-in loss is the mean over the rows (samples) of a batch, so a learning rate
+/// means the same for any batch size:
+///
+/// | loss | L for a batch of m rows |
+/// |---|---|
+/// | ``halfSquaredError`` | (1/m) Σᵣ ½‖ŷᵣ − yᵣ‖² (the notes' loss; for m = 1 exactly ½‖ŷ − y‖²) |
+/// | ``meanSquaredError`` | (1/(m·k)) Σ (ŷ − y)² over all m·k elements |
+/// | ``crossEntropy`` | −(1/m) Σᵣ Σⱼ yᵣⱼ log softmax(ŷᵣ)ⱼ, ŷ = logits, y one-hot |
+/// | ``sparseCrossEntropy`` | the same with integer class labels: y is `[m, 1]` of class indices |
+/// | ``binaryCrossEntropy`` | (1/m) Σᵣ Σⱼ −y log σ(ŷ) − (1 − y) log(1 − σ(ŷ)), ŷ = logits |
+///
+/// The two cross-entropies take **logits** (the model's last layer has the `identity`
+/// activation) and are single fused, stable nodes of Backprop.
+///
+/// A loss of your own is a closure of Backprop ops:
+///
+/// ```swift
+/// let l1 = Loss<Double>(name: "l1-ish") { y, t in ((y - t) * (y - t) + 1e-9).sum() }
+/// ```
+public struct Loss<Scalar: TensorScalar> {
+    /// The name.
+    public let name: String
+    /// The function: (output `[m, k]`, target `[m, k]`) → a one-element variable.
+    public let function: (Variable<Scalar>, Variable<Scalar>) -> Variable<Scalar>
+    /// For a single output column: the output above which the predicted class is 1
+    /// (0.5 for probabilities, 0 for logits).
+    public let binaryThreshold: Scalar
+
+    /// Creates a loss from a function of the output and the target.
+    @inlinable
+    public init(
+        name: String, binaryThreshold: Scalar = 0.5,
+        _ function: @escaping (Variable<Scalar>, Variable<Scalar>) -> Variable<Scalar>
+    ) {
+        self.name = name
+        self.binaryThreshold = binaryThreshold
+        self.function = function
+    }
+
+    /// The loss of `output` against `target`.
+    @inlinable
+    public func callAsFunction(_ output: Variable<Scalar>, _ target: Variable<Scalar>)
+        -> Variable<Scalar>
+    {
+        function(output, target)
+    }
+
+    /// ½‖ŷ − y‖² per sample, averaged over the rows: (1/m) Σᵣ ½‖ŷᵣ − yᵣ‖².
+    ///
+    /// ∂L/∂ŷ = (ŷ − y)/m.
+    @inlinable public static var halfSquaredError: Loss {
+        Loss(name: "half-squared-error") { y, t in
+            let m = y.shape.first ?? 1
+            let loss = Backprop.halfSquaredError(y, t)
+            return m == 1 ? loss : loss.scaled(by: 1 / Scalar(m))
+        }
+    }
+
+    /// The mean of (ŷ − y)² over all elements.
+    ///
+    /// ∂L/∂ŷ = 2(ŷ − y)/n with n the number of elements.
+    @inlinable public static var meanSquaredError: Loss {
+        Loss(name: "mean-squared-error") { y, t in Backprop.meanSquaredError(y, t) }
+    }
+
+    /// Softmax cross-entropy of logits against one-hot (or soft) target rows, averaged
+    /// over the rows.
+    ///
+    /// ∂L/∂ŷ = (softmax(ŷ) − y)/m.
+    @inlinable public static var crossEntropy: Loss {
+        Loss(name: "cross-entropy") { y, t in Backprop.crossEntropy(logits: y, probabilities: t) }
+    }
+
+    /// Softmax cross-entropy of logits against integer class labels, given as a `[m, 1]`
+    /// target column of class indices (``LabeledTensors/TargetEncoding/classIndex``),
+    /// averaged over the rows.
+    ///
+    /// L = −(1/m) Σᵣ log softmax(ŷᵣ)_{yᵣ};  ∂L/∂ŷ = (softmax(ŷ) − onehot(y))/m.
+    @inlinable public static var sparseCrossEntropy: Loss {
+        Loss(name: "sparse-cross-entropy") { y, t in
+            let labels = t.value.withUnsafeBufferPointer { $0.map { Int($0) } }
+            return Backprop.crossEntropy(logits: y, labels: labels)
+        }
+    }
+
+    /// Binary cross-entropy of logits against 0/1 targets, summed over the columns and
+    /// averaged over the rows; the predicted class is 1 when the logit is above 0.
+    ///
+    /// ∂L/∂ŷ = (σ(ŷ) − y)/m.
+    @inlinable public static var binaryCrossEntropy: Loss {
+        Loss(name: "binary-cross-entropy", binaryThreshold: 0) { y, t in
+            Backprop.binaryCrossEntropy(logits: y, targets: t)
+        }
+    }
+}
+
+extension Loss {
+    /// The built-in losses by name (`"half-squared-error"`, `"mean-squared-error"`, …), for
+    /// checkpoints and the command line; `nil` for an unknown name.
+    @inlinable
+    public static func named(_ name: String) -> Loss? {
+        allBuiltIn.first { $0.name == name }
+    }
+
+    /// Every built-in loss.
+    @inlinable public static var allBuiltIn: [Loss] { [.halfSquaredError, .meanSquaredError, .crossEntropy, .sparseCrossEntropy, .binaryCrossEntropy] }
+}

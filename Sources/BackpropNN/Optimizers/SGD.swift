@@ -1,0 +1,73 @@
+import Backprop
+
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay.
+///
+/// With gradient g, weight decay λ (L2: the loss gains ½λ‖w‖², so g ← g + λw), momentum μ:
+///
+/// ```
+/// plain:     w ← w − η g
+/// momentum:  v ← μ v + g;   w ← w − η v
+/// Nesterov:  v ← μ v + g;   w ← w − η (g + μ v)
+/// ```
+///
+/// (PyTorch's formulation.) With μ = 0 and λ = 0 this is the notes' W ← W − η ∇W.
+///
+/// ```swift
+/// let sgd = SGD<Float>(learningRate: 0.1, momentum: 0.9, nesterov: true)
+/// ```
+public final class SGD<Scalar: TensorScalar>: Optimizer {
+    public var learningRate: Scalar
+    /// The momentum coefficient μ (0: none).
+    public var momentum: Scalar
+    /// Whether to use Nesterov momentum.
+    public var nesterov: Bool
+    /// The L2 weight-decay coefficient λ.
+    public var weightDecay: Scalar
+    @usableFromInline internal var velocities: [Tensor<Scalar>] = []
+
+    /// Creates the optimizer.
+    ///
+    /// - Precondition: η > 0, 0 ≤ μ < 1, λ ≥ 0; Nesterov needs μ > 0.
+    @inlinable
+    public init(
+        learningRate: Scalar, momentum: Scalar = 0, nesterov: Bool = false, weightDecay: Scalar = 0
+    ) {
+        precondition(learningRate > 0, "SGD: learning rate \(learningRate) is not positive")
+        precondition(momentum >= 0 && momentum < 1, "SGD: momentum \(momentum) is not in [0, 1)")
+        precondition(!nesterov || momentum > 0, "SGD: Nesterov needs a momentum above 0")
+        precondition(weightDecay >= 0, "SGD: weight decay \(weightDecay) is negative")
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+    }
+
+    @inlinable
+    public func update(_ parameters: [Variable<Scalar>]) {
+        if momentum > 0 && velocities.count != parameters.count {
+            velocities = parameters.map { Tensor.zeros($0.shape) }
+        }
+        let (eta, mu, lambda, nesterov) = (learningRate, momentum, weightDecay, nesterov)
+        for index in parameters.indices {
+            let p = parameters[index]
+            guard let gradient = p.gradient else { continue }
+            p.gradient = nil
+            gradient.withUnsafeBufferPointer { g in
+                p.value.withUnsafeMutableBufferPointer { w in
+                    precondition(g.count == w.count, "SGD: gradient and parameter sizes differ")
+                    if mu == 0 {
+                        for i in 0..<w.count { w[i] -= eta * (g[i] + lambda * w[i]) }
+                        return
+                    }
+                    velocities[index].withUnsafeMutableBufferPointer { v in
+                        for i in 0..<w.count {
+                            let gi = g[i] + lambda * w[i]
+                            v[i] = mu * v[i] + gi
+                            w[i] -= eta * (nesterov ? gi + mu * v[i] : v[i])
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Backprop
+import BackpropNN
+import XCTest
+
+final class LossesTests: XCTestCase {
+    let output: Tensor<Double> = [[0.2, 0.9], [0.4, 0.1], [1.5, -1]]
+    let target: Tensor<Double> = [[0, 1], [1, 0], [1, 0]]
+
+    func testHalfSquaredErrorIsTheMeanOverRowsOfHalfTheSquaredNorm() {
+        var expected = 0.0
+        for r in 0..<3 { for j in 0..<2 { expected += 0.5 * pow(output[r, j] - target[r, j], 2) } }
+        let loss = Loss<Double>.halfSquaredError(Variable(output), Variable(target)).value.scalar
+        XCTAssertEqual(loss, expected / 3, accuracy: 1e-15)
+        // One row: exactly ½‖ŷ − y‖² (the notes' per-sample loss).
+        let one = Loss<Double>.halfSquaredError(Variable(Tensor([[0.2, 0.9]])), Variable(Tensor([[0, 1]])))
+        XCTAssertEqual(one.value.scalar, 0.5 * (0.04 + 0.01), accuracy: 1e-15)
+    }
+
+    func testMeanSquaredErrorAveragesOverAllElements() {
+        var expected = 0.0
+        for r in 0..<3 { for j in 0..<2 { expected += pow(output[r, j] - target[r, j], 2) } }
+        XCTAssertEqual(Loss<Double>.meanSquaredError(Variable(output), Variable(target)).value.scalar, expected / 6, accuracy: 1e-15)
+    }
+
+    func testCrossEntropyOfLogitsAgainstOneHotRows() {
+        var expected = 0.0
+        for r in 0..<3 {
+            let z = (0..<2).map { exp(output[r, $0]) }.reduce(0, +)
+            for j in 0..<2 where target[r, j] == 1 { expected -= log(exp(output[r, j]) / z) }
+        }
+        XCTAssertEqual(Loss<Double>.crossEntropy(Variable(output), Variable(target)).value.scalar, expected / 3, accuracy: 1e-14)
+    }
+
+    func testSparseCrossEntropyEqualsOneHotCrossEntropy() {
+        let indices = Tensor<Double>(shape: [3, 1], scalars: [1, 0, 0])
+        let sparse = Loss<Double>.sparseCrossEntropy(Variable(output), Variable(indices)).value.scalar
+        let dense = Loss<Double>.crossEntropy(Variable(output), Variable(target)).value.scalar
+        XCTAssertEqual(sparse, dense, accuracy: 1e-15)
+    }
+
+    func testBinaryCrossEntropyOfLogits() {
+        let x: Tensor<Double> = [[0.3], [-2], [4]]
+        let t: Tensor<Double> = [[1], [0], [0]]
+        var expected = 0.0
+        for r in 0..<3 {
+            let s = 1 / (1 + exp(-x[r, 0]))
+            expected -= t[r, 0] * log(s) + (1 - t[r, 0]) * log(1 - s)
+        }
+        let loss = Loss<Double>.binaryCrossEntropy
+        XCTAssertEqual(loss(Variable(x), Variable(t)).value.scalar, expected / 3, accuracy: 1e-14)
+        XCTAssertEqual(loss.binaryThreshold, 0)
+    }
+
+    func testLookupByName() {
+        for loss in Loss<Float>.allBuiltIn { XCTAssertEqual(Loss<Float>.named(loss.name)?.name, loss.name) }
+        XCTAssertNil(Loss<Float>.named("nope"))
+    }
+}

@@ -1,0 +1,113 @@
+import Backprop
+import BackpropNN
+import XCTest
+
+final class TrainerTests: XCTestCase {
+    let xs: [Double] = [0.5, -1, 2, 1.5, 0]
+    let ys: [Double] = [1, -2, 3.5, 3, 0.5]
+    var data: LabeledTensors<Double> {
+        LabeledTensors(features: Tensor(shape: [5, 1], scalars: xs), targets: Tensor(shape: [5, 1], scalars: ys))
+    }
+
+    /// y = w x + b trained with ½(ŷ − y)² averaged over each batch, written out in scalars.
+    func oracle(batch: Int, epochs: Int, eta: Double) -> (w: Double, b: Double) {
+        var (w, b) = (0.3, -0.2)
+        for _ in 0..<epochs {
+            var start = 0
+            while start < xs.count {
+                let end = min(start + batch, xs.count)
+                var (gw, gb) = (0.0, 0.0)
+                for i in start..<end {
+                    let e = w * xs[i] + b - ys[i]
+                    gw += e * xs[i]
+                    gb += e
+                }
+                let m = Double(end - start)
+                w -= eta * gw / m
+                b -= eta * gb / m
+                start = end
+            }
+        }
+        return (w, b)
+    }
+
+    func testModesMatchTheScalarOracle() {
+        for (mode, batch) in [(TrainingMode.perSample, 1), (.miniBatch(size: 2), 2), (.fullBatch, 5), (.standardBP, 1), (.accumulatedBP, 5)] {
+            let layer = Dense<Double>(weight: [[0.3]], bias: [-0.2])
+            let history = Trainer(model: layer, loss: .halfSquaredError, optimizer: SGD(learningRate: 0.1),
+                                  epochs: 4, mode: mode, shufflesEachEpoch: false).fit(data)
+            let expected = oracle(batch: batch, epochs: 4, eta: 0.1)
+            XCTAssertEqual(layer.weight.value[0, 0], expected.w, accuracy: 1e-13, "\(mode)")
+            XCTAssertEqual(layer.bias.value[0], expected.b, accuracy: 1e-13, "\(mode)")
+            XCTAssertEqual(history.epochs.count, 4)
+            XCTAssertEqual(history.parameterNames, ["weight", "bias"])
+        }
+    }
+
+    func testShuffledTrainingIsReproducibleForASeed() {
+        func run(seed: UInt64) -> Tensor<Double> {
+            let layer = Dense<Double>(weight: [[0.3]], bias: [-0.2])
+            _ = Trainer(model: layer, loss: .halfSquaredError, optimizer: SGD(learningRate: 0.1), epochs: 3,
+                        mode: .perSample, seed: seed).fit(data)
+            return layer.weight.value
+        }
+        XCTAssertEqual(run(seed: 5), run(seed: 5))
+        XCTAssertNotEqual(run(seed: 5), run(seed: 6))
+    }
+
+    func testHistoryRecordsLossAccuracyAndTheSchedule() {
+        var rng = SeededGenerator(seed: 1)
+        let features = Tensor<Double>.normal([40, 2], using: &rng)
+        let labels = (0..<40).map { features[$0, 0] + features[$0, 1] > 0 ? 1 : 0 }
+        let data = LabeledTensors(features: features, targets: oneHot(labels, classCount: 2), labels: labels)
+        let model = Sequential<Double>(Dense(inputSize: 2, outputSize: 2, using: &rng))
+        var seen: [Int] = []
+        let history = Trainer(model: model, loss: .crossEntropy, optimizer: SGD(learningRate: 0.5), epochs: 20,
+                              mode: .miniBatch(size: 8), schedule: .step(every: 10, factor: 0.1))
+            .fit(data, validation: data) { seen.append($0.epoch) }
+        XCTAssertEqual(seen, Array(1...20))
+        XCTAssertEqual(history.epochs[0].learningRate, 0.5)
+        XCTAssertEqual(history.epochs[10].learningRate, 0.05, accuracy: 1e-15)
+        XCTAssertLessThan(history.last!.trainingLoss, history.epochs[0].trainingLoss)
+        XCTAssertGreaterThanOrEqual(history.last!.trainingAccuracy!, 0.95)
+        XCTAssertEqual(history.last!.validationLoss!, history.last!.trainingLoss, accuracy: 1e-15)
+        let direct = evaluate(model, on: data, loss: .crossEntropy)
+        XCTAssertEqual(direct.loss, history.last!.trainingLoss, accuracy: 1e-15)
+    }
+
+    func testEarlyStoppingKeepsTheBestParameters() {
+        // Validation targets contradict the training targets, so validation loss rises as
+        // training proceeds: the best epoch is the first.
+        let validation = LabeledTensors<Double>(features: data.features, targets: data.targets.map { -$0 })
+        let layer = Dense<Double>(weight: [[0.3]], bias: [-0.2])
+        var afterEpoch: [Int: Tensor<Double>] = [:]
+        let history = Trainer(model: layer, loss: .halfSquaredError, optimizer: SGD(learningRate: 0.05), epochs: 50,
+                              mode: .fullBatch, earlyStopping: EarlyStopping(patience: 3))
+            .fit(data, validation: validation) { afterEpoch[$0.epoch] = layer.weight.value }
+        XCTAssertTrue(history.stoppedEarly)
+        XCTAssertEqual(history.epochs.count, 4)
+        XCTAssertEqual(history.bestEpoch, 1)
+        XCTAssertEqual(layer.weight.value, afterEpoch[1])
+        XCTAssertNotEqual(afterEpoch[4], afterEpoch[1])
+    }
+
+    func testGradientNormsShowVanishingGradientsInADeepSigmoidNet() {
+        // Ten sigmoid layers: every layer multiplies δ by σ' ≤ ¼, so the weight gradients
+        // shrink from the output towards the input.
+        var rng = SeededGenerator(seed: 2)
+        let model = Sequential<Double>.multilayerPerceptron(
+            inputSize: 8, hidden: Array(repeating: 8, count: 9), outputSize: 2, activation: .sigmoid,
+            outputActivation: .sigmoid, using: &rng)
+        let features = Tensor<Double>.normal([64, 8], using: &rng)
+        let labels = (0..<64).map { features[$0, 0] > 0 ? 1 : 0 }
+        let history = Trainer(model: model, loss: .halfSquaredError, optimizer: SGD(learningRate: 0.1), epochs: 1,
+                              mode: .miniBatch(size: 16))
+            .fit(LabeledTensors(features: features, targets: oneHot(labels, classCount: 2), labels: labels))
+        let norms = history.weightGradientNorms
+        XCTAssertEqual(norms.map(\.layer), (0..<10).map(String.init))
+        XCTAssertTrue(norms.allSatisfy { $0.norm > 0 })
+        XCTAssertLessThan(norms.first!.norm, norms.last!.norm / 100,
+                          "first-layer gradient should be orders of magnitude below the last: \(norms)")
+        for k in 1..<norms.count { XCTAssertLessThan(norms[k - 1].norm, norms[k].norm * 1.5) }
+    }
+}
