@@ -83,7 +83,15 @@ public struct Loss<Scalar: TensorScalar> {
     /// L = −(1/m) Σᵣ log softmax(ŷᵣ)_{yᵣ};  ∂L/∂ŷ = (softmax(ŷ) − onehot(y))/m.
     @inlinable public static var sparseCrossEntropy: Loss {
         Loss(name: "sparse-cross-entropy") { y, t in
-            let labels = t.value.withUnsafeBufferPointer { $0.map { Int($0) } }
+            let labels = t.value.withUnsafeBufferPointer { targets in
+                targets.enumerated().map { row, value in
+                    guard let label = Int(exactly: value) else {
+                        preconditionFailure(
+                            "sparse-cross-entropy: target \(value) in row \(row) is not a class index")
+                    }
+                    return label
+                }
+            }
             return Backprop.crossEntropy(logits: y, labels: labels)
         }
     }

@@ -55,4 +55,41 @@ final class LossesTests: XCTestCase {
         for loss in Loss<Float>.allBuiltIn { XCTAssertEqual(Loss<Float>.named(loss.name)?.name, loss.name) }
         XCTAssertNil(Loss<Float>.named("nope"))
     }
+
+    /// Issue 6: every built-in loss is finite with finite gradients at logits of ±1000 and
+    /// 0, in Float and Double, with the analytic limits for the logit losses.
+    func testBuiltInLossesAtPlusMinusThousand() {
+        checkHugeLogits(Float.self)
+        checkHugeLogits(Double.self)
+    }
+
+    private func checkHugeLogits<T: TensorScalar>(_: T.Type) {
+        let logits = Tensor<T>([[1000, -1000], [-1000, 1000], [0, 0]])
+        let oneHot = Tensor<T>([[0, 1], [0, 1], [1, 0]])
+        let ln2 = 0.693_147_180_559_945_3
+        let tolerance = T.self == Float.self ? 1e-5 : 1e-12
+        // (loss, target, expected loss, expected ∂L/∂ŷ or nil to check finiteness only)
+        let cases: [(Loss<T>, Tensor<T>, Double, [Double]?)] = [
+            (.crossEntropy, oneHot, (2000 + ln2) / 3, [1.0 / 3, -1.0 / 3, 0, 0, -0.5 / 3, 0.5 / 3]),
+            (.sparseCrossEntropy, Tensor([[1], [1], [0]]), (2000 + ln2) / 3, [1.0 / 3, -1.0 / 3, 0, 0, -0.5 / 3, 0.5 / 3]),
+            // Σ over the row of softplus(x) − t·x, averaged over 3 rows.
+            (.binaryCrossEntropy, oneHot, (2000 + 0 + 2 * ln2) / 3, [1.0 / 3, -1.0 / 3, 0, 0, -0.5 / 3, 0.5 / 3]),
+            (.meanSquaredError, oneHot, 0, nil),
+            (.halfSquaredError, oneHot, 0, nil),
+        ]
+        for (loss, target, expected, gradient) in cases {
+            let x = Variable(logits, requiresGradient: true)
+            let value = loss(x, Variable(target))
+            value.backward()
+            let name = "\(loss.name) (\(T.self))"
+            XCTAssertTrue(Double(value.value.scalar).isFinite, name)
+            XCTAssertTrue(x.gradient?.scalars.allSatisfy(\.isFinite) ?? false, name)
+            if let gradient {
+                XCTAssertEqual(Double(value.value.scalar), expected, accuracy: tolerance * expected, name)
+                for (g, e) in zip(x.gradient!.scalars, gradient) {
+                    XCTAssertEqual(Double(g), e, accuracy: tolerance, "\(name): \(x.gradient!)")
+                }
+            }
+        }
+    }
 }

@@ -34,4 +34,14 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// The backward g · f'(u) from the output y. For relu the inactive side receives
+    /// exactly 0, even where g is infinite (the branch not taken, never NaN).
+    @inlinable
+    public func gradient<Scalar: TensorScalar>(_ g: Scalar, fromOutput y: Scalar) -> Scalar {
+        switch self {
+        case .relu: return y > 0 ? g : 0
+        default: return g * derivative(fromOutput: y)
+        }
+    }
+
 }

@@ -62,7 +62,7 @@ extension Variable {
         -> Variable
     {
         elementwise(op, file: file, line: line, { $0 > 0 ? $0 : slope * $0 }) { x, _, g in
-            g * Variable(x.value.map { $0 > 0 ? 1 : slope })
+            g.routed(by: x.value.map { $0 > 0 ? 1 : slope })
         }
     }
 

@@ -51,7 +51,7 @@ extension Variable {
             tensorPullback: { y, g in
                 let delta =
                     activation == .identity
-                    ? g : g.zipMap(y) { g, y in g * activation.derivative(fromOutput: y) }
+                    ? g : g.zipMap(y) { g, y in activation.gradient(g, fromOutput: y) }
                 var grads: [Tensor<Scalar>?] = [
                     needs.0 ? delta.matmul(weight.value, transposingOther: true) : nil,
                     needs.1 ? x.value.matmul(delta, transposingSelf: true) : nil,
@@ -81,7 +81,7 @@ public func activationGradient<Scalar>(
 ) -> Variable<Scalar> {
     if activation == .identity { return gradient }
     let value = gradient.value.zipMap(y.value, op: "activationGradient") { g, y in
-        g * activation.derivative(fromOutput: y)
+        activation.gradient(g, fromOutput: y)
     }
     return Variable(op: "\(activation.rawValue)Gradient", value: value, inputs: [gradient, y]) {
         _, h in

@@ -94,7 +94,7 @@ extension Variable {
     @inlinable
     public func abs(file: StaticString = #fileID, line: UInt = #line) -> Variable {
         elementwise("abs", file: file, line: line, { Swift.abs($0) }) { x, _, g in
-            g * Variable(x.value.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) })
+            g.routed(by: x.value.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) })
         }
     }
 }

@@ -113,10 +113,12 @@ public func crossEntropy<Scalar>(
             "\(op): label \(bad) is out of range 0..<\(classes) for logits "
                 + "\(Shapes.format(logits.shape))")
     }
-    let lse = logits.value.logSumExp(alongAxis: 1)
+    // −log softmax at the label, from the log-softmax with the maximum subtracted (full
+    // precision for large logits, unlike logSumExp(x) − x at |x| ≈ 1000 in Float).
+    let logProbabilities = logits.value.logSoftmax(alongAxis: 1)
     var total: Scalar = 0
-    logits.value.withUnsafeBufferPointer { x in
-        for (i, label) in labels.enumerated() { total += lse.scalars[i] - x[i * classes + label] }
+    logProbabilities.withUnsafeBufferPointer { l in
+        for (i, label) in labels.enumerated() { total -= l[i * classes + label] }
     }
     var oneHot = Tensor<Scalar>.zeros(logits.shape)
     for (i, label) in labels.enumerated() { oneHot[i, label] = 1 }
@@ -149,8 +151,7 @@ public func crossEntropy<Scalar>(
     let op = "crossEntropy"
     checkLogits(logits.shape, op: op)
     _ = Shapes.same(logits.shape, targets.shape, op: op, symbol: "vs targets").orFail()
-    let logProbabilities =
-        logits.value - logits.value.logSumExp(alongAxis: 1, keepingDimension: true)
+    let logProbabilities = logits.value.logSoftmax(alongAxis: 1)
     var total: Scalar = 0
     logProbabilities.withUnsafeBufferPointer { l in
         targets.value.withUnsafeBufferPointer { t in

@@ -1,6 +1,7 @@
 // Element-wise maximum, minimum and clamping. The backward routes the gradient through a
-// constant 0/1 mask: the branch taken gets ∇y, the other exactly 0 (never NaN), and the
-// result is linear in ∇y, so it can be differentiated again.
+// constant 0/1 mask (`routed(by:)`): the branch taken gets ∇y, the other exactly 0 — never
+// NaN, even where ∇y is ±∞ — and the result is linear in ∇y, so it can be differentiated
+// again.
 
 /// The element-wise maximum with broadcasting.
 ///
@@ -73,8 +74,8 @@ internal func select<Scalar>(
     let value = a.value.broadcastMap(b.value, op: op) { takesFirst($0, $1) ? $0 : $1 }
     return Variable(op: op, value: value, inputs: [a, b], file: file, line: line) { _, g in
         [
-            a.requiresGradient ? (g * Variable(mask)).summed(toShape: a.shape) : nil,
-            b.requiresGradient ? (g * Variable(1 - mask)).summed(toShape: b.shape) : nil,
+            a.requiresGradient ? g.routed(by: mask).summed(toShape: a.shape) : nil,
+            b.requiresGradient ? g.routed(by: 1 - mask).summed(toShape: b.shape) : nil,
         ]
     }
 }
@@ -97,7 +98,22 @@ extension Variable {
         let hi = upper ?? .infinity
         precondition(lo <= hi, "clamp: lower bound \(lo) exceeds upper bound \(hi)")
         return elementwise("clamp", file: file, line: line, { Swift.min(Swift.max($0, lo), hi) }) {
-            x, _, g in g * Variable(x.value.map { $0 >= lo && $0 <= hi ? 1 : 0 })
+            x, _, g in g.routed(by: x.value.map { $0 >= lo && $0 <= hi ? 1 : 0 })
         }
+    }
+}
+
+extension Variable {
+    /// ∇ ⊙ factors where a factor of 0 gives exactly 0, even where ∇ is ±∞ or NaN (plain
+    /// multiplication would give NaN there): the backward of the piecewise ops, so the
+    /// branch not taken never receives a NaN. The factors have the gradient's shape.
+    ///
+    /// y = f ⊙ ∇ (0 where f = 0);  linear in ∇, so its own backward is the same routing.
+    @inlinable
+    internal func routed(by factors: Tensor<Scalar>) -> Variable {
+        Variable(
+            op: "route", value: value.zipMap(factors, op: "route") { g, f in f == 0 ? 0 : g * f },
+            inputs: [self]
+        ) { _, h in [h.routed(by: factors)] }
     }
 }

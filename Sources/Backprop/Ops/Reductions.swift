@@ -119,7 +119,7 @@ extension Variable {
             prefers($1, $0) ? $1 : $0
         }
         return Variable(op: op, value: picked, inputs: [self], file: file, line: line) { _, g in
-            [g.reshaped(to: keptShape) * Variable(mask)]
+            [g.reshaped(to: keptShape).broadcast(toShape: mask.shape).routed(by: mask)]
         }
     }
 

@@ -15,13 +15,39 @@ extension Tensor {
         return keepingDimension
             ? result : result.reshaped(to: Shapes.reduced(shape, axis: axis, keepingDimension: false))
     }
+
+    /// The log-softmax along `axis`, computed as (x − m) − log Σₖ exp(xₖ − m) with m the
+    /// maximum along the axis: x − m is exact near the maximum, so the result keeps full
+    /// relative precision even at |x| ≈ 1000 in Float (x − logSumExp(x) would lose the low
+    /// bits of the rounded logSumExp).
+    @inlinable
+    public func logSoftmax(alongAxis axis: Int) -> Tensor {
+        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "logSoftmax").orFail()
+        let m = max(alongAxis: axis, keepingDimension: true).map { $0.isFinite ? $0 : 0 }
+        let shifted = broadcastMap(m, op: "logSoftmax") { $0 - $1 }
+        let logSums = shifted.map(Scalar.exp).sum(alongAxis: axis, keepingDimension: true)
+            .map(Scalar.log)
+        return shifted.broadcastMap(logSums, op: "logSoftmax") { $0 - $1 }
+    }
+
+    /// The softmax along `axis`, computed as exp(x − m) / Σₖ exp(xₖ − m) with m the maximum
+    /// along the axis (no overflow, full relative precision at any magnitude).
+    @inlinable
+    public func softmax(alongAxis axis: Int) -> Tensor {
+        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "softmax").orFail()
+        let m = max(alongAxis: axis, keepingDimension: true).map { $0.isFinite ? $0 : 0 }
+        let exponentials = broadcastMap(m, op: "softmax") { Scalar.exp($0 - $1) }
+        let sums = exponentials.sum(alongAxis: axis, keepingDimension: true)
+        return exponentials.broadcastMap(sums, op: "softmax") { $0 / $1 }
+    }
 }
 
 extension Variable {
     /// The log of the sum of exponentials along `axis` (negative counts from the end),
     /// computed stably with the maximum subtracted.
     ///
-    /// y = log Σₖ exp(xₖ);  ∂y/∂xₖ = softmax(x)ₖ = exp(xₖ − y).
+    /// y = log Σₖ exp(xₖ);  ∂y/∂xₖ = softmax(x)ₖ (computed with the maximum subtracted,
+    /// not as exp(xₖ − y), which loses precision when |y| is large).
     ///
     /// ```swift
     /// Variable(Tensor<Double>([[1000, 1000]])).logSumExp(alongAxis: 1).value   // [1000.693…]
@@ -38,8 +64,8 @@ extension Variable {
             op: "logSumExp",
             value: value.logSumExp(alongAxis: axis, keepingDimension: keepingDimension),
             inputs: [self], file: file, line: line
-        ) { y, g in
-            [g.reshaped(to: keptShape) * (self - y.reshaped(to: keptShape)).exp()]
+        ) { _, g in
+            [g.reshaped(to: keptShape) * self.softmax(alongAxis: axis)]
         }
     }
 
@@ -65,7 +91,7 @@ extension Variable {
         alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
         let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "logSoftmax").orFail()
-        let value = self.value - self.value.logSumExp(alongAxis: axis, keepingDimension: true)
+        let value = self.value.logSoftmax(alongAxis: axis)
         return Variable(op: "logSoftmax", value: value, inputs: [self], file: file, line: line) {
             y, g in [g - y.exp() * g.sum(alongAxis: axis, keepingDimension: true)]
         }
@@ -73,7 +99,7 @@ extension Variable {
 
     /// The softmax along `axis` (default: the last): positive values summing to 1 along it.
     ///
-    /// yₖ = exp(xₖ) / Σⱼ exp(xⱼ) (computed as exp(xₖ − logsumexp));
+    /// yₖ = exp(xₖ) / Σⱼ exp(xⱼ) (computed as exp(xₖ − m) / Σⱼ exp(xⱼ − m), m the maximum);
     /// ∇x = y ⊙ (∇y − Σₖ yₖ ∇yₖ).
     ///
     /// ```swift
@@ -84,9 +110,7 @@ extension Variable {
         alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
         let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "softmax").orFail()
-        let value = self.value.broadcastMap(
-            self.value.logSumExp(alongAxis: axis, keepingDimension: true), op: "softmax"
-        ) { Scalar.exp($0 - $1) }
+        let value = self.value.softmax(alongAxis: axis)
         return Variable(op: "softmax", value: value, inputs: [self], file: file, line: line) {
             y, g in [y * (g - (g * y).sum(alongAxis: axis, keepingDimension: true))]
         }
