@@ -47,6 +47,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case notDescribable(index: Int, type: String)
     /// The checkpoint holds parameters only, no architecture.
     case noArchitecture
+    /// The saved layers do not fit together or do not match the saved parameters.
+    case inconsistentArchitecture(String)
+    /// A saved value does not fit the model's scalar type (beyond `Float`'s range).
+    case valueOutOfRange(name: String, index: Int, value: Double, scalarType: String)
 
     public var description: String {
         switch self {
@@ -66,6 +70,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "checkpoint: layer \(index) (\(type)) cannot be saved as architecture; save its parameters only"
         case .noArchitecture:
             return "checkpoint: it holds parameters only, no architecture to build a model from"
+        case .inconsistentArchitecture(let reason):
+            return "checkpoint: inconsistent architecture: \(reason)"
+        case .valueOutOfRange(let name, let index, let value, let scalarType):
+            return "checkpoint: value \(value) at index \(index) of parameter '\(name)' is out of range for \(scalarType)"
         }
     }
 }
@@ -158,11 +166,12 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     ///   match it.
     public func makeModel<Scalar: TensorScalar>(as type: Scalar.Type = Scalar.self) throws -> Sequential<Scalar> {
         guard let layers else { throw CheckpointError.noArchitecture }
+        try validateArchitecture(layers)
         var rng = SeededGenerator(seed: 0)
         let model = Sequential<Scalar>(layers.map { spec -> any Layer<Scalar> in
             switch spec {
             case .dense(let i, let o, let a):
-                return Dense<Scalar>(inputSize: Swift.max(i, 1), outputSize: Swift.max(o, 1), activation: a,
+                return Dense<Scalar>(inputSize: i, outputSize: o, activation: a,
                                      initializer: .zeros, using: &rng)
             case .activation(let a): return ActivationLayer<Scalar>(a)
             case .dropout(let rate): return Dropout<Scalar>(rate: Swift.min(Swift.max(rate, 0), 0.99))
@@ -170,6 +179,38 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         })
         try load(into: model)
         return model
+    }
+
+    /// Checks, before anything is allocated, that the layers chain (each dense layer takes
+    /// the width the one before gives, the first takes one input per feature name) and
+    /// that they describe exactly the saved parameters.
+    private func validateArchitecture(_ layers: [LayerSpec]) throws {
+        var width: Int? = featureNames.isEmpty ? nil : featureNames.count
+        var expected = 0
+        for (index, spec) in layers.enumerated() {
+            guard case .dense(let i, let o, _) = spec else { continue }
+            guard i > 0, o > 0 else {
+                throw CheckpointError.inconsistentArchitecture("layer \(index) is dense \(i) → \(o); sizes must be positive")
+            }
+            if let width, width != i {
+                throw CheckpointError.inconsistentArchitecture(
+                    "layer \(index) (dense \(i) → \(o)) takes \(i) inputs, but "
+                        + (index == 0 || expected == 0 ? "there are \(width) feature names" : "the layer before gives \(width)"))
+            }
+            width = o
+            let (weights, overflow1) = i.multipliedReportingOverflow(by: o)
+            let (sum, overflow2) = expected.addingReportingOverflow(weights)
+            let (total, overflow3) = sum.addingReportingOverflow(o)
+            guard !overflow1, !overflow2, !overflow3 else {
+                throw CheckpointError.inconsistentArchitecture("layer \(index) (dense \(i) → \(o)) is too large")
+            }
+            expected = total
+        }
+        let saved = parameters.reduce(0) { $0 + $1.values.count }
+        guard expected == saved else {
+            throw CheckpointError.inconsistentArchitecture(
+                "the layers have \(expected) parameters, the checkpoint holds \(saved) values")
+        }
     }
 
     /// Copies the saved parameters into a model with the same parameter names and shapes.
@@ -188,10 +229,15 @@ public struct Checkpoint: Codable, Sendable, Equatable {
             guard s.shape == p.variable.shape else {
                 throw CheckpointError.shapeMismatch(name: p.name, model: p.variable.shape, checkpoint: s.shape)
             }
-            guard s.shape.allSatisfy({ $0 >= 0 }), s.values.count == s.shape.reduce(1, *) else {
+            guard elementCount(s.shape) == s.values.count else {
                 throw CheckpointError.corruptParameter(p.name)
             }
-            values.append(Tensor(shape: s.shape, scalars: s.values.map { Model.Scalar($0) }))
+            let converted = s.values.map { Model.Scalar($0) }
+            if let bad = converted.firstIndex(where: { !$0.isFinite }) {
+                throw CheckpointError.valueOutOfRange(
+                    name: p.name, index: bad, value: s.values[bad], scalarType: "\(Model.Scalar.self)")
+            }
+            values.append(Tensor(shape: s.shape, scalars: converted))
         }
         if let extra = parameters.first(where: { saved[$0.name] != nil }) {
             throw CheckpointError.unexpectedParameter(extra.name)
@@ -200,26 +246,32 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     }
 
     /// Writes the checkpoint as JSON: to a temporary file in the destination's directory,
-    /// then renamed over the destination.
+    /// then renamed over the destination, so a failed write leaves an existing file as it
+    /// was.
+    ///
+    /// - Throws: ``DataError`` naming the file and the system's reason ("No such file or
+    ///   directory", "Is a directory", …); nothing is left behind.
     public func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(self)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw DataError(file: url.path, reason: "cannot write the checkpoint (Is a directory)")
+        }
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(
             ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try data.write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
-                throw CheckpointError.unreadable(file: url.path, reason: "cannot rename into place: \(reason)")
-            }
-        } catch let error as CheckpointError {
-            throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw DataError(file: url.path, reason: "cannot write the checkpoint (\(error.localizedDescription))")
+            throw DataError(file: url.path, reason: "cannot write the checkpoint (\(fileErrorReason(error)))")
+        }
+        if rename(temporary.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw DataError(file: url.path, reason: "cannot write the checkpoint (\(reason))")
         }
     }
 
@@ -230,20 +282,90 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     public static func read(from url: URL) throws -> Checkpoint {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw DataError(file: url.path, reason: "cannot read the file")
+            throw DataError(file: url.path, reason: "cannot read the file (\(fileErrorReason(error)))")
+        }
+        return try decode(data, file: url.path)
+    }
+
+    /// Decodes a checkpoint from the bytes of a file and checks that every parameter's
+    /// values fill its shape and no name repeats.
+    ///
+    /// - Parameter file: The file's name, for error messages.
+    /// - Throws: ``CheckpointError/unreadable(file:reason:)`` naming what is wrong and where
+    ///   (the JSON position or the key path), or
+    ///   ``CheckpointError/unsupportedVersion(file:found:supported:)``.
+    public static func decode(_ data: Data, file: String) throws -> Checkpoint {
+        if (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) == nil {
+            throw CheckpointError.unreadable(file: file, reason: invalidJSONReason(data))
         }
         struct Version: Decodable { var formatVersion: Int }
         let version: Int
         do { version = try JSONDecoder().decode(Version.self, from: data).formatVersion } catch {
-            throw CheckpointError.unreadable(file: url.path, reason: "no format version (\(describe(error)))")
+            throw CheckpointError.unreadable(file: file, reason: "no format version (\(describe(error)))")
         }
         guard version == currentFormatVersion else {
-            throw CheckpointError.unsupportedVersion(file: url.path, found: version, supported: currentFormatVersion)
+            throw CheckpointError.unsupportedVersion(file: file, found: version, supported: currentFormatVersion)
         }
-        do { return try JSONDecoder().decode(Checkpoint.self, from: data) } catch {
-            throw CheckpointError.unreadable(file: url.path, reason: describe(error))
+        let checkpoint: Checkpoint
+        do { checkpoint = try JSONDecoder().decode(Checkpoint.self, from: data) } catch {
+            throw CheckpointError.unreadable(file: file, reason: describe(error))
         }
+        var names: Set<String> = []
+        for (k, p) in checkpoint.parameters.enumerated() {
+            guard names.insert(p.name).inserted else {
+                throw CheckpointError.unreadable(file: file, reason: "parameter '\(p.name)' appears twice (at .parameters[\(k)])")
+            }
+            guard let count = elementCount(p.shape), count == p.values.count else {
+                throw CheckpointError.unreadable(
+                    file: file,
+                    reason: "parameter '\(p.name)' has \(p.values.count) values for shape \(Shapes.format(p.shape)) (at .parameters[\(k)])")
+            }
+        }
+        if let n = checkpoint.normalizer, !checkpoint.featureNames.isEmpty, n.offsets.count != checkpoint.featureNames.count {
+            throw CheckpointError.unreadable(
+                file: file,
+                reason: "the normalizer has \(n.offsets.count) columns, the checkpoint \(checkpoint.featureNames.count) feature names")
+        }
+        return checkpoint
     }
+}
+
+/// The number of elements of a shape, or nil for a negative size or an overflow.
+private func elementCount(_ shape: [Int]) -> Int? {
+    var count = 1
+    for size in shape {
+        guard size >= 0 else { return nil }
+        let (product, overflow) = count.multipliedReportingOverflow(by: size)
+        guard !overflow else { return nil }
+        count = product
+    }
+    return count
+}
+
+/// Why bytes are not JSON, with the line and column where the parser stopped when it says
+/// ("invalid JSON at line 3, column 7: Invalid value").
+private func invalidJSONReason(_ data: Data) -> String {
+    guard !data.isEmpty else { return "the file is empty" }
+    var message = "invalid JSON"
+    do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
+        var detail = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? ""
+        if let range = detail.range(of: #"around (line \d+, column \d+|character \d+)"#, options: .regularExpression) {
+            let phrase = detail[range]
+            if let offset = Int(phrase.split(separator: " ").last ?? ""), phrase.contains("character") {
+                // A character offset: turn it into a line and column.
+                let prefix = [UInt8](data.prefix(offset))
+                let line = prefix.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+                let column = prefix.count - (prefix.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+                message += " at line \(line), column \(column)"
+            } else {
+                message += " at " + phrase.dropFirst("around ".count)
+            }
+            detail.removeSubrange(range)
+        }
+        detail = detail.trimmingCharacters(in: CharacterSet(charactersIn: " ."))
+        if !detail.isEmpty { message += ": " + detail }
+    }
+    return message
 }
 
 /// A short description of a decoding error: what is wrong and where.

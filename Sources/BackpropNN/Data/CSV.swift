@@ -23,9 +23,21 @@ public enum ColumnSelector: Sendable, Hashable, CustomStringConvertible {
 
 /// A comma-separated table with a header row, read strictly.
 ///
-/// Fields may be quoted with `"` (a doubled `""` inside is one quote); blank lines are
-/// skipped; `\r\n` line ends are accepted. Every row must have as many fields as the
-/// header, or reading throws a ``DataError`` naming the file and line.
+/// The dialect (RFC 4180, with the usual relaxations):
+/// - UTF-8 text; a leading byte-order mark is skipped.
+/// - Records end with `\n`, `\r\n` or a lone `\r`; blank lines are skipped.
+/// - A field is quoted when `"` is its first character (spaces before the opening quote
+///   and after the closing one are ignored). Inside quotes, `""` is one quote, and commas
+///   and line breaks are part of the field. Anything but a comma or a line end after the
+///   closing quote, a `"` inside an unquoted field, and a quote still open at the end of
+///   the file are errors naming the line and column.
+/// - Every row must have as many fields as the header; header names must be distinct
+///   (empty names excepted).
+/// - Fields are kept as written (numbers are parsed by ``Dataset``, which rejects NaN,
+///   infinities and values beyond `Double`'s range with an error naming the field).
+///
+/// Every error is a ``DataError`` naming the file and, where it applies, the line and
+/// column: `data.csv:7: column 2 ('b'): 3 fields, …`.
 public struct CSVTable: Sendable, Equatable {
     /// The column names.
     public var header: [String]
@@ -36,73 +48,121 @@ public struct CSVTable: Sendable, Equatable {
     /// The file name used in error messages.
     public var source: String
 
+    /// Where the parser is within a field.
+    private enum State { case fieldStart, unquoted, quoted, afterQuote }
+
     /// Parses CSV text.
     ///
-    /// - Throws: ``DataError`` for an empty text, a row of the wrong length, or an
-    ///   unterminated quote.
+    /// - Throws: ``DataError`` for an empty text, a row of the wrong length, a misplaced or
+    ///   unclosed quote, or a repeated column name.
     public init(text: String, source: String = "<text>") throws {
         self.source = source
         var records: [(line: Int, fields: [String])] = []
         var fields: [String] = []
-        var field = ""
-        var inQuotes = false
+        var field = String.UnicodeScalarView()
+        var state = State.fieldStart
         var line = 1
         var recordLine = 1
-        var fieldWasQuoted = false
-        var iterator = text.unicodeScalars.makeIterator()
+        var quoteLine = 1
+        var recordWasQuoted = false
+        var scalars = Substring(text).unicodeScalars
+        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+        var iterator = scalars.makeIterator()
         var pending: Unicode.Scalar? = nil
+
+        func error(_ reason: String) -> DataError {
+            let column = fields.count + 1
+            let name = records.first.flatMap { column <= $0.fields.count ? $0.fields[column - 1] : nil }
+            return DataError(file: source, line: line, column: column, columnName: name, reason: reason)
+        }
+        func endField() {
+            fields.append(String(field))
+            field = String.UnicodeScalarView()
+            state = .fieldStart
+        }
         func endRecord() {
-            fields.append(field)
-            let blank = fields.count == 1 && fields[0].trimmingCharacters(in: .whitespaces).isEmpty
-                && !fieldWasQuoted
+            endField()
+            let blank = fields.count == 1 && !recordWasQuoted
+                && fields[0].allSatisfy { $0 == " " || $0 == "\t" }
             if !blank { records.append((recordLine, fields)) }
             fields = []
-            field = ""
-            fieldWasQuoted = false
+            recordWasQuoted = false
+            line += 1
+            recordLine = line
         }
+        /// After a `\r`: a following `\n` belongs to the same line end.
+        func skipLineFeed() {
+            if let next = iterator.next(), next != "\n" { pending = next }
+        }
+
         while let c = pending ?? iterator.next() {
             pending = nil
-            if inQuotes {
+            switch state {
+            case .quoted:
                 if c == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" { field.unicodeScalars.append("\"") } else {
-                            inQuotes = false
-                            pending = next
-                        }
+                    let next = iterator.next()
+                    if next == "\"" {
+                        field.append("\"")
                     } else {
-                        inQuotes = false
+                        state = .afterQuote
+                        pending = next
                     }
                 } else {
                     if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
+                    field.append(c)
                 }
-                continue
-            }
-            switch c {
-            case "\"" where field.isEmpty:
-                inQuotes = true
-                fieldWasQuoted = true
-            case ",":
-                fields.append(field)
-                field = ""
-            case "\r":
-                continue
-            case "\n":
-                endRecord()
-                line += 1
-                recordLine = line
-            default:
-                field.unicodeScalars.append(c)
+            case .afterQuote:
+                switch c {
+                case ",": endField()
+                case "\n": endRecord()
+                case "\r":
+                    skipLineFeed()
+                    endRecord()
+                case " ", "\t": continue
+                default:
+                    throw error(
+                        "unexpected '\(c)' after the closing quote (a quote inside a quoted field is written \"\")")
+                }
+            case .fieldStart, .unquoted:
+                switch c {
+                case "\"":
+                    guard field.allSatisfy({ $0 == " " || $0 == "\t" }) else {
+                        throw error(
+                            "a quote inside an unquoted field (quote the whole field and double the quote: \"5\"\" screen\")")
+                    }
+                    field = String.UnicodeScalarView()
+                    state = .quoted
+                    quoteLine = line
+                    recordWasQuoted = true
+                case ",": endField()
+                case "\n": endRecord()
+                case "\r":
+                    skipLineFeed()
+                    endRecord()
+                default:
+                    field.append(c)
+                    state = .unquoted
+                }
             }
         }
-        if inQuotes {
-            throw DataError(file: source, line: recordLine, reason: "a quoted field is not closed")
+        if state == .quoted {
+            line = quoteLine
+            throw error("a quoted field is not closed")
         }
-        if !field.isEmpty || !fields.isEmpty { endRecord() }
+        if state != .fieldStart || !field.isEmpty || !fields.isEmpty { endRecord() }
         guard let first = records.first else {
             throw DataError(file: source, reason: "the file is empty (expected a header row)")
         }
         header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        var seen: [String: Int] = [:]
+        for (j, name) in header.enumerated() where !name.isEmpty {
+            if let earlier = seen[name] {
+                throw DataError(
+                    file: source, line: first.line, column: j + 1,
+                    reason: "column name '\(name)' is repeated (also column \(earlier + 1))")
+            }
+            seen[name] = j
+        }
         rows = []
         lineNumbers = []
         for record in records.dropFirst() {
@@ -127,22 +187,19 @@ public struct CSVTable: Sendable, Equatable {
         let name = name ?? (url.isFileURL ? url.path : url.absoluteString)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw DataError(file: name, reason: "cannot read the file (\(Self.reason(of: error)))")
+            throw DataError(file: name, reason: "cannot read the file (\(fileErrorReason(error)))")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw DataError(file: name, reason: "the file is not UTF-8 text")
-        }
-        try self.init(text: text, source: name)
+        try self.init(data: data, source: name)
     }
 
-    private static func reason(of error: Error) -> String {
-        let e = error as NSError
-        if let underlying = e.userInfo[NSUnderlyingErrorKey] as? NSError,
-            underlying.domain == NSPOSIXErrorDomain
-        {
-            return String(cString: strerror(Int32(underlying.code)))
+    /// Parses the bytes of a CSV file (UTF-8; a leading byte-order mark is skipped).
+    ///
+    /// - Throws: ``DataError`` if the bytes are not UTF-8 or the text is malformed.
+    public init(data: Data, source: String) throws {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DataError(file: source, reason: "the file is not UTF-8 text")
         }
-        return e.localizedDescription
+        try self.init(text: text, source: source)
     }
 
     /// The 0-based index of a column.

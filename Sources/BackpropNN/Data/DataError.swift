@@ -1,3 +1,5 @@
+import Foundation
+
 /// An error in user data, naming the file and, where it applies, the line and column.
 ///
 /// ```
@@ -36,4 +38,17 @@ public struct DataError: Error, Equatable, CustomStringConvertible, Sendable {
         }
         return text + reason
     }
+}
+
+/// The reason a file operation failed, as the system states it ("No such file or
+/// directory"), for messages that name the file.
+func fileErrorReason(_ error: Error) -> String {
+    let e = error as NSError
+    if let underlying = e.userInfo[NSUnderlyingErrorKey] as? NSError,
+        underlying.domain == NSPOSIXErrorDomain
+    {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    if e.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(e.code))) }
+    return e.localizedDescription
 }

@@ -52,7 +52,9 @@ public struct Dataset: Sendable, Equatable {
 
     /// Reads features and labels from a parsed CSV table.
     ///
-    /// Every column except the label column must be numeric. Labels may be strings or
+    /// Every column except the label column must be numeric: a finite `Double` as Swift
+    /// reads it (`1`, `-2.5e3`, `.5`), surrounding spaces ignored; NaN, infinities and
+    /// numbers that overflow `Double` are errors. Labels may be strings or
     /// integers: the classes are the distinct values, sorted (numerically if all are
     /// integers), unless `classNames` is given (a model's classes), in which case a label
     /// outside it is an error.
@@ -78,11 +80,13 @@ public struct Dataset: Sendable, Equatable {
             for c in featureColumns {
                 let text = row[c].trimmingCharacters(in: .whitespaces)
                 guard let v = Double(text), v.isFinite else {
+                    let reason =
+                        text.isEmpty ? "the field is empty, expected a number"
+                        : Double(text) == nil ? "'\(text)' is not a number"
+                        : "'\(text)' is not a finite number (NaN, infinities and values beyond ±1.8e308 are not accepted)"
                     throw DataError(
                         file: table.source, line: table.lineNumbers[r], column: c + 1,
-                        columnName: table.header[c],
-                        reason: text.isEmpty ? "the field is empty, expected a number"
-                            : "'\(text)' is not a number")
+                        columnName: table.header[c], reason: reason)
                 }
                 values.append(v)
             }

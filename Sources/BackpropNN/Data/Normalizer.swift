@@ -39,6 +39,24 @@ public struct Normalizer: Codable, Sendable, Equatable {
         self.shift = shift
     }
 
+    private enum CodingKeys: String, CodingKey { case kind, offsets, scales, shift }
+
+    /// Decodes a normaliser, checking what ``init(kind:offsets:scales:shift:)`` requires:
+    /// as many offsets as scales (a decoding error otherwise, not a crash when applied).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let offsets = try container.decode([Double].self, forKey: .offsets)
+        let scales = try container.decode([Double].self, forKey: .scales)
+        guard offsets.count == scales.count else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .scales, in: container,
+                debugDescription: "\(offsets.count) offsets but \(scales.count) scales")
+        }
+        self.init(
+            kind: try container.decode(Kind.self, forKey: .kind), offsets: offsets, scales: scales,
+            shift: try container.decode(Double.self, forKey: .shift))
+    }
+
     /// Min-max scaling to `range`, fitted on `data`.
     ///
     /// - Precondition: `data` has at least one row.

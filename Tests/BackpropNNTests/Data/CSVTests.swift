@@ -42,4 +42,54 @@ final class CSVTests: XCTestCase {
         }
         XCTAssertThrowsError(try table.columnIndex(.index(3)))
     }
+
+    // MARK: The dialect, as documented on CSVTable (issue 6)
+
+    func testByteOrderMarkAndLineEndsAreAccepted() throws {
+        let bom = Data([0xEF, 0xBB, 0xBF] + Array("a,b\r\n1,2\r3,4\n5,6".utf8))
+        let table = try CSVTable(data: bom, source: "b.csv")
+        XCTAssertEqual(table.header, ["a", "b"], "the BOM is not part of the first name")
+        XCTAssertEqual(table.rows, [["1", "2"], ["3", "4"], ["5", "6"]])
+        XCTAssertEqual(table.lineNumbers, [2, 3, 4], "CRLF, a lone CR and LF each end one line")
+        XCTAssertEqual(try CSVTable(text: "\u{FEFF}a\n1\n").header, ["a"])
+    }
+
+    func testQuotedFieldsFollowRFC4180() throws {
+        let table = try CSVTable(text: "a,b\n \"1,5\" , \"line\nbreak \"\"q\"\"\"\n\"\",x\n")
+        XCTAssertEqual(table.rows, [["1,5", "line\nbreak \"q\""], ["", "x"]])
+        XCTAssertEqual(table.lineNumbers, [2, 4])
+        XCTAssertThrowsError(try CSVTable(text: "a,b\n1,5\" screen\n", source: "q.csv")) { error in
+            XCTAssertEqual(
+                "\(error)",
+                "q.csv:2: column 2 ('b'): a quote inside an unquoted field (quote the whole field and double the quote: \"5\"\" screen\")")
+        }
+        XCTAssertThrowsError(try CSVTable(text: "a,b\n1,\"x\"y\n", source: "q.csv")) { error in
+            XCTAssertEqual(
+                "\(error)",
+                "q.csv:2: column 2 ('b'): unexpected 'y' after the closing quote (a quote inside a quoted field is written \"\")")
+        }
+    }
+
+    func testRepeatedColumnNameAndNonUTF8AreErrors() {
+        XCTAssertThrowsError(try CSVTable(text: "a,b,a\n1,2,3\n", source: "d.csv")) { error in
+            XCTAssertEqual("\(error)", "d.csv:1: column 3: column name 'a' is repeated (also column 1)")
+        }
+        XCTAssertThrowsError(try CSVTable(data: Data([0x61, 0x0A, 0xFF, 0x0A]), source: "u.csv")) { error in
+            XCTAssertEqual("\(error)", "u.csv: the file is not UTF-8 text")
+        }
+    }
+
+    func testNonFiniteNumbersAreRejectedWithTheirField() throws {
+        for (text, reason) in [
+            ("nan", "'nan' is not a finite number"), ("-inf", "'-inf' is not a finite number"),
+            ("1e999", "'1e999' is not a finite number"), ("", "the field is empty, expected a number"),
+        ] {
+            let table = try CSVTable(text: "x,y,label\n1,2,a\n3,\"\(text)\",b\n", source: "n.csv")
+            XCTAssertThrowsError(try Dataset(table: table, label: .name("label"))) { error in
+                XCTAssertTrue("\(error)".hasPrefix("n.csv:3: column 2 ('y'): \(reason)"), "\(error)")
+            }
+        }
+        let fine = try Dataset(table: CSVTable(text: "x,label\n 1e308 ,a\n-.5,b\n"), label: .name("label"))
+        XCTAssertEqual(fine.features, [1e308, -0.5])
+    }
 }
