@@ -378,7 +378,11 @@ private func describe(_ error: Error) -> String {
     case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
         return "\(c.debugDescription) at \(path(c.codingPath))"
     case DecodingError.dataCorrupted(let c):
-        return c.codingPath.isEmpty ? "invalid JSON" : "\(c.debugDescription) at \(path(c.codingPath))"
+        // The bytes parse as JSON (checked first), so an error without a path is a value the
+        // decoder cannot take, such as a size beyond Int's range.
+        return c.codingPath.isEmpty
+            ? "a value has the wrong type or is out of range (decoder: \(c.debugDescription))"
+            : "\(c.debugDescription) at \(path(c.codingPath))"
     default: return "\(error)"
     }
 }
