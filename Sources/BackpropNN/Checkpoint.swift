@@ -262,15 +262,21 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(
             ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        /// Removes a partly written temporary file (only a regular file: never what
+        /// something else put under that name).
+        func removeTemporary() {
+            let type = try? FileManager.default.attributesOfItem(atPath: temporary.path)[.type] as? FileAttributeType
+            if type == .typeRegular { try? FileManager.default.removeItem(at: temporary) }
+        }
         do {
             try data.write(to: temporary)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
+            removeTemporary()
             throw DataError(file: url.path, reason: "cannot write the checkpoint (\(fileErrorReason(error)))")
         }
         if rename(temporary.path, url.path) != 0 {
             let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
+            removeTemporary()
             throw DataError(file: url.path, reason: "cannot write the checkpoint (\(reason))")
         }
     }

@@ -100,15 +100,20 @@ struct ParsedArguments {
                 flags.insert(name)
                 continue
             }
+            let value: String
             if let inlineValue {
-                values[name] = inlineValue
+                value = inlineValue
             } else {
                 guard index < arguments.count, !arguments[index].hasPrefix("--") else {
                     throw UsageError(message: "option '--\(name)' needs a value (\(option.valueName!))")
                 }
-                values[name] = arguments[index]
+                value = arguments[index]
                 index += 1
             }
+            guard !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw UsageError(message: "option '--\(name)' needs a value (\(option.valueName!)), not an empty string")
+            }
+            values[name] = value
         }
         if !wantsHelp, let missing = spec.options.first(where: { $0.isRequired && values[$0.name] == nil }) {
             throw UsageError(message: "missing required option '--\(missing.name)'")
@@ -149,14 +154,18 @@ struct ParsedArguments {
         return v
     }
 
-    /// A comma-separated list of positive integers (`16,8`).
-    func intList(_ name: String, default value: [Int]) throws -> [Int] {
+    /// A comma-separated list of positive integers (`16,8`), each at most `maximum`;
+    /// `none` is the empty list.
+    func intList(_ name: String, default value: [Int], maximum: Int = 100_000) throws -> [Int] {
         guard let text = values[name] else { return value }
-        if text.isEmpty || text == "none" { return [] }
+        if text == "none" { return [] }
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         let numbers = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard numbers.count == parts.count, numbers.allSatisfy({ $0 > 0 }) else {
             throw UsageError(message: "option '--\(name)': '\(text)' is not a list of positive integers like 16,8")
+        }
+        if let big = numbers.first(where: { $0 > maximum }) {
+            throw UsageError(message: "option '--\(name)': \(big) is out of range 1...\(maximum)")
         }
         return numbers
     }

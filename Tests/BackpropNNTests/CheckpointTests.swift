@@ -92,4 +92,71 @@ final class CheckpointTests: XCTestCase {
         try checkpoint.load(into: other)
         XCTAssertEqual(other.parameters[0].value, [1, 2])
     }
+
+    // MARK: Issue 6: failed writes and broken files
+
+    /// A write that fails (here the temporary file's name is taken by a directory, so
+    /// nothing can be written; a root user ignores permissions, this cannot be ignored)
+    /// throws a DataError naming the file and leaves the existing checkpoint as it was.
+    func testFailedWriteLeavesTheExistingCheckpointUntouched() throws {
+        let url = directory.appendingPathComponent("m.json")
+        try Checkpoint(model: model(seed: 1)).write(to: url)
+        let before = try Data(contentsOf: url)
+        let blocker = directory.appendingPathComponent(".m.json.\(ProcessInfo.processInfo.processIdentifier).tmp")
+        try FileManager.default.createDirectory(at: blocker.appendingPathComponent("x"), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try Checkpoint(model: model(seed: 2)).write(to: url)) { error in
+            XCTAssertTrue(error is DataError, "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("\(url.path): cannot write the checkpoint ("), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: url), before)
+        try FileManager.default.removeItem(at: blocker)
+
+        let inDirectory = directory.appendingPathComponent("sub")
+        try FileManager.default.createDirectory(at: inDirectory, withIntermediateDirectories: true)
+        XCTAssertThrowsError(try Checkpoint(model: model(seed: 2)).write(to: inDirectory)) { error in
+            XCTAssertEqual("\(error)", "\(inDirectory.path): cannot write the checkpoint (Is a directory)")
+        }
+        let missing = directory.appendingPathComponent("missing/m.json")
+        XCTAssertThrowsError(try Checkpoint(model: model(seed: 2)).write(to: missing)) { error in
+            XCTAssertEqual("\(error)", "\(missing.path): cannot write the checkpoint (No such file or directory)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), ["m.json", "sub"])
+    }
+
+    func testBrokenFilesGiveMessagesNamingWhereAndWhat() throws {
+        func message(_ text: String) -> String {
+            do { _ = try Checkpoint.decode(Data(text.utf8), file: "c.json").makeModel(as: Float.self); return "loaded" } catch {
+                return "\(error)"
+            }
+        }
+        XCTAssertEqual(message(""), "c.json: not a Backprop checkpoint: the file is empty")
+        XCTAssertEqual(message("{\n  \"formatVersion\": 1,\n  oops\n}"),
+                       "c.json: not a Backprop checkpoint: invalid JSON at line 3, column 3: Invalid value")
+        let head = #"{"formatVersion": 1, "scalarType": "Float", "classNames": [], "featureNames": ["a", "b"], "#
+        XCTAssertEqual(
+            message(head + #""parameters": [{"name": "w", "shape": [2, 2], "values": [1, 2, 3]}]}"#),
+            "c.json: not a Backprop checkpoint: parameter 'w' has 3 values for shape [2, 2] (at .parameters[0])")
+        XCTAssertEqual(
+            message(head + #""parameters": [{"name": "w", "shape": [1], "values": [1]}, {"name": "w", "shape": [], "values": [2]}]}"#),
+            "c.json: not a Backprop checkpoint: parameter 'w' appears twice (at .parameters[1])")
+        XCTAssertEqual(
+            message(head + #""parameters": [], "normalizer": {"kind": "zScore", "offsets": [0], "scales": [1], "shift": 0}}"#),
+            "c.json: not a Backprop checkpoint: the normalizer has 1 columns, the checkpoint 2 feature names")
+        XCTAssertTrue(
+            message(head + #""parameters": [], "normalizer": {"kind": "zScore", "offsets": [0, 1], "scales": [1], "shift": 0}}"#)
+                .contains("2 offsets but 1 scales at .normalizer.scales"))
+        XCTAssertEqual(
+            message(head + #""parameters": [], "layers": [{"dense": {"inputSize": 3, "outputSize": 1, "activation": "relu"}}]}"#),
+            "checkpoint: inconsistent architecture: layer 0 (dense 3 → 1) takes 3 inputs, but there are 2 feature names")
+        XCTAssertEqual(
+            message(head + #""parameters": [], "layers": [{"dense": {"inputSize": 2, "outputSize": 4611686018427387904, "activation": "relu"}}]}"#),
+            "checkpoint: inconsistent architecture: layer 0 (dense 2 → 4611686018427387904) is too large")
+        XCTAssertEqual(
+            message(head + #""parameters": [], "layers": [{"dense": {"inputSize": 2, "outputSize": 1000000, "activation": "relu"}}]}"#),
+            "checkpoint: inconsistent architecture: the layers have 3000000 parameters, the checkpoint holds 0 values")
+        XCTAssertEqual(
+            message(head + #""layers": [{"dense": {"inputSize": 2, "outputSize": 1, "activation": "identity"}}], "#
+                + #""parameters": [{"name": "0.weight", "shape": [2, 1], "values": [1, 1e300]}, {"name": "0.bias", "shape": [1], "values": [0]}]}"#),
+            "checkpoint: value 1e+300 at index 1 of parameter '0.weight' is out of range for Float")
+    }
 }

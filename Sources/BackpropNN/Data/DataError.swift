@@ -50,5 +50,14 @@ func fileErrorReason(_ error: Error) -> String {
         return String(cString: strerror(Int32(underlying.code)))
     }
     if e.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(e.code))) }
+    if let cocoa = error as? CocoaError {
+        switch cocoa.code {
+        case .fileNoSuchFile, .fileReadNoSuchFile: return String(cString: strerror(ENOENT))
+        case .fileReadNoPermission, .fileWriteNoPermission: return String(cString: strerror(EACCES))
+        case .fileWriteOutOfSpace: return String(cString: strerror(ENOSPC))
+        case .fileWriteVolumeReadOnly: return String(cString: strerror(EROFS))
+        default: break
+        }
+    }
     return e.localizedDescription
 }

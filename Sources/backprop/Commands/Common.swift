@@ -40,3 +40,38 @@ enum CommonOptions {
 }
 
 func percent(_ x: Double) -> String { String(format: "%.1f %%", 100 * x) }
+
+/// The most parameters a model made from the command line may have (200 MB of Float).
+let maximumParameterCount = 50_000_000
+
+/// Checks, before anything is allocated, that a fully connected network with these layer
+/// widths stays under ``maximumParameterCount``; a usage error naming `--hidden` otherwise.
+func checkModelSize(_ widths: [Int]) throws {
+    var total = 0
+    for (a, b) in zip(widths, widths.dropFirst()) {
+        let (weights, o1) = a.multipliedReportingOverflow(by: b)
+        let (sum, o2) = total.addingReportingOverflow(weights)
+        let (next, o3) = sum.addingReportingOverflow(b)
+        guard !o1, !o2, !o3, next <= maximumParameterCount else {
+            throw UsageError(
+                message: "option '--hidden': a \(widths.map(String.init).joined(separator: " -> ")) network has more than "
+                    + "\(maximumParameterCount) parameters")
+        }
+        total = next
+    }
+}
+
+/// Checks that a file can be created at `path` before any work is done: its directory
+/// exists and it is not itself a directory. A runtime error naming the file otherwise.
+func checkOutputPath(_ path: String?, what: String) throws {
+    guard let path else { return }
+    let fm = FileManager.default
+    var isDirectory: ObjCBool = false
+    if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw RuntimeError("\(path): cannot write the \(what): it is a directory")
+    }
+    let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    guard fm.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw RuntimeError("\(path): cannot write the \(what): the directory \(parent) does not exist")
+    }
+}

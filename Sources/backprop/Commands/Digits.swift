@@ -19,10 +19,12 @@ let digitsCommand = Command(
 ) { arguments in
     var example = DigitsExample(seed: try arguments.seed())
     example.hidden = try arguments.intList("hidden", default: [128])
+    try checkModelSize([64] + example.hidden + [10])
     example.epochs = try arguments.int("epochs", default: 30, range: 1...1_000_000)
     example.batchSize = try arguments.int("batch-size", default: 32, range: 1...1_000_000)
     example.learningRate = Float(try arguments.double("lr", default: 0.003, range: 1e-12...1e6))
     let quiet = arguments.flag("quiet")
+    try checkOutputPath(arguments.string("plot"), what: "chart")
     if !quiet {
         print("digits: 64 -> \(example.hidden.map { "\($0) relu -> " }.joined())10, softmax cross-entropy, "
             + "Adam lr \(example.learningRate), batch \(example.batchSize), \(example.epochs) epochs, seed \(example.seed)")

@@ -20,6 +20,7 @@ let irisCommand = Command(
     tutorial.epochs = try arguments.int("epochs", default: 300, range: 1...1_000_000)
     tutorial.learningRate = try arguments.double("lr", default: 0.2, range: 1e-12...1e6)
     let quiet = arguments.flag("quiet")
+    try checkOutputPath(arguments.string("plot"), what: "chart")
     if !quiet {
         print("Iris: 4 -> \(tutorial.hiddenUnits) sigmoid -> 3 sigmoid, per-sample SGD lr \(tutorial.learningRate), "
             + "\(tutorial.epochs) epochs, seed \(tutorial.seed)")

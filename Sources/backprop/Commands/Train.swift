@@ -57,6 +57,12 @@ let trainCommand = Command(
     let seed = try arguments.seed()
     let validationFraction = try arguments.double("validation", default: 0.2, range: 0...0.99)
     let quiet = arguments.flag("quiet")
+    if dropout > 0 && hidden.isEmpty {
+        throw UsageError(message: "option '--dropout' needs a hidden layer (it applies after each one), but --hidden is none")
+    }
+    try checkOutputPath(arguments.string("save"), what: "model")
+    try checkOutputPath(arguments.string("plot"), what: "chart")
+    try checkOutputPath(arguments.string("graph"), what: "graph")
 
     let data = try Dataset(csv: URL(fileURLWithPath: path), label: label, name: path)
     guard data.classCount >= 2 else {
@@ -77,6 +83,7 @@ let trainCommand = Command(
     let validation = normalizer?.apply(to: parts.validation) ?? parts.validation
 
     let binary = lossName == "bce"
+    try checkModelSize([data.featureCount] + hidden + [binary ? 1 : data.classCount])
     let loss: Loss<Float> = switch lossName {
     case "ce": .crossEntropy
     case "bce": .binaryCrossEntropy
@@ -142,7 +149,7 @@ let trainCommand = Command(
         let checkpoint = Checkpoint(model: model, classNames: data.classNames, featureNames: data.featureNames,
                                     labelColumn: data.labelName, normalizer: normalizer, loss: loss.name)
         do { try checkpoint.write(to: URL(fileURLWithPath: savePath)) } catch {
-            throw RuntimeError("\(savePath): cannot save the model (\(error))")
+            throw RuntimeError("\(savePath): cannot save the model (\((error as? DataError)?.reason ?? "\(error)"))")
         }
         if !quiet { print("saved the model to \(savePath)") }
     }
