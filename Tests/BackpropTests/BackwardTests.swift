@@ -45,6 +45,28 @@ final class BackwardTests: XCTestCase {
         XCTAssertEqual(w.gradient, once)
     }
 
+    /// Documented (issue 6): only leaves that require a gradient store one; intermediate
+    /// nodes and constants keep `nil`, and a second backward over part of the same graph
+    /// adds to the leaves as fan-out does.
+    func testOnlyLeavesStoreGradientsAndRepeatedBackwardsAddUp() {
+        let w = Variable(Tensor<Double>([1, -2]), requiresGradient: true)
+        let constant = Variable(Tensor<Double>([3, 4]))
+        let hidden = w * constant
+        let loss = hidden.sum()
+        loss.backward()
+        XCTAssertEqual(w.gradient, Tensor([3, 4]))
+        XCTAssertNil(hidden.gradient, "an intermediate node stores nothing")
+        XCTAssertNil(loss.gradient)
+        XCTAssertNil(constant.gradient)
+        XCTAssertFalse(constant.requiresGradient)
+        // Backward from an inner node of the same graph, with a seed: adds up.
+        hidden.backward(seed: Tensor([1, 1]))
+        XCTAssertEqual(w.gradient, Tensor([6, 8]))
+        // Three more passes over the whole graph: 5 × ∇ in all.
+        for _ in 0..<3 { loss.backward() }
+        XCTAssertEqual(w.gradient, Tensor([15, 20]))
+    }
+
     func testFunctionalGradientsLeaveStoredGradientsAlone() {
         let w = Variable(Tensor<Double>([1, 2, 3]), requiresGradient: true)
         let b = Variable(Tensor<Double>(0.5), requiresGradient: true)

@@ -10,6 +10,24 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(p.value, [1])
     }
 
+    /// Issue 6: a parameter that does not require a gradient (a frozen weight) is left
+    /// alone too, and an update with nothing to do changes nothing.
+    func testFrozenParametersAndEmptyUpdatesAreLeftAlone() {
+        let frozen = Variable(Tensor<Double>([1, 2]))
+        let trained = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
+        (frozen * trained).sum().backward()
+        XCTAssertNil(frozen.gradient)
+        let adam = Adam<Double>(learningRate: 0.1)
+        adam.update([frozen, trained])
+        XCTAssertEqual(frozen.value, [1, 2])
+        XCTAssertNotEqual(trained.value, [1, 2])
+        XCTAssertNil(trained.gradient, "update resets the gradients")
+        let sgd = SGD<Double>(learningRate: 1)
+        sgd.update([])
+        sgd.update([frozen])
+        XCTAssertEqual(frozen.value, [1, 2])
+    }
+
     func testLearningRateSchedules() {
         XCTAssertEqual(LearningRateSchedule.constant.rate(base: 0.3, epoch: 7), 0.3)
         XCTAssertEqual(LearningRateSchedule.step(every: 10, factor: 0.5).rate(base: 0.1, epoch: 25), 0.025, accuracy: 1e-15)
