@@ -110,4 +110,42 @@ final class TrainerTests: XCTestCase {
                           "first-layer gradient should be orders of magnitude below the last: \(norms)")
         for k in 1..<norms.count { XCTAssertLessThan(norms[k - 1].norm, norms[k].norm * 1.5) }
     }
+
+    /// Issue 6: no reference cycle between the model, its parameters, the optimizer (and
+    /// its per-parameter state), the trainer and the graphs of the steps: once the caller
+    /// lets go, every one of them is freed.
+    func testModelOptimizerTrainerAndGraphsAreFreedAfterTraining() {
+        weak var weakWeight: Variable<Float>?
+        weak var weakOptimizer: Adam<Float>?
+        weak var weakLoss: Variable<Float>?
+        weak var weakOutput: Variable<Float>?
+        do {
+            var rng = SeededGenerator(seed: 4)
+            let model = Sequential<Float>.multilayerPerceptron(
+                inputSize: 2, hidden: [4], outputSize: 2, activation: .relu, outputActivation: .identity,
+                dropout: 0.1, using: &rng)
+            let adam = Adam<Float>(learningRate: 0.01)
+            let data = LabeledTensors<Float>(
+                Dataset(rows: [[0, 1], [1, 0], [1, 1], [0, 0]], labels: [0, 1, 0, 1], classNames: ["a", "b"]))
+            for _ in 0..<3 {
+                let output = model(Variable(data.features))
+                let loss = Loss<Float>.crossEntropy(output, Variable(data.targets))
+                loss.backward()
+                adam.update(model.parameters)
+                weakLoss = loss
+                weakOutput = output
+            }
+            let history = Trainer(model: model, loss: .crossEntropy, optimizer: adam, epochs: 3, mode: .fullBatch, seed: 1)
+                .fit(data, validation: data)
+            XCTAssertEqual(history.epochs.count, 3)
+            weakWeight = model.parameters[0]
+            weakOptimizer = adam
+            XCTAssertNotNil(weakWeight)
+            XCTAssertNotNil(weakOptimizer)
+        }
+        XCTAssertNil(weakLoss, "the last step's graph is freed")
+        XCTAssertNil(weakOutput)
+        XCTAssertNil(weakWeight, "the model's parameters are freed")
+        XCTAssertNil(weakOptimizer, "the optimizer is freed")
+    }
 }
