@@ -18,13 +18,20 @@ public func assertGradientsMatch(
     of function: ([Variable<Double>]) -> Variable<Double>
 ) {
     let mismatches = checkGradients(at: inputs, tolerance: tolerance, seed: seed, of: function)
+    report(mismatches, check: "gradient check", note: message(), file: file, line: line)
+}
+
+/// Fails with the first mismatches (five at most) at the caller's line; nothing when empty.
+func report(
+    _ mismatches: [GradientMismatch], check: String, of what: String = "", note: String,
+    file: StaticString, line: UInt
+) {
     guard !mismatches.isEmpty else { return }
     let shown = mismatches.prefix(5).map { "  \($0)" }.joined(separator: "\n")
     let more = mismatches.count > 5 ? "\n  … and \(mismatches.count - 5) more" : ""
-    let note = message()
     XCTFail(
-        "gradient check failed\(note.isEmpty ? "" : " (\(note))") for "
-            + "\(mismatches.count) element(s):\n\(shown)\(more)",
+        "\(check) failed\(note.isEmpty ? "" : " (\(note))") for "
+            + "\(mismatches.count) element(s)\(what):\n\(shown)\(more)",
         file: file, line: line)
 }
 

@@ -84,13 +84,25 @@ public func checkGradients(
         }
     }
 
-    var mismatches: [GradientMismatch] = []
-    var point = inputs
     for i in inputs.indices {
         precondition(
             analytical[i].shape == inputs[i].shape,
             "checkGradients: gradient of input \(i) has shape \(analytical[i].shape), "
                 + "the input has \(inputs[i].shape)")
+    }
+    return centralDifferenceMismatches(
+        at: inputs, analytical: analytical, tolerance: tolerance, objective: objective)
+}
+
+/// Compares `analytical` (one tensor per input) with central differences of `objective`
+/// over every element of every input; the elements outside the tolerance.
+func centralDifferenceMismatches(
+    at inputs: [Tensor<Double>], analytical: [Tensor<Double>], tolerance: GradientCheckTolerance,
+    objective: ([Tensor<Double>]) -> Double
+) -> [GradientMismatch] {
+    var mismatches: [GradientMismatch] = []
+    var point = inputs
+    for i in inputs.indices {
         for e in 0..<inputs[i].count {
             let original = inputs[i].scalars[e]
             point[i].scalars[e] = original + tolerance.epsilon

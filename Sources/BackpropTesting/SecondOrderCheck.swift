@@ -55,28 +55,8 @@ public func checkSecondOrderGradients(
             .value.scalar
     }
 
-    var mismatches: [GradientMismatch] = []
-    var point = inputs
-    for i in inputs.indices {
-        for e in 0..<inputs[i].count {
-            let original = inputs[i].scalars[e]
-            point[i].scalars[e] = original + tolerance.epsilon
-            let plus = objective(point)
-            point[i].scalars[e] = original - tolerance.epsilon
-            let minus = objective(point)
-            point[i].scalars[e] = original
-            let numerical = (plus - minus) / (2 * tolerance.epsilon)
-            let exact = analytical[i].scalars[e]
-            let allowed = tolerance.absoluteTolerance + tolerance.relativeTolerance * abs(numerical)
-            if !(abs(exact - numerical) <= allowed) {
-                mismatches.append(
-                    GradientMismatch(
-                        input: i, element: e, index: multiIndex(e, shape: inputs[i].shape),
-                        numerical: numerical, analytical: exact))
-            }
-        }
-    }
-    return mismatches
+    return centralDifferenceMismatches(
+        at: inputs, analytical: analytical, tolerance: tolerance, objective: objective)
 }
 
 /// Asserts that second derivatives of `function` at `inputs` match finite differences of
@@ -96,12 +76,7 @@ public func assertSecondOrderGradientsMatch(
 ) {
     let mismatches = checkSecondOrderGradients(
         at: inputs, tolerance: tolerance, seed: seed, of: function)
-    guard !mismatches.isEmpty else { return }
-    let shown = mismatches.prefix(5).map { "  \($0)" }.joined(separator: "\n")
-    let more = mismatches.count > 5 ? "\n  … and \(mismatches.count - 5) more" : ""
-    let note = message()
-    XCTFail(
-        "second-order gradient check failed\(note.isEmpty ? "" : " (\(note))") for "
-            + "\(mismatches.count) element(s) of ∇⟨u, ∇⟨v, f⟩⟩:\n\(shown)\(more)",
-        file: file, line: line)
+    report(
+        mismatches, check: "second-order gradient check", of: " of ∇⟨u, ∇⟨v, f⟩⟩",
+        note: message(), file: file, line: line)
 }

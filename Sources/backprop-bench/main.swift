@@ -34,6 +34,7 @@ let groups: [(String, (Bench) throws -> Void)] = [
     ("digits", DigitsWorkload.run),
     ("tiny", TinyGraphWorkload.run),
     ("scaling", ScalingWorkload.run),
+    ("specialization", SpecializationWorkload.run),
 ]
 
 func fail(_ message: String) -> Never {
