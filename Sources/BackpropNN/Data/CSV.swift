@@ -37,7 +37,7 @@ public enum ColumnSelector: Sendable, Hashable, CustomStringConvertible {
 ///   infinities and values beyond `Double`'s range with an error naming the field).
 ///
 /// Every error is a ``DataError`` naming the file and, where it applies, the line and
-/// column: `data.csv:7: column 2 ('b'): 3 fields, …`.
+/// column: `data.csv:7: column 2 ('b'): a quote inside an unquoted field …`.
 public struct CSVTable: Sendable, Equatable {
     /// The column names.
     public var header: [String]
