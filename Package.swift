@@ -31,7 +31,7 @@ let package = Package(
         // Deep-chain and fan-out stress runs of the core (time and peak memory).
         .executableTarget(name: "backprop-stress", dependencies: ["Backprop"]),
         // Newton's method with the Hessian helper versus gradient descent (issue 3's example).
-        .executableTarget(name: "newton-example", dependencies: ["Backprop"]),
+        .executableTarget(name: "newton-example", dependencies: ["Backprop", "BackpropNN"]),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTesting", "CBackpropKernels"]),
         .testTarget(name: "BackpropNNTests", dependencies: ["BackpropNN", "BackpropTesting"]),
         .testTarget(name: "BackpropTestingTests", dependencies: ["BackpropTesting"]),

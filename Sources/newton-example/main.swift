@@ -2,7 +2,7 @@
 // virginica (the two classes that overlap, so the maximum-likelihood weights are finite),
 // four standardised features plus a bias.
 //
-//   swift run newton-example --data Sources/BackpropNN/Resources/iris.csv
+//   swift run -c release newton-example [--data PATH/TO/iris.csv]   (default: the bundled Iris)
 //
 // The loss is the mean binary cross-entropy L(θ) = (1/m) Σ softplus(xᵢ·θ) − yᵢ xᵢ·θ.
 // Newton's step solves H Δ = ∇L with the Hessian from `hessian(of:at:)` (reverse mode
@@ -10,6 +10,8 @@
 // component of the gradient is below 1e-6.
 
 import Backprop
+import BackpropNN
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -99,14 +101,20 @@ func solve(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Tensor<Double> {
     return Tensor(x)
 }
 
-let arguments = CommandLine.arguments
-guard let flag = arguments.firstIndex(of: "--data"), flag + 1 < arguments.count else {
-    print("usage: newton-example --data PATH/TO/iris.csv")
+let arguments = Array(CommandLine.arguments.dropFirst())
+let path: String
+switch arguments.count {
+case 0:
+    path = BundledData.iris.path
+case 2 where arguments[0] == "--data":
+    path = arguments[1]
+default:
+    FileHandle.standardError.write(Data("usage: newton-example [--data PATH/TO/iris.csv]\n".utf8))
     exit(2)
 }
 let data: (features: [[Double]], labels: [Double])
 do {
-    data = try loadTwoClasses(path: arguments[flag + 1])
+    data = try loadTwoClasses(path: path)
 } catch {
     print("newton-example: \(error)")
     exit(1)
