@@ -296,7 +296,9 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     /// Decodes a checkpoint from the bytes of a file and checks that every parameter's
     /// values fill its shape and no name repeats.
     ///
-    /// - Parameter file: The file's name, for error messages.
+    /// - Parameters:
+    ///   - data: The file's bytes (UTF-8 JSON).
+    ///   - file: The file's name, for error messages.
     /// - Throws: ``CheckpointError/unreadable(file:reason:)`` naming what is wrong and where
     ///   (the JSON position or the key path), or
     ///   ``CheckpointError/unsupportedVersion(file:found:supported:)``.
