@@ -9,8 +9,13 @@
 // Timed per epoch, including gathering each batch's rows (the peers index X[idx] inside
 // the timed loop). Figure: median over epochs 2…N of all trainings (epoch 1 reported
 // apart), as the peers. Test accuracy after the last epoch.
+//
+// "digits.relu.trainer": the same model through BackpropNN (Sequential of Dense layers,
+// SGD, Trainer in mini-batch mode: its own shuffle, batch gathering, and an evaluation of
+// the training loss over all 1437 rows after each epoch, included in its epoch time).
 
 import Backprop
+import BackpropNN
 
 enum DigitsWorkload {
     static let trainCount = 1437
@@ -25,7 +30,8 @@ enum DigitsWorkload {
     static func run(_ bench: Bench) throws {
         let acts: [(String, DenseActivation)] = [("relu", .relu), ("sigmoid", .sigmoid)]
         let figureNames = { (act: String) in ["digits.\(act).epoch", "digits.\(act).test_acc"] }
-        guard bench.wantsAny(acts.flatMap { figureNames($0.0) }) else { return }
+        let trainerNames = ["digits.relu.trainer.epoch", "digits.relu.trainer.test_acc"]
+        guard bench.wantsAny(acts.flatMap { figureNames($0.0) } + trainerNames) else { return }
         let data = try BenchData.digits()
         let epochs = bench.quick ? 6 : 20
         let trainings = bench.repeats(full: 3, quick: 1)
@@ -46,18 +52,7 @@ enum DigitsWorkload {
                 var firstEpochs: [Double] = []
                 var accuracies: [Double] = []
                 for _ in 0..<trainings {
-                    var init_ = NumpyRandomState(seed: seed + 1)
-                    func linear(_ fanIn: Int, _ fanOut: Int) -> (Variable<Float>, Variable<Float>) {
-                        let k = 1 / Double(fanIn).squareRoot()
-                        func draw(_ n: Int) -> [Float] { init_.uniform(-k, k, n).map { Float($0) } }
-                        // numpy draws W as [out, in]; ours is [in, out] (x·W).
-                        let w = Tensor(shape: [fanOut, fanIn], scalars: draw(fanIn * fanOut)).transposed()
-                        let b = Tensor(shape: [fanOut], scalars: draw(fanOut))
-                        return (Variable(w, requiresGradient: true), Variable(b, requiresGradient: true))
-                    }
-                    let (w1, b1) = linear(64, 128)
-                    let (w2, b2) = linear(128, 10)
-                    let model = Model(w1: w1, b1: b1, w2: w2, b2: b2)
+                    let model = initialModel(seed: seed + 1)
                     var orderRNG = NumpyRandomState(seed: seed + 2)
                     var times: [Double] = []
                     for _ in 0..<epochs {
@@ -88,6 +83,49 @@ enum DigitsWorkload {
                     higherIsBetter: true, extra: [("epochs", .int(epochs))], others: others,
                     load1: load))
         }
+        if bench.wantsAny(trainerNames) {
+            let trainTensor = Tensor(shape: [trainCount, 64], scalars: trainX)
+            reportTrainer(
+                bench, seed: seed, epochs: epochs, trainings: trainings, x: trainTensor, y: trainY,
+                testX: testX, testY: testY)
+        }
+    }
+
+    /// W1, b1, W2, b2 from numpy's RandomState(seed).uniform(±1/√fan_in), as the peers.
+    static func initialModel(seed: UInt32) -> Model {
+        var rng = NumpyRandomState(seed: seed)
+        func linear(_ fanIn: Int, _ fanOut: Int) -> (Variable<Float>, Variable<Float>) {
+            let k = 1 / Double(fanIn).squareRoot()
+            func draw(_ n: Int) -> [Float] { rng.uniform(-k, k, n).map { Float($0) } }
+            // numpy draws W as [out, in]; ours is [in, out] (x·W).
+            let w = Tensor(shape: [fanOut, fanIn], scalars: draw(fanIn * fanOut)).transposed()
+            let b = Tensor(shape: [fanOut], scalars: draw(fanOut))
+            return (Variable(w, requiresGradient: true), Variable(b, requiresGradient: true))
+        }
+        let (w1, b1) = linear(64, 128)
+        let (w2, b2) = linear(128, 10)
+        return Model(w1: w1, b1: b1, w2: w2, b2: b2)
+    }
+
+    /// The relu model trained by BackpropNN's Trainer; returns per-epoch seconds (from its
+    /// History) and the test accuracy.
+    static func trainWithTrainer(
+        seed: UInt32, epochs: Int, x: Tensor<Float>, y: [Int], testX: Tensor<Float>, testY: [Int]
+    ) -> (epochSeconds: [Double], accuracy: Double) {
+        let m = initialModel(seed: seed + 1)
+        let layer1 = Dense(weight: m.w1.value, bias: m.b1.value, activation: .relu)
+        let layer2 = Dense(weight: m.w2.value, bias: m.b2.value, activation: .identity)
+        let model = Sequential<Float>(layer1, layer2)
+        let trainer = Trainer(
+            model: model, loss: .crossEntropy, optimizer: SGD(learningRate: lr), epochs: epochs,
+            mode: .miniBatch(size: batch), seed: UInt64(seed), recordsGradientNorms: false)
+        var oneHot = [Float](repeating: 0, count: y.count * 10)
+        for (i, label) in y.enumerated() { oneHot[i * 10 + label] = 1 }
+        let history = trainer.fit(
+            LabeledTensors(features: x, targets: Tensor(shape: [y.count, 10], scalars: oneHot), labels: y))
+        let predicted = predictedClasses(model.predict(testX))
+        let correct = zip(predicted, testY).filter { $0 == $1 }.count
+        return (history.epochs.map(\.seconds), Double(correct) / Double(testY.count))
     }
 
     static func trainEpoch(
@@ -110,6 +148,39 @@ enum DigitsWorkload {
             }
             start += batch
         }
+    }
+
+    static func reportTrainer(
+        _ bench: Bench, seed: UInt32, epochs: Int, trainings: Int, x: Tensor<Float>, y: [Int],
+        testX: Tensor<Float>, testY: [Int]
+    ) {
+        let ((times, firsts, accuracies), others) = bench.monitored {
+            var times: [Double] = []
+            var firsts: [Double] = []
+            var accuracies: [Double] = []
+            for _ in 0..<trainings {
+                let (seconds, acc) = trainWithTrainer(
+                    seed: seed, epochs: epochs, x: x, y: y, testX: testX, testY: testY)
+                firsts.append(seconds[0])
+                times += seconds.dropFirst()
+                accuracies.append(acc)
+            }
+            return (times, firsts, accuracies)
+        }
+        let load = LoadMonitor.loadAverage()
+        bench.report(
+            Figure(
+                name: "digits.relu.trainer.epoch", unit: "ms", samples: times.map { $0 * 1e3 },
+                extra: [
+                    ("epochs", .int(epochs)), ("trainings", .int(trainings)),
+                    ("first_epoch_ms", .number(median(firsts) * 1e3)),
+                    ("test_acc", .number(median(accuracies))),
+                    ("what", .string("BackpropNN Trainer, includes its per-epoch training-loss evaluation")),
+                ], others: others, load1: load))
+        bench.report(
+            Figure(
+                name: "digits.relu.trainer.test_acc", unit: "fraction", samples: accuracies,
+                higherIsBetter: true, extra: [("epochs", .int(epochs))], others: others, load1: load))
     }
 
     static func accuracy(_ m: Model, act: DenseActivation, x: Tensor<Float>, y: [Int]) -> Double {

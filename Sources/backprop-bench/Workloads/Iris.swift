@@ -8,10 +8,14 @@
 // numpy's RandomState(seed) (NumpyRandomState), so the final training loss of each seed
 // can be compared with the peers' table digit for digit.
 //
-// Two graph forms: "fused" uses `dense(weight:bias:activation:)` (2 nodes per layer pair +
-// loss), "unfused" builds matmul, add, sigmoid per layer.
+// Three forms: "fused" uses `dense(weight:bias:activation:)` (one node per layer + loss),
+// "unfused" builds matmul, add, sigmoid per layer, and "trainer" is BackpropNN's training
+// loop (Sequential of two Dense layers, SGD, Trainer in per-sample mode without shuffling).
+// The trainer also evaluates the training loss over the 130 rows after each epoch for its
+// History (300 extra batched forward passes, which the other forms and the peers don't do).
 
 import Backprop
+import BackpropNN
 
 enum IrisWorkload {
     static let epochs = 300
@@ -93,6 +97,20 @@ enum IrisWorkload {
         }
     }
 
+    static func trainWithTrainer(_ s: Split, _ p: Params, epochs: Int) {
+        let layer1 = Dense(weight: p.w1.value, bias: p.b1.value, activation: .sigmoid)
+        let layer2 = Dense(weight: p.w2.value, bias: p.b2.value, activation: .sigmoid)
+        let trainer = Trainer(
+            model: Sequential<Double>(layer1, layer2), loss: .halfSquaredError,
+            optimizer: SGD(learningRate: lr), epochs: epochs, mode: .perSample,
+            shufflesEachEpoch: false, recordsGradientNorms: false)
+        let targets = Tensor<Double>(shape: [s.ts.count, 3], scalars: s.ts.flatMap { $0.value.scalars })
+        _ = trainer.fit(LabeledTensors(features: s.trainX, targets: targets, labels: s.trainY))
+        for (param, trained) in zip(p.all, [layer1.weight, layer1.bias, layer2.weight, layer2.bias]) {
+            param.value = trained.value
+        }
+    }
+
     /// Mean per-sample loss on the training rows and accuracy on the validation rows.
     static func evaluate(_ s: Split, _ p: Params) -> (loss: Double, validAccuracy: Double) {
         withoutGradients {
@@ -119,6 +137,7 @@ enum IrisWorkload {
     static func run(_ bench: Bench) throws {
         let forms: [(String, (Split, Params, Int) -> Void)] = [
             ("iris.fused", trainFused), ("iris.unfused", trainUnfused),
+            ("iris.trainer", trainWithTrainer),
         ]
         let figureNames = { (form: String) in ["\(form).run", "\(form).step"] }
         guard bench.wantsAny(forms.flatMap { figureNames($0.0) }) else { return }
