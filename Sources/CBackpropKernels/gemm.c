@@ -24,10 +24,14 @@
 
 // Multi-threading starts at this m*n*k, with at least this much work per thread.
 // Measured on a 2-core AMD EPYC (Zen 4) with the workers hot: 2 threads gain 1.3x at 48^3,
-// 1.6x at 56^3 and 1.8x at 64^3. A sleeping worker costs the caller only the wake-up call
-// (~0.2 us): the caller then runs the chunks the worker has not claimed.
+// 1.6x at 56^3 and 1.8x at 64^3 in isolation. A sleeping worker costs the caller only the
+// wake-up call (~0.2 us): the caller then runs the chunks the worker has not claimed.
+// In training, though, products of that size come between other work: the digits MLP
+// (32 x 64 x 128 products) ran no faster with the pool than pinned to one core, and twice
+// as slow when another process shared the machine (the worker spins for the next call).
+// So the pool starts at 96^3, where a product is long enough to pay for it.
 #ifndef BP_MT_MIN_MNK
-#define BP_MT_MIN_MNK (56.0 * 56.0 * 56.0)
+#define BP_MT_MIN_MNK (96.0 * 96.0 * 96.0)
 #endif
 #ifndef BP_MT_PER_THREAD_MNK
 #define BP_MT_PER_THREAD_MNK (32.0 * 32.0 * 32.0)

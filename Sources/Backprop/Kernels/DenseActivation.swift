@@ -44,4 +44,47 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// Applies f to every row of `out` after adding `bias` (one value per column), in
+    /// place. The switch is outside the loops, so each case compiles to its own loop.
+    @inlinable
+    public func applyInPlace<Scalar: TensorScalar>(
+        _ out: UnsafeMutableBufferPointer<Scalar>, columns: Int, bias: UnsafeBufferPointer<Scalar>?
+    ) {
+        switch self {
+        case .identity: Self.mapRows(out, columns: columns, bias: bias) { $0 }
+        case .sigmoid: Self.mapRows(out, columns: columns, bias: bias) { stableSigmoid($0) }
+        case .tanh: Self.mapRows(out, columns: columns, bias: bias) { Scalar.tanh($0) }
+        case .relu: Self.mapRows(out, columns: columns, bias: bias) { $0 > 0 ? $0 : 0 }
+        }
+    }
+
+    /// g ⊙ f'(u) for whole tensors, f' from the output y (see ``gradient(_:fromOutput:)``),
+    /// one loop per case.
+    @inlinable
+    public func gradient<Scalar: TensorScalar>(_ g: Tensor<Scalar>, fromOutput y: Tensor<Scalar>)
+        -> Tensor<Scalar>
+    {
+        switch self {
+        case .identity: return g
+        case .sigmoid: return g.zipMap(y) { g, y in g * (y * (1 - y)) }
+        case .tanh: return g.zipMap(y) { g, y in g * (1 - y * y) }
+        case .relu: return g.zipMap(y) { g, y in y > 0 ? g : 0 }
+        }
+    }
+
+    @inlinable
+    static func mapRows<Scalar: TensorScalar>(
+        _ out: UnsafeMutableBufferPointer<Scalar>, columns: Int,
+        bias: UnsafeBufferPointer<Scalar>?, _ f: (Scalar) -> Scalar
+    ) {
+        guard let bias else {
+            for i in 0..<out.count { out[i] = f(out[i]) }
+            return
+        }
+        var base = 0
+        while base < out.count {
+            for j in 0..<columns { out[base + j] = f(out[base + j] + bias[j]) }
+            base += columns
+        }
+    }
 }

@@ -34,14 +34,10 @@ extension Variable {
         y.withUnsafeMutableBufferPointer { out in
             if let bias {
                 bias.value.withUnsafeBufferPointer { b in
-                    var base = 0
-                    while base < out.count {
-                        for j in 0..<columns { out[base + j] = activation(out[base + j] + b[j]) }
-                        base += columns
-                    }
+                    activation.applyInPlace(out, columns: columns, bias: b)
                 }
             } else if activation != .identity {
-                for i in 0..<out.count { out[i] = activation(out[i]) }
+                activation.applyInPlace(out, columns: columns, bias: nil)
             }
         }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
@@ -49,9 +45,7 @@ extension Variable {
         return Variable(
             op: "dense", value: y, inputs: inputs, file: file, line: line,
             tensorPullback: { y, g in
-                let delta =
-                    activation == .identity
-                    ? g : g.zipMap(y) { g, y in activation.gradient(g, fromOutput: y) }
+                let delta = activation.gradient(g, fromOutput: y)
                 var grads: [Tensor<Scalar>?] = [
                     needs.0 ? delta.matmul(weight.value, transposingOther: true) : nil,
                     needs.1 ? x.value.matmul(delta, transposingSelf: true) : nil,

@@ -120,13 +120,22 @@ public func crossEntropy<Scalar>(
     logProbabilities.withUnsafeBufferPointer { l in
         for (i, label) in labels.enumerated() { total -= l[i * classes + label] }
     }
-    var oneHot = Tensor<Scalar>.zeros(logits.shape)
-    for (i, label) in labels.enumerated() { oneHot[i, label] = 1 }
     let scale = 1 / Scalar(rows)
     return Variable(
-        op: op, value: Tensor(total * scale), inputs: [logits], file: file, line: line
+        op: op, value: Tensor(total * scale), inputs: [logits], file: file, line: line,
+        tensorPullback: { _, g in
+            // (softmax − one-hot) · g / N in one pass, softmax from the saved log-softmax.
+            let s = g.scalar * scale
+            var gradient = logProbabilities.map { Scalar.exp($0) * s }
+            gradient.withUnsafeMutableBufferPointer { out in
+                for (i, label) in labels.enumerated() { out[i * classes + label] -= s }
+            }
+            return [gradient]
+        }
     ) { _, g in
-        [(logits.softmax(alongAxis: 1) - Variable(oneHot)) * g.scaled(by: scale)]
+        var oneHot = Tensor<Scalar>.zeros(logits.shape)
+        for (i, label) in labels.enumerated() { oneHot[i, label] = 1 }
+        return [(logits.softmax(alongAxis: 1) - Variable(oneHot)) * g.scaled(by: scale)]
     }
 }
 
