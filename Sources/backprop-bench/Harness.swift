@@ -246,24 +246,32 @@ func format(_ x: Double) -> String {
 /// Runs `body` in batches: calibrates the batch so it lasts about `minTime` seconds
 /// (after one warm-up call), then times `repeats` batches. Returns seconds per call.
 func timePerCall(minTime: Double, repeats: Int, _ body: () -> Void) -> [Double] {
-    body()  // warm-up: page faults, thread start, caches
+    let iterations = calibratedBatch(minTime: minTime, body)
+    var samples: [Double] = []
+    for _ in 0..<repeats { samples.append(timeBatch(iterations, body) / Double(iterations)) }
+    return samples
+}
+
+/// Calls `body` once (warm-up: page faults, thread start, caches), then doubles a batch of
+/// calls until it lasts `minTime / 4`; returns the number of calls that lasts about
+/// `minTime` seconds.
+func calibratedBatch(minTime: Double, _ body: () -> Void) -> Int {
+    body()
     var n = 1
     var elapsed = 0.0
     while true {
-        let t0 = now()
-        for _ in 0..<n { body() }
-        elapsed = now() - t0
+        elapsed = timeBatch(n, body)
         if elapsed >= minTime / 4 || n >= 1 << 22 { break }
         n *= 2
     }
-    let iterations = max(1, Int((Double(n) * minTime / max(elapsed, 1e-9)).rounded()))
-    var samples: [Double] = []
-    for _ in 0..<repeats {
-        let t0 = now()
-        for _ in 0..<iterations { body() }
-        samples.append((now() - t0) / Double(iterations))
-    }
-    return samples
+    return max(1, Int((Double(n) * minTime / max(elapsed, 1e-9)).rounded()))
+}
+
+/// Times one batch of `iterations` calls of `body`; returns its seconds.
+func timeBatch(_ iterations: Int, _ body: () -> Void) -> Double {
+    let t0 = now()
+    for _ in 0..<iterations { body() }
+    return now() - t0
 }
 
 /// Times `repeats` runs of `body` after `warmup` untimed ones; returns seconds per run.
@@ -281,25 +289,11 @@ func timeRuns(repeats: Int, warmup: Int = 1, _ body: () -> Void) -> [Double] {
 /// their batches alternate (round 1 of each, round 2 of each, …) so that a change of the
 /// machine's load hits all of them alike. Returns seconds per call, one array per body.
 func timeInterleaved(minTime: Double, repeats: Int, _ bodies: [() -> Void]) -> [[Double]] {
-    let iterations = bodies.map { body -> Int in
-        body()
-        var n = 1
-        var elapsed = 0.0
-        while true {
-            let t0 = now()
-            for _ in 0..<n { body() }
-            elapsed = now() - t0
-            if elapsed >= minTime / 4 || n >= 1 << 22 { break }
-            n *= 2
-        }
-        return max(1, Int((Double(n) * minTime / max(elapsed, 1e-9)).rounded()))
-    }
+    let iterations = bodies.map { calibratedBatch(minTime: minTime, $0) }
     var samples = [[Double]](repeating: [], count: bodies.count)
     for _ in 0..<repeats {
         for (i, body) in bodies.enumerated() {
-            let t0 = now()
-            for _ in 0..<iterations[i] { body() }
-            samples[i].append((now() - t0) / Double(iterations[i]))
+            samples[i].append(timeBatch(iterations[i], body) / Double(iterations[i]))
         }
     }
     return samples

@@ -1,10 +1,11 @@
 import Backprop
-import Foundation
+import BackpropTesting
 import XCTest
 
 /// Misuse stops the program with a message that names the op and the shapes. Each case runs
-/// in a child process (this test binary again, running only `testCrashCase` with the case's
-/// name in the environment), and the test checks that the child died and what it printed.
+/// in a child process (BackpropTesting's `assertStops`: this test binary again, running only
+/// this test with the case's name in the environment), and the test checks that the child
+/// died and what it printed.
 final class PreconditionTests: XCTestCase {
     /// The misuses, by name, with a part of the message each must print.
     static let cases: [String: (expected: String, body: @Sendable () -> Void)] = [
@@ -75,51 +76,8 @@ final class PreconditionTests: XCTestCase {
     ]
 
     func testEveryMisuseStopsWithItsMessage() throws {
-        #if os(Linux)
-            let executable = URL(fileURLWithPath: CommandLine.arguments[0])
-            guard FileManager.default.isExecutableFile(atPath: executable.path),
-                executable.lastPathComponent.hasSuffix(".xctest")
-            else { throw XCTSkip("not running from the xctest executable") }
-            for (name, entry) in Self.cases.sorted(by: { $0.key < $1.key }) {
-                let (status, output) = try runChild(executable, crashCase: name)
-                XCTAssertNotEqual(status, 0, "\(name): the child did not stop")
-                XCTAssertTrue(
-                    output.contains(entry.expected),
-                    "\(name): expected the message\n  \(entry.expected)\nin the output\n\(output)")
-            }
-        #else
-            throw XCTSkip("runs the test binary as a child process on Linux only")
-        #endif
-    }
-
-    /// Runs one misuse when the environment names it (in the child process); skipped
-    /// otherwise.
-    func testCrashCase() throws {
-        guard let name = ProcessInfo.processInfo.environment["BACKPROP_CRASH_CASE"] else {
-            throw XCTSkip("runs only as the child of testEveryMisuseStopsWithItsMessage")
+        for (name, entry) in Self.cases.sorted(by: { $0.key < $1.key }) {
+            try assertStops(withMessageContaining: entry.expected, id: name, entry.body)
         }
-        guard let entry = Self.cases[name] else {
-            XCTFail("no crash case '\(name)'")
-            return
-        }
-        entry.body()
-        XCTFail("\(name): the misuse did not stop the program")
-    }
-
-    private func runChild(_ executable: URL, crashCase: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["BackpropTests.PreconditionTests/testCrashCase"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["BACKPROP_CRASH_CASE"] = crashCase
-        environment["SWIFT_BACKTRACE"] = "enable=no"  // the message is enough, and faster
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

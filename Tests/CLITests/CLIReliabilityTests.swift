@@ -168,25 +168,6 @@ extension CLITests {
     }
 }
 
-extension CLITests {
-    /// Runs the executable (callable from any thread).
-    static func run(_ executable: URL, _ arguments: [String], in directory: URL) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
-    }
-}
-
 private final class LockedList<Element>: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [Element?]

@@ -223,22 +223,3 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(digits.stdout.hasPrefix("test accuracy: "), digits.stdout)
     }
 }
-
-extension CLITests {
-    func backprop(_ arguments: [String]) throws -> Result {
-        let executable = try XCTUnwrap(Self.executable, "the backprop executable was not found next to the tests")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
-    }
-}

@@ -3,12 +3,20 @@
 // in variable ops from the saved output, so it can be differentiated again.
 
 extension Tensor {
+    /// The shift m subtracted before exponentiating along `axis`: the maximum along it (the
+    /// axis kept, of size 1), taken as 0 where it is infinite (so a row of all −∞ gives −∞,
+    /// not NaN from −∞ − (−∞)).
+    @inlinable
+    internal func stableShift(alongAxis axis: Int) -> Tensor {
+        max(alongAxis: axis, keepingDimension: true).map { $0.isFinite ? $0 : 0 }
+    }
+
     /// log Σₖ exp(xₖ) along `axis`, computed as m + log Σₖ exp(xₖ − m) with m the maximum
     /// along the axis (taken as 0 where it is infinite, so all −∞ gives −∞, not NaN).
     @inlinable
     public func logSumExp(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
         let axis = Shapes.normalizedAxis(axis, rank: rank, op: "logSumExp").orFail()
-        let m = max(alongAxis: axis, keepingDimension: true).map { $0.isFinite ? $0 : 0 }
+        let m = stableShift(alongAxis: axis)
         let sums = broadcastMap(m, op: "logSumExp") { Scalar.exp($0 - $1) }
             .sum(alongAxis: axis, keepingDimension: true)
         let result = m + sums.map(Scalar.log)
@@ -23,7 +31,7 @@ extension Tensor {
     @inlinable
     public func logSoftmax(alongAxis axis: Int) -> Tensor {
         let axis = Shapes.normalizedAxis(axis, rank: rank, op: "logSoftmax").orFail()
-        let m = max(alongAxis: axis, keepingDimension: true).map { $0.isFinite ? $0 : 0 }
+        let m = stableShift(alongAxis: axis)
         let shifted = broadcastMap(m, op: "logSoftmax") { $0 - $1 }
         let logSums = shifted.map(Scalar.exp).sum(alongAxis: axis, keepingDimension: true)
             .map(Scalar.log)
@@ -35,7 +43,7 @@ extension Tensor {
     @inlinable
     public func softmax(alongAxis axis: Int) -> Tensor {
         let axis = Shapes.normalizedAxis(axis, rank: rank, op: "softmax").orFail()
-        let m = max(alongAxis: axis, keepingDimension: true).map { $0.isFinite ? $0 : 0 }
+        let m = stableShift(alongAxis: axis)
         let exponentials = broadcastMap(m, op: "softmax") { Scalar.exp($0 - $1) }
         let sums = exponentials.sum(alongAxis: axis, keepingDimension: true)
         return exponentials.broadcastMap(sums, op: "softmax") { $0 / $1 }

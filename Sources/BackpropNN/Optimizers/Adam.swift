@@ -60,22 +60,14 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
         let c1 = 1 / (1 - Scalar.pow(b1, t))
         let c2 = 1 / (1 - Scalar.pow(b2, t))
         let eta = learningRate
-        for index in parameters.indices {
-            let p = parameters[index]
-            guard let gradient = p.gradient else { continue }
-            p.gradient = nil
-            gradient.withUnsafeBufferPointer { g in
-                p.value.withUnsafeMutableBufferPointer { w in
-                    firstMoments[index].withUnsafeMutableBufferPointer { m in
-                        secondMoments[index].withUnsafeMutableBufferPointer { v in
-                            precondition(g.count == w.count, "Adam: gradient and parameter sizes differ")
-                            for i in 0..<w.count {
-                                let gi = g[i] + lambda * w[i]
-                                m[i] = b1 * m[i] + (1 - b1) * gi
-                                v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                                w[i] -= eta * (m[i] * c1) / ((v[i] * c2).squareRoot() + eps)
-                            }
-                        }
+        forEachGradient(of: parameters, optimizer: "Adam") { index, g, w in
+            firstMoments[index].withUnsafeMutableBufferPointer { m in
+                secondMoments[index].withUnsafeMutableBufferPointer { v in
+                    for i in 0..<w.count {
+                        let gi = g[i] + lambda * w[i]
+                        m[i] = b1 * m[i] + (1 - b1) * gi
+                        v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                        w[i] -= eta * (m[i] * c1) / ((v[i] * c2).squareRoot() + eps)
                     }
                 }
             }

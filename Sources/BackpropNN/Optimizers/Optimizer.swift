@@ -24,6 +24,30 @@ public protocol Optimizer<Scalar>: AnyObject {
     func update(_ parameters: [Variable<Scalar>])
 }
 
+/// The loop every optimizer's step runs: for each parameter that has a gradient, sets the
+/// gradient to `nil` (a step consumes it) and calls `body` with the parameter's index and
+/// the gradient's and the value's buffers; parameters without a gradient are skipped.
+/// `optimizer` names the caller in the precondition that the sizes agree.
+@inlinable
+func forEachGradient<Scalar: TensorScalar>(
+    of parameters: [Variable<Scalar>], optimizer: String,
+    _ body: (
+        _ index: Int, _ gradient: UnsafeBufferPointer<Scalar>, _ value: UnsafeMutableBufferPointer<Scalar>
+    ) -> Void
+) {
+    for index in parameters.indices {
+        let p = parameters[index]
+        guard let gradient = p.gradient else { continue }
+        p.gradient = nil
+        gradient.withUnsafeBufferPointer { g in
+            p.value.withUnsafeMutableBufferPointer { w in
+                precondition(g.count == w.count, "\(optimizer): gradient and parameter sizes differ")
+                body(index, g, w)
+            }
+        }
+    }
+}
+
 /// A learning rate as a function of the epoch (counted from 0).
 ///
 /// | case | η at epoch e |

@@ -48,24 +48,16 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
             velocities = parameters.map { Tensor.zeros($0.shape) }
         }
         let (eta, mu, lambda, nesterov) = (learningRate, momentum, weightDecay, nesterov)
-        for index in parameters.indices {
-            let p = parameters[index]
-            guard let gradient = p.gradient else { continue }
-            p.gradient = nil
-            gradient.withUnsafeBufferPointer { g in
-                p.value.withUnsafeMutableBufferPointer { w in
-                    precondition(g.count == w.count, "SGD: gradient and parameter sizes differ")
-                    if mu == 0 {
-                        for i in 0..<w.count { w[i] -= eta * (g[i] + lambda * w[i]) }
-                        return
-                    }
-                    velocities[index].withUnsafeMutableBufferPointer { v in
-                        for i in 0..<w.count {
-                            let gi = g[i] + lambda * w[i]
-                            v[i] = mu * v[i] + gi
-                            w[i] -= eta * (nesterov ? gi + mu * v[i] : v[i])
-                        }
-                    }
+        forEachGradient(of: parameters, optimizer: "SGD") { index, g, w in
+            if mu == 0 {
+                for i in 0..<w.count { w[i] -= eta * (g[i] + lambda * w[i]) }
+                return
+            }
+            velocities[index].withUnsafeMutableBufferPointer { v in
+                for i in 0..<w.count {
+                    let gi = g[i] + lambda * w[i]
+                    v[i] = mu * v[i] + gi
+                    w[i] -= eta * (nesterov ? gi + mu * v[i] : v[i])
                 }
             }
         }

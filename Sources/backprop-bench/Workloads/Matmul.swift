@@ -29,50 +29,28 @@ enum MatmulWorkload {
     }
 
     static func square<Scalar: TensorScalar>(_: Scalar.Type, n: Int, bench: Bench) {
-        let name = "matmul.\(typeName(Scalar.self)).\(n)"
-        guard bench.wantsAny(["\(name).t1", "\(name).all"]) else { return }
-        var rng = SeededGenerator(seed: UInt64(n))
-        let a = Tensor<Scalar>.normal([n, n], using: &rng)
-        let b = Tensor<Scalar>.normal([n, n], using: &rng)
-        let flop = 2 * Double(n) * Double(n) * Double(n)
-        let (minTime, repeats) = timing(bench)
-        if bench.wants("\(name).t1") {
-            var c = Tensor<Scalar>.zeros([n, n])
-            let (samples, others) = bench.monitored {
-                a.withUnsafeBufferPointer { pa in
-                    b.withUnsafeBufferPointer { pb in
-                        c.withUnsafeMutableBufferPointer { pc in
-                            timePerCall(minTime: minTime, repeats: repeats) {
-                                Scalar.gemm(
-                                    transposeA: false, transposeB: false, m: n, n: n, k: n,
-                                    alpha: 1, a: pa.baseAddress!, lda: n, b: pb.baseAddress!,
-                                    ldb: n, beta: 0, c: pc.baseAddress!, ldc: n, threads: 1)
-                            }
-                        }
-                    }
-                }
-            }
-            report(bench, "\(name).t1", samples, flop: flop, threads: 1, others: others, n: n)
-        }
-        if bench.wants("\(name).all") {
-            var sink: Scalar = 0
-            let (samples, others) = bench.monitored {
-                timePerCall(minTime: minTime, repeats: repeats) {
-                    sink += a.matmul(b).scalars[0]
-                }
-            }
-            report(bench, "\(name).all", samples, flop: flop, threads: 0, others: others, n: n)
-            if sink == .infinity { print("") }
-        }
+        product(
+            Scalar.self, n: n, transposeA: false, transposeB: false,
+            name: "matmul.\(typeName(Scalar.self)).\(n)", seed: UInt64(n), bench: bench)
     }
 
     static func backwardShape<Scalar: TensorScalar>(
         _: Scalar.Type, n: Int, transposeA: Bool, transposeB: Bool, bench: Bench
     ) {
         let shape = transposeA ? "AtB" : "ABt"
-        let name = "matmul.\(typeName(Scalar.self)).\(n).\(shape)"
+        product(
+            Scalar.self, n: n, transposeA: transposeA, transposeB: transposeB,
+            name: "matmul.\(typeName(Scalar.self)).\(n).\(shape)", seed: 7, bench: bench)
+    }
+
+    /// Times op(A)·op(B) of n×n normal matrices (seeded with `seed`) as `name`.t1 (the
+    /// kernel, one thread, into a preallocated C) and `name`.all (`Tensor.matmul`).
+    static func product<Scalar: TensorScalar>(
+        _: Scalar.Type, n: Int, transposeA: Bool, transposeB: Bool, name: String, seed: UInt64,
+        bench: Bench
+    ) {
         guard bench.wantsAny(["\(name).t1", "\(name).all"]) else { return }
-        var rng = SeededGenerator(seed: 7)
+        var rng = SeededGenerator(seed: seed)
         let a = Tensor<Scalar>.normal([n, n], using: &rng)
         let b = Tensor<Scalar>.normal([n, n], using: &rng)
         let flop = 2 * Double(n) * Double(n) * Double(n)
