@@ -22,13 +22,16 @@ extension Variable {
         file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
         let x = self
-        let outputShape = Shapes.matmul(x.shape, weight.shape, op: "dense").orFail()
-        let columns = outputShape[1]
+        guard x.shape.count == 2, weight.shape.count == 2, x.shape[1] == weight.shape[0] else {
+            _ = Shapes.matmul(x.shape, weight.shape, op: "dense").orFail()
+            preconditionFailure("unreachable")
+        }
+        let columns = weight.shape[1]
         if let bias {
             precondition(
                 bias.shape == [columns],
                 "dense: bias \(Shapes.format(bias.shape)) for output "
-                    + "\(Shapes.format(outputShape)): expected [\(columns)]")
+                    + "\(Shapes.format([x.shape[0], columns])): expected [\(columns)]")
         }
         var y = x.value.matmul(weight.value)
         y.withUnsafeMutableBufferPointer { out in
