@@ -14,8 +14,12 @@ extension Variable {
         -> Variable
     {
         let (aShape, bShape) = (shape, other.shape)
+        let needs = (requiresGradient, other.requiresGradient)
         return Variable(
-            op: "add", value: value + other.value, inputs: [self, other], file: file, line: line
+            op: "add", value: value + other.value, inputs: [self, other], file: file, line: line,
+            tensorPullback: { _, g in
+                [needs.0 ? g.summed(toShape: aShape) : nil, needs.1 ? g.summed(toShape: bShape) : nil]
+            }
         ) { _, g in
             [g.summed(toShape: aShape), g.summed(toShape: bShape)]
         }
@@ -29,9 +33,13 @@ extension Variable {
         -> Variable
     {
         let (aShape, bShape) = (shape, other.shape)
+        let needs = (requiresGradient, other.requiresGradient)
         return Variable(
             op: "subtract", value: value - other.value, inputs: [self, other], file: file,
-            line: line
+            line: line,
+            tensorPullback: { _, g in
+                [needs.0 ? g.summed(toShape: aShape) : nil, needs.1 ? (-g).summed(toShape: bShape) : nil]
+            }
         ) { _, g in
             [g.summed(toShape: aShape), g.negated().summed(toShape: bShape)]
         }
@@ -44,9 +52,17 @@ extension Variable {
     public func multiplying(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
-        Variable(
+        let (a, b) = (self, other)
+        let needs = (requiresGradient, other.requiresGradient)
+        return Variable(
             op: "multiply", value: value * other.value, inputs: [self, other], file: file,
-            line: line
+            line: line,
+            tensorPullback: { _, g in
+                [
+                    needs.0 ? (g * b.value).summed(toShape: a.shape) : nil,
+                    needs.1 ? (g * a.value).summed(toShape: b.shape) : nil,
+                ]
+            }
         ) { _, g in
             [
                 self.requiresGradient ? g.multiplying(other).summed(toShape: self.shape) : nil,

@@ -51,30 +51,19 @@ extension Variable {
                 other.value, transposingSelf: transposingSelf, transposingOther: transposingOther)
             : value.batchedMatmul(
                 other.value, transposingSelf: transposingSelf, transposingOther: transposingOther)
+        let (a, b) = (self, other)
+        let needs = (a.requiresGradient, b.requiresGradient)
         return Variable(
-            op: "matmul", value: product, inputs: [self, other], file: file, line: line
-        ) { _, g in
-            let a = self
-            let b = other
-            let gradA: Variable?
-            let gradB: Variable?
-            switch (transposingSelf, transposingOther) {
-            case (false, false):
-                gradA = a.requiresGradient ? g.matmul(b, transposingOther: true) : nil
-                gradB = b.requiresGradient ? a.matmul(g, transposingSelf: true) : nil
-            case (true, false):
-                gradA = a.requiresGradient ? b.matmul(g, transposingOther: true) : nil
-                gradB = b.requiresGradient ? a.matmul(g) : nil
-            case (false, true):
-                gradA = a.requiresGradient ? g.matmul(b) : nil
-                gradB = b.requiresGradient ? g.matmul(a, transposingSelf: true) : nil
-            case (true, true):
-                gradA = a.requiresGradient
-                    ? b.matmul(g, transposingSelf: true, transposingOther: true) : nil
-                gradB = b.requiresGradient
-                    ? g.matmul(a, transposingSelf: true, transposingOther: true) : nil
+            op: "matmul", value: product, inputs: [a, b], file: file, line: line,
+            tensorPullback: { _, g in
+                matmulPullback(
+                    a.value, b.value, g, transposingSelf: transposingSelf,
+                    transposingOther: transposingOther, needs: needs)
             }
-            return [gradA, gradB]
+        ) { _, g in
+            matmulPullback(
+                a, b, g, transposingSelf: transposingSelf, transposingOther: transposingOther,
+                needs: (a.requiresGradient, b.requiresGradient))
         }
     }
 
@@ -85,5 +74,60 @@ extension Variable {
     public func transposed(file: StaticString = #fileID, line: UInt = #line) -> Variable {
         Variable(op: "transpose", value: value.transposed(), inputs: [self], file: file, line: line)
         { _, g in [g.transposed()] }
+    }
+}
+
+/// What the matmul pullback needs of its operands: the product with either side
+/// transposed. Tensors (first order) and variables (recorded, for higher order) both have it,
+/// so the vector–Jacobian product below is written once.
+@usableFromInline
+internal protocol MatrixProductOperand {
+    func product(_ other: Self, transposingSelf: Bool, transposingOther: Bool) -> Self
+}
+
+extension Tensor: MatrixProductOperand {
+    @inlinable
+    func product(_ other: Tensor, transposingSelf: Bool, transposingOther: Bool) -> Tensor {
+        rank == 2
+            ? matmul(other, transposingSelf: transposingSelf, transposingOther: transposingOther)
+            : batchedMatmul(
+                other, transposingSelf: transposingSelf, transposingOther: transposingOther)
+    }
+}
+
+extension Variable: MatrixProductOperand {
+    @inlinable
+    func product(_ other: Variable, transposingSelf: Bool, transposingOther: Bool) -> Variable {
+        matmul(other, transposingSelf: transposingSelf, transposingOther: transposingOther)
+    }
+}
+
+/// The gradients of Y = op(A)·op(B): ∇A = ∇Y·Bᵀ and ∇B = Aᵀ·∇Y for plain operands, and the
+/// transposed forms (transpose both sides) for the flags.
+@inlinable
+internal func matmulPullback<T: MatrixProductOperand>(
+    _ a: T, _ b: T, _ g: T, transposingSelf: Bool, transposingOther: Bool, needs: (Bool, Bool)
+) -> [T?] {
+    switch (transposingSelf, transposingOther) {
+    case (false, false):
+        return [
+            needs.0 ? g.product(b, transposingSelf: false, transposingOther: true) : nil,
+            needs.1 ? a.product(g, transposingSelf: true, transposingOther: false) : nil,
+        ]
+    case (true, false):
+        return [
+            needs.0 ? b.product(g, transposingSelf: false, transposingOther: true) : nil,
+            needs.1 ? a.product(g, transposingSelf: false, transposingOther: false) : nil,
+        ]
+    case (false, true):
+        return [
+            needs.0 ? g.product(b, transposingSelf: false, transposingOther: false) : nil,
+            needs.1 ? g.product(a, transposingSelf: true, transposingOther: false) : nil,
+        ]
+    case (true, true):
+        return [
+            needs.0 ? b.product(g, transposingSelf: true, transposingOther: true) : nil,
+            needs.1 ? g.product(a, transposingSelf: true, transposingOther: true) : nil,
+        ]
     }
 }
