@@ -59,8 +59,8 @@ extension Variable {
             seedValue = Tensor(repeating: 1, shape: shape)
         }
         let order = topologicalOrder()
-        let anomalies = GradientMode.current.isDetectingAnomalies
-        var quiet = GradientMode.current
+        var quiet = GradientMode.current  // one task-local read per sweep
+        let anomalies = quiet.isDetectingAnomalies
         quiet.isDetectingAnomalies = false
         var pending = PendingGradients<Carrier>(count: order.count)
         // Each node remembers its position in `order` for the pending-gradient slots.
