@@ -58,18 +58,19 @@ extension Variable {
                     + "element; pass `seed:` with the gradient of the output")
             seedValue = Tensor(repeating: 1, shape: shape)
         }
-        let order = topologicalOrder()
+        let first = linkReverseTopologicalOrder()
         var quiet = GradientMode.current  // one task-local read per sweep
         let anomalies = quiet.isDetectingAnomalies
         quiet.isDetectingAnomalies = false
-        var pending = PendingGradients<Carrier>(count: order.count)
-        // Each node remembers its position in `order` for the pending-gradient slots.
-        for (position, node) in order.enumerated() { node.sweepIndex = position }
-        pending[order.count - 1] = Carrier.carrying(seedValue)
-        for position in order.indices.reversed() {
-            let node = unsafeDowncast(order[position], to: Variable.self)
+        Carrier.add(Carrier.carrying(seedValue), to: self)
+        // Walk consumers before inputs: a node's gradient is complete when it is reached.
+        var link: Unmanaged<GraphNode>? = first
+        while let current = link {
+            let node = unsafeDowncast(current.takeUnretainedValue(), to: Variable.self)
+            link = node.orderLink
+            node.orderLink = nil
             node.isMarked = false
-            guard let gradient = pending.take(position) else { continue }
+            guard let gradient = Carrier.take(from: node) else { continue }
             visit(node, gradient)
             guard node.pullback != nil else { continue }
             // Under anomaly detection the ops inside a pullback are not checked one by one:
@@ -100,37 +101,8 @@ extension Variable {
                         contribution.tensor, op: node.op, origin: node.origin,
                         phase: "backward gradient")
                 }
-                pending.add(contribution, at: parent.sweepIndex)
+                Carrier.add(contribution, to: unsafeDowncast(parent, to: Variable.self))
             }
-        }
-    }
-}
-
-/// The gradients gathered during a sweep, one slot per node in topological order.
-@usableFromInline
-internal struct PendingGradients<Carrier: GradientCarrier> {
-    @usableFromInline var slots: [Carrier?]
-
-    @inlinable init(count: Int) { slots = [Carrier?](repeating: nil, count: count) }
-
-    @inlinable subscript(position: Int) -> Carrier? {
-        get { slots[position] }
-        set { slots[position] = newValue }
-    }
-
-    @inlinable mutating func take(_ position: Int) -> Carrier? {
-        let value = slots[position]
-        slots[position] = nil
-        return value
-    }
-
-    /// Adds a contribution (fan-out: the multivariable chain rule sums them).
-    @inlinable mutating func add(_ contribution: Carrier, at position: Int) {
-        if let existing = slots[position] {
-            slots[position] = nil
-            slots[position] = existing.accumulating(contribution)
-        } else {
-            slots[position] = contribution
         }
     }
 }
@@ -143,26 +115,37 @@ public protocol GradientCarrier {
     static func carrying(_ tensor: Tensor<Scalar>) -> Self
     var tensor: Tensor<Scalar> { get }
     var shape: [Int] { get }
-    /// The sum of two gradients of the same node.
-    func accumulating(_ other: Self) -> Self
     /// The node's vector–Jacobian product applied to `gradient`.
     static func pull(_ node: Variable<Scalar>, _ gradient: Self) -> [Self?]
+    /// Adds a contribution to the node's pending gradient (fan-out: the multivariable
+    /// chain rule sums them).
+    static func add(_ contribution: Self, to node: Variable<Scalar>)
+    /// Removes and returns the node's pending gradient.
+    static func take(from node: Variable<Scalar>) -> Self?
 }
 
 extension Tensor: GradientCarrier {
     @inlinable public static func carrying(_ tensor: Tensor) -> Tensor { tensor }
     @inlinable public var tensor: Tensor { self }
-    @inlinable public func accumulating(_ other: Tensor) -> Tensor {
-        var sum = self
-        sum.addScaled(other, by: 1)
-        return sum
-    }
     /// The first-order path: the node's tensor pullback when it has one (fused ops), else
     /// its variable pullback run without recording.
     @inlinable
     public static func pull(_ node: Variable<Scalar>, _ gradient: Tensor) -> [Tensor?] {
         if let fast = node.tensorPullback { return fast(node.value, gradient) }
         return node.pullback!(node, Variable(gradient)).map { $0?.value }
+    }
+    @inlinable
+    public static func add(_ contribution: Tensor, to node: Variable<Scalar>) {
+        if node.pendingTensor == nil {
+            node.pendingTensor = contribution
+        } else {
+            node.pendingTensor!.addScaled(contribution, by: 1)
+        }
+    }
+    @inlinable
+    public static func take(from node: Variable<Scalar>) -> Tensor? {
+        defer { node.pendingTensor = nil }
+        return node.pendingTensor
     }
 }
 
@@ -171,10 +154,18 @@ extension Variable: GradientCarrier {
         Variable(tensor)
     }
     @inlinable public var tensor: Tensor<Scalar> { value }
-    @inlinable public func accumulating(_ other: Variable) -> Variable { adding(other) }
     @inlinable
     public static func pull(_ node: Variable, _ gradient: Variable) -> [Variable?] {
         node.pullback!(node, gradient)
+    }
+    @inlinable
+    public static func add(_ contribution: Variable, to node: Variable) {
+        node.pendingVariable = node.pendingVariable.map { $0.adding(contribution) } ?? contribution
+    }
+    @inlinable
+    public static func take(from node: Variable) -> Variable? {
+        defer { node.pendingVariable = nil }
+        return node.pendingVariable
     }
 }
 

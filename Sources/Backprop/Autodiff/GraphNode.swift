@@ -12,8 +12,12 @@ public class GraphNode {
     @exclusivity(unchecked) @usableFromInline internal final var parents: [GraphNode]
     /// Set while a sweep has visited the node; cleared before the sweep returns.
     @exclusivity(unchecked) @usableFromInline internal final var isMarked = false
-    /// The node's position in the topological order of the current sweep.
-    @exclusivity(unchecked) @usableFromInline internal final var sweepIndex = 0
+    /// Sorting: the next input to visit, and the node below this one on the depth-first
+    /// stack. The stack and the order live in the nodes, so sorting allocates nothing.
+    @exclusivity(unchecked) @usableFromInline internal final var nextInput = 0
+    @exclusivity(unchecked) @usableFromInline internal final var stackLink: Unmanaged<GraphNode>?
+    /// The next node in reverse topological order (consumers before their inputs).
+    @exclusivity(unchecked) @usableFromInline internal final var orderLink: Unmanaged<GraphNode>?
     /// Whether gradients flow to this node.
     public final let requiresGradient: Bool
 
@@ -39,30 +43,37 @@ public class GraphNode {
         }
     }
 
-    /// The nodes that require a gradient and that this node depends on, inputs before the
-    /// ops that use them: an iterative depth-first post-order.
+    /// Links the nodes that require a gradient and that this node depends on through
+    /// ``orderLink``, consumers before their inputs (a reverse depth-first post-order), and
+    /// returns the first: this node. Every linked node is marked.
+    ///
+    /// The references are unmanaged: the caller keeps this node, which keeps every node of
+    /// its graph, alive until it has walked the order.
     @usableFromInline
-    internal final func topologicalOrder() -> [GraphNode] {
-        // Reserved up front: growing from empty would reallocate several times per sweep.
-        var order: [GraphNode] = []
-        order.reserveCapacity(32)
-        var stack: [(node: GraphNode, next: Int)] = []
-        stack.reserveCapacity(32)
-        stack.append((self, 0))
+    internal final func linkReverseTopologicalOrder() -> Unmanaged<GraphNode> {
+        var head: Unmanaged<GraphNode>? = nil
+        var top: Unmanaged<GraphNode>? = Unmanaged.passUnretained(self)
         isMarked = true
-        while let (node, next) = stack.last {
-            if next < node.parents.count {
-                stack[stack.count - 1].next = next + 1
-                let input = node.parents[next]
+        nextInput = 0
+        stackLink = nil
+        while let current = top {
+            let node = current.takeUnretainedValue()
+            if node.nextInput < node.parents.count {
+                let input = node.parents[node.nextInput]
+                node.nextInput += 1
                 if input.requiresGradient && !input.isMarked {
                     input.isMarked = true
-                    stack.append((input, 0))
+                    input.nextInput = 0
+                    input.stackLink = current
+                    top = Unmanaged.passUnretained(input)
                 }
             } else {
-                order.append(node)
-                stack.removeLast()
+                top = node.stackLink
+                node.stackLink = nil
+                node.orderLink = head
+                head = current
             }
         }
-        return order
+        return head!
     }
 }

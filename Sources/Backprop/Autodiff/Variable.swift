@@ -47,6 +47,11 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     /// is recorded; must agree with `pullback` (the conformance kit checks both).
     @exclusivity(unchecked) @usableFromInline internal var tensorPullback: TensorPullback?
 
+    /// The gradient gathered so far for this node during a sweep, as a tensor (first order)
+    /// or a variable (recorded); empty outside a sweep.
+    @exclusivity(unchecked) @usableFromInline internal var pendingTensor: Tensor<Scalar>?
+    @exclusivity(unchecked) @usableFromInline internal var pendingVariable: Variable?
+
     /// A first-order vector–Jacobian product on tensors: (output value, gradient) → input
     /// gradients.
     public typealias TensorPullback = (_ output: Tensor<Scalar>, _ gradient: Tensor<Scalar>) ->

@@ -12,17 +12,18 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// The size along each axis; `[]` for a scalar.
     @inlinable public var shape: [Int] { dimensions }
     @usableFromInline internal var dimensions: [Int]
-    /// The elements in row-major order.
+    /// The elements in row-major order (a copy; use ``withUnsafeBufferPointer(_:)`` to read
+    /// them in place).
     public var scalars: [Scalar] {
-        get { storage }
+        get { storage.array }
         set {
             precondition(
                 newValue.count == storage.count,
                 "Tensor.scalars: \(newValue.count) scalars for shape \(Shapes.format(shape))")
-            storage = newValue
+            storage = TensorStorage(newValue)
         }
     }
-    @usableFromInline internal var storage: [Scalar]
+    @usableFromInline internal var storage: TensorStorage<Scalar>
 
     /// Creates a tensor of the given shape from row-major scalars.
     ///
@@ -33,21 +34,28 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
             preconditionFailure(message)
         }
         self.dimensions = shape
-        self.storage = scalars
+        self.storage = TensorStorage(scalars)
     }
 
     /// Creates a rank-0 tensor.
     @inlinable
     public init(_ scalar: Scalar) {
         self.dimensions = []
-        self.storage = [scalar]
+        self.storage = TensorStorage(repeating: scalar, count: 1)
     }
 
     /// Creates a rank-1 tensor.
     @inlinable
     public init(_ scalars: [Scalar]) {
         self.dimensions = [scalars.count]
-        self.storage = scalars
+        self.storage = TensorStorage(scalars)
+    }
+
+    /// Creates a tensor from a shape and storage that already agree.
+    @inlinable
+    internal init(shape: [Int], storage: TensorStorage<Scalar>) {
+        self.dimensions = shape
+        self.storage = storage
     }
 
     /// Creates a rank-2 tensor from rows of equal length.
@@ -58,7 +66,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
             rows.allSatisfy { $0.count == columns },
             "Tensor: rows have different lengths \(rows.map(\.count))")
         self.dimensions = [rows.count, columns]
-        self.storage = rows.flatMap { $0 }
+        self.storage = TensorStorage(rows.joined())
     }
 
     /// Creates a tensor of the given shape by calling `body` with a buffer of
@@ -70,9 +78,12 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     ) rethrows {
         let count = Shapes.elementCount(shape, op: "Tensor").orFail()
         self.dimensions = shape
-        self.storage = try [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
+        self.storage = try TensorStorage(count: count) { buffer in
+            var buffer = buffer
             try body(&buffer)
-            initialized = count
+            precondition(
+                buffer.count == count,
+                "Tensor(shape:unsafeUninitializedScalars:): the buffer was replaced")
         }
     }
 
@@ -80,7 +91,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     @inlinable
     public init(repeating value: Scalar, shape: [Int]) {
         let count = Shapes.elementCount(shape, op: "Tensor").orFail()
-        self.init(shape: shape, scalars: [Scalar](repeating: value, count: count))
+        self.init(shape: shape, storage: TensorStorage(repeating: value, count: count))
     }
 
     /// A tensor of zeros.
@@ -192,13 +203,13 @@ extension Tensor: Codable {
                 .init(codingPath: decoder.codingPath, debugDescription: message))
         }
         self.dimensions = shape
-        self.storage = scalars
+        self.storage = TensorStorage(scalars)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(dimensions, forKey: .dimensions)
-        try container.encode(storage, forKey: .storage)
+        try container.encode(storage.array, forKey: .storage)
     }
 }
 
