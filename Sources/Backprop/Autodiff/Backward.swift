@@ -22,7 +22,8 @@ extension Variable {
     public func backward(seed: Tensor<Scalar>? = nil) {
         withoutGradients {
             sweep(seed: seed, carrier: Tensor<Scalar>.self) { node, gradient in
-                guard node.pullback == nil, node.requiresGradient else { return }
+                // Leaves (no inputs) keep their gradient.
+                guard node.parents.isEmpty, node.requiresGradient else { return }
                 if node.gradient == nil {
                     node.gradient = gradient
                 } else {
@@ -59,51 +60,76 @@ extension Variable {
             seedValue = Tensor(repeating: 1, shape: shape)
         }
         let first = linkReverseTopologicalOrder()
-        var quiet = GradientMode.current  // one task-local read per sweep
+        var quiet = GradientMode.current
         let anomalies = quiet.isDetectingAnomalies
         quiet.isDetectingAnomalies = false
         Carrier.add(Carrier.carrying(seedValue), to: self)
         // Walk consumers before inputs: a node's gradient is complete when it is reached.
+        // Nodes are borrowed, not retained: the output keeps the whole graph alive.
         var link: Unmanaged<GraphNode>? = first
         while let current = link {
-            let node = unsafeDowncast(current.takeUnretainedValue(), to: Variable.self)
-            link = node.orderLink
-            node.orderLink = nil
-            node.isMarked = false
-            guard let gradient = Carrier.take(from: node) else { continue }
-            visit(node, gradient)
-            guard node.pullback != nil else { continue }
-            // Under anomaly detection the ops inside a pullback are not checked one by one:
-            // their results are checked below as the gradients of this node's inputs, so a
-            // report names the op whose backward failed and where it was created.
-            let inputGradients =
-                anomalies
-                ? GradientMode.$current.withValue(quiet) { Carrier.pull(node, gradient) }
-                : Carrier.pull(node, gradient)
-            if inputGradients.count != node.parents.count
-                || zip(node.parents, inputGradients).contains(where: { x, g in
-                    g != nil && x.requiresGradient
-                        && g!.shape != unsafeDowncast(x, to: Variable.self).shape
-                })
-            {
-                let inputs = node.inputs
-                let place = node.origin.map { " (created at \($0))" } ?? ""
-                Shapes.pullback(
-                    zip(inputs, inputGradients).map { $0.requiresGradient ? $1?.shape : nil }
-                        + inputGradients.dropFirst(inputs.count).map { $0?.shape },
-                    inputs: inputs.map(\.shape), op: "backward: op '\(node.op)'\(place)"
-                ).orFail()
-            }
-            for (parent, contribution) in zip(node.parents, inputGradients) {
-                guard let contribution, parent.requiresGradient else { continue }
-                if anomalies {
-                    Anomaly.check(
-                        contribution.tensor, op: node.op, origin: node.origin,
-                        phase: "backward gradient")
-                }
-                Carrier.add(contribution, to: unsafeDowncast(parent, to: Variable.self))
+            link = current._withUnsafeGuaranteedRef { base in
+                let node = unsafeDowncast(base, to: Variable.self)
+                defer { node.orderLink = nil }
+                node.isMarked = false
+                guard let gradient = Carrier.take(from: node) else { return node.orderLink }
+                visit(node, gradient)
+                // A node has a pullback exactly when it has inputs that need gradients.
+                guard !node.parents.isEmpty else { return node.orderLink }
+                // Under anomaly detection the ops inside a pullback are not checked one by
+                // one: their results are checked below as the gradients of this node's
+                // inputs, so a report names the op whose backward failed and where it was
+                // created.
+                let inputGradients =
+                    anomalies
+                    ? GradientMode.with(quiet) { Carrier.pull(node, gradient) }
+                    : Carrier.pull(node, gradient)
+                node.distribute(inputGradients, checkingForAnomalies: anomalies)
+                return node.orderLink
             }
         }
+    }
+
+    /// Adds each input's gradient from this node's pullback to the input's pending
+    /// gradient, after checking that there is one per input and that each has its input's
+    /// shape.
+    @inlinable
+    internal func distribute<Carrier: GradientCarrier>(
+        _ inputGradients: [Carrier?], checkingForAnomalies anomalies: Bool
+    ) where Carrier.Scalar == Scalar {
+        let count = parents.count
+        if inputGradients.count != count {
+            reportPullbackMismatch(inputGradients.map { $0?.shape })
+        }
+        for index in 0..<count {
+            guard let contribution = inputGradients[index] else { continue }
+            Unmanaged.passUnretained(parents[index])._withUnsafeGuaranteedRef { base in
+                let parent = unsafeDowncast(base, to: Variable.self)
+                guard parent.requiresGradient else { return }
+                if contribution.shape != parent.value.shape {
+                    reportPullbackMismatch(inputGradients.map { $0?.shape })
+                }
+                if anomalies {
+                    Anomaly.check(
+                        contribution.tensor, op: op, origin: origin, phase: "backward gradient")
+                }
+                Carrier.add(contribution, to: parent)
+            }
+        }
+    }
+
+    /// Stops with a message naming the op, where it was created, and the shapes its
+    /// pullback returned against its inputs' shapes.
+    @usableFromInline
+    internal func reportPullbackMismatch(_ gradientShapes: [[Int]?]) -> Never {
+        let inputs = self.inputs
+        let place = origin.map { " (created at \($0))" } ?? ""
+        Shapes.pullback(
+            zip(inputs, gradientShapes).map { $0.requiresGradient ? $1 : nil }
+                + gradientShapes.dropFirst(inputs.count),
+            inputs: inputs.map(\.shape), op: "backward: op '\(op)'\(place)"
+        ).orFail()
+        preconditionFailure("backward: op '\(op)'\(place): pullback gradients do not match its inputs")
     }
 }
 

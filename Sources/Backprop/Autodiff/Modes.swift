@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 /// Where an op was created: captured only while anomaly detection is on.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     /// The file, as `#fileID` gives it (`Module/File.swift`).
@@ -21,11 +23,13 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The recording state of the current task or thread.
+/// The recording state of the current thread.
 ///
-/// The state is a task-local value: `withoutGradients` or `withAnomalyDetection` in one task
-/// or thread never changes what another sees.
-public struct GradientMode: Sendable {
+/// ``withoutGradients(_:)`` and ``withAnomalyDetection(_:)`` set it for the duration of a
+/// synchronous block, which runs on one thread from start to end: another thread or task
+/// never sees it change (like PyTorch's thread-local grad mode). A `Task` started inside
+/// the block does not inherit it; enter the block inside the task.
+public struct GradientMode: Sendable, Equatable {
     /// Whether ops record graph nodes (false inside ``withoutGradients(_:)``).
     public var isRecording: Bool = true
     /// Whether ops check every value and gradient for NaN and infinity.
@@ -33,8 +37,31 @@ public struct GradientMode: Sendable {
 
     @inlinable public init() {}
 
-    /// The mode in force for the current task or thread.
-    @TaskLocal public static var current = GradientMode()
+    /// The mode in force on the current thread.
+    @inlinable
+    public static var current: GradientMode { GradientMode(bits: bp_gradient_mode_bits()) }
+
+    /// Runs `body` with `mode` in force on this thread, restoring the previous mode after
+    /// it (also when it throws).
+    @inlinable
+    internal static func with<R>(_ mode: GradientMode, _ body: () throws -> R) rethrows -> R {
+        let saved = bp_gradient_mode_bits()
+        bp_set_gradient_mode_bits(mode.bits)
+        defer { bp_set_gradient_mode_bits(saved) }
+        return try body()
+    }
+
+    @inlinable
+    internal init(bits: UInt32) {
+        isRecording = bits & BP_MODE_NOT_RECORDING == 0
+        isDetectingAnomalies = bits & BP_MODE_DETECTING_ANOMALIES != 0
+    }
+
+    @inlinable
+    internal var bits: UInt32 {
+        (isRecording ? 0 : BP_MODE_NOT_RECORDING)
+            | (isDetectingAnomalies ? BP_MODE_DETECTING_ANOMALIES : 0)
+    }
 }
 
 /// Runs `body` without recording a graph: results of ops are constants. Use it for
@@ -47,7 +74,7 @@ public struct GradientMode: Sendable {
 public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
     var mode = GradientMode.current
     mode.isRecording = false
-    return try GradientMode.$current.withValue(mode, operation: body)
+    return try GradientMode.with(mode, body)
 }
 
 /// Runs `body` with anomaly detection: every op checks its output in forward and every
@@ -57,5 +84,5 @@ public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
 public func withAnomalyDetection<R>(_ body: () throws -> R) rethrows -> R {
     var mode = GradientMode.current
     mode.isDetectingAnomalies = true
-    return try GradientMode.$current.withValue(mode, operation: body)
+    return try GradientMode.with(mode, body)
 }

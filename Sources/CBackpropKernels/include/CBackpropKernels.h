@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include "CBackpropMath.h"
+#include "CBackpropMode.h"
 
 #ifdef __cplusplus
 extern "C" {

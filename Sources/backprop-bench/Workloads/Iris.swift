@@ -30,8 +30,12 @@ enum IrisWorkload {
     }
 
     struct Params {
-        var w1, b1, w2, b2: Variable<Double>
-        var all: [Variable<Double>] { [w1, b1, w2, b2] }
+        let w1, b1, w2, b2: Variable<Double>
+        let all: [Variable<Double>]
+        init(w1: Variable<Double>, b1: Variable<Double>, w2: Variable<Double>, b2: Variable<Double>) {
+            (self.w1, self.b1, self.w2, self.b2) = (w1, b1, w2, b2)
+            all = [w1, b1, w2, b2]
+        }
     }
 
     static func prepare(seed: Int, x raw: [[Double]], y: [Int]) -> (Split, Params) {
