@@ -80,10 +80,12 @@ extension Variable {
                 // one: their results are checked below as the gradients of this node's
                 // inputs, so a report names the op whose backward failed and where it was
                 // created.
-                let inputGradients =
-                    anomalies
-                    ? GradientMode.with(quiet) { Carrier.pull(node, gradient) }
-                    : Carrier.pull(node, gradient)
+                let inputGradients: [Carrier?]
+                if anomalies {
+                    inputGradients = GradientMode.with(quiet) { Carrier.pull(node, gradient) }
+                } else {
+                    inputGradients = Carrier.pull(node, consume gradient)
+                }
                 node.distribute(inputGradients, checkingForAnomalies: anomalies)
                 return node.orderLink
             }
@@ -142,7 +144,7 @@ public protocol GradientCarrier {
     var tensor: Tensor<Scalar> { get }
     var shape: [Int] { get }
     /// The node's vector–Jacobian product applied to `gradient`.
-    static func pull(_ node: Variable<Scalar>, _ gradient: Self) -> [Self?]
+    static func pull(_ node: Variable<Scalar>, _ gradient: consuming Self) -> [Self?]
     /// Adds a contribution to the node's pending gradient (fan-out: the multivariable
     /// chain rule sums them).
     static func add(_ contribution: Self, to node: Variable<Scalar>)
@@ -156,8 +158,8 @@ extension Tensor: GradientCarrier {
     /// The first-order path: the node's tensor pullback when it has one (fused ops), else
     /// its variable pullback run without recording.
     @inlinable
-    public static func pull(_ node: Variable<Scalar>, _ gradient: Tensor) -> [Tensor?] {
-        if let fast = node.tensorPullback { return fast(node.value, gradient) }
+    public static func pull(_ node: Variable<Scalar>, _ gradient: consuming Tensor) -> [Tensor?] {
+        if let fast = node.tensorPullback { return fast(node.value, consume gradient) }
         return node.pullback!(node, Variable(gradient)).map { $0?.value }
     }
     @inlinable
@@ -181,7 +183,7 @@ extension Variable: GradientCarrier {
     }
     @inlinable public var tensor: Tensor<Scalar> { value }
     @inlinable
-    public static func pull(_ node: Variable, _ gradient: Variable) -> [Variable?] {
+    public static func pull(_ node: Variable, _ gradient: consuming Variable) -> [Variable?] {
         node.pullback!(node, gradient)
     }
     @inlinable

@@ -53,9 +53,11 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     @exclusivity(unchecked) @usableFromInline internal var pendingVariable: Variable?
 
     /// A first-order vector–Jacobian product on tensors: (output value, gradient) → input
-    /// gradients.
-    public typealias TensorPullback = (_ output: Tensor<Scalar>, _ gradient: Tensor<Scalar>) ->
-        [Tensor<Scalar>?]
+    /// gradients. The gradient is handed over (`consuming`): the sweep keeps no other
+    /// reference to it, so the pullback may update it in place instead of allocating.
+    public typealias TensorPullback = (
+        _ output: Tensor<Scalar>, _ gradient: consuming Tensor<Scalar>
+    ) -> [Tensor<Scalar>?]
 
     /// Creates a leaf.
     ///

@@ -64,11 +64,30 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
     public func gradient<Scalar: TensorScalar>(_ g: Tensor<Scalar>, fromOutput y: Tensor<Scalar>)
         -> Tensor<Scalar>
     {
-        switch self {
-        case .identity: return g
-        case .sigmoid: return g.zipMap(y) { g, y in g * (y * (1 - y)) }
-        case .tanh: return g.zipMap(y) { g, y in g * (1 - y * y) }
-        case .relu: return g.zipMap(y) { g, y in y > 0 ? g : 0 }
+        var result = g
+        applyGradient(to: &result, fromOutput: y)
+        return result
+    }
+
+    /// Multiplies `g` by f'(u) in place, f' from the output y: no allocation when `g` holds
+    /// the only reference to its scalars (the reverse sweep hands each gradient over).
+    @inlinable
+    public func applyGradient<Scalar: TensorScalar>(
+        to g: inout Tensor<Scalar>, fromOutput y: Tensor<Scalar>
+    ) {
+        precondition(
+            g.shape == y.shape,
+            "\(rawValue) gradient: \(Shapes.format(g.shape)) vs \(Shapes.format(y.shape)): shapes differ")
+        if self == .identity { return }
+        y.withUnsafeBufferPointer { y in
+            g.withUnsafeMutableBufferPointer { g in
+                switch self {
+                case .identity: break
+                case .sigmoid: for i in 0..<g.count { g[i] *= y[i] * (1 - y[i]) }
+                case .tanh: for i in 0..<g.count { g[i] *= 1 - y[i] * y[i] }
+                case .relu: for i in 0..<g.count where !(y[i] > 0) { g[i] = 0 }
+                }
+            }
         }
     }
 

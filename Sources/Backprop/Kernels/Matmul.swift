@@ -14,6 +14,15 @@ extension Tensor {
     public func matmul(
         _ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false
     ) -> Tensor {
+        matmul(other, transposingSelf: transposingSelf, transposingOther: transposingOther, shapedAs: nil)
+    }
+
+    /// The product, reusing `resultShape` (when given, it must be `[m, n]`) as the result's
+    /// shape array: backward passes pass an input's shape so no new array is allocated.
+    @inlinable
+    internal func matmul(
+        _ other: Tensor, transposingSelf: Bool, transposingOther: Bool, shapedAs resultShape: [Int]?
+    ) -> Tensor {
         guard shape.count == 2, other.shape.count == 2 else {
             // Not 2-D: let the shape rule produce the message.
             _ = Shapes.matmul(shape, other.shape).orFail()
@@ -24,7 +33,15 @@ extension Tensor {
         if k != k2 {
             _ = Shapes.matmul([m, k], [k2, n]).orFail()
         }
-        let result = [m, n]
+        let result: [Int]
+        if let resultShape {
+            precondition(
+                resultShape.count == 2 && resultShape[0] == m && resultShape[1] == n,
+                "matmul: result shape \(Shapes.format(resultShape)) is not [\(m), \(n)]")
+            result = resultShape
+        } else {
+            result = [m, n]
+        }
         if m == 0 || n == 0 || k == 0 { return Tensor.zeros(result) }
         return Tensor(shape: result) { out in
             storage.withUnsafeBufferPointer { pa in
@@ -32,8 +49,8 @@ extension Tensor {
                     Scalar.gemm(
                         transposeA: transposingSelf, transposeB: transposingOther,
                         m: m, n: n, k: k, alpha: 1,
-                        a: pa.baseAddress!, lda: shape.count == 2 ? shape[1] : 1,
-                        b: pb.baseAddress!, ldb: other.shape.count == 2 ? other.shape[1] : 1,
+                        a: pa.baseAddress!, lda: shape[1],
+                        b: pb.baseAddress!, ldb: other.shape[1],
                         beta: 0, c: out.baseAddress!, ldc: n, threads: 0)
                 }
             }

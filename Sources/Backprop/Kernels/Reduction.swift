@@ -9,6 +9,25 @@ extension Tensor {
         return Tensor(total)
     }
 
+    /// The column sums of a 2-D tensor under `resultShape` (one element per column, e.g. a
+    /// bias's shape, reused so the backward of a dense layer allocates no shape array).
+    @inlinable
+    internal func columnSums(shapedAs resultShape: [Int]) -> Tensor {
+        precondition(rank == 2, "columnSums: \(Shapes.format(shape)) is not 2-D")
+        let (rows, columns) = (shape[0], shape[1])
+        precondition(
+            Shapes.count(resultShape) == columns,
+            "columnSums: \(Shapes.format(resultShape)) for \(columns) columns")
+        return Tensor(shape: resultShape) { out in
+            storage.withUnsafeBufferPointer { src in
+                for j in 0..<columns { out[j] = 0 }
+                for i in 0..<rows {
+                    for j in 0..<columns { out[j] += src[i * columns + j] }
+                }
+            }
+        }
+    }
+
     /// Sums along `axis` (negative counts from the end), dropping it unless
     /// `keepingDimension`.
     ///

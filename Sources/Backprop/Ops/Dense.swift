@@ -44,26 +44,37 @@ extension Variable {
             }
         }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        let needs = (x.requiresGradient, weight.requiresGradient, bias?.requiresGradient ?? false)
+        // Both pullbacks capture only this box: one allocation for the two closures.
+        let saved = Captures((x: x, weight: weight, bias: bias, activation: activation))
         return Variable(
             op: "dense", value: y, inputs: inputs, file: file, line: line,
-            tensorPullback: { y, g in
-                let delta = activation.gradient(g, fromOutput: y)
-                var grads: [Tensor<Scalar>?] = [
-                    needs.0 ? delta.matmul(weight.value, transposingOther: true) : nil,
-                    needs.1 ? x.value.matmul(delta, transposingSelf: true) : nil,
-                ]
-                if bias != nil { grads.append(needs.2 ? delta.sum(alongAxis: 0) : nil) }
-                return grads
+            tensorPullback: { [saved] y, g in
+                let (x, weight, bias, activation) = saved.value
+                // δ in place of the incoming gradient; shapes reused from the inputs.
+                var delta = consume g
+                activation.applyGradient(to: &delta, fromOutput: y)
+                let gx =
+                    x.requiresGradient
+                    ? delta.matmul(
+                        weight.value, transposingSelf: false, transposingOther: true,
+                        shapedAs: x.value.dimensions) : nil
+                let gw =
+                    weight.requiresGradient
+                    ? x.value.matmul(
+                        delta, transposingSelf: true, transposingOther: false,
+                        shapedAs: weight.value.dimensions) : nil
+                guard let bias else { return [gx, gw] }
+                let gb =
+                    bias.requiresGradient ? delta.columnSums(shapedAs: bias.value.dimensions) : nil
+                return [gx, gw, gb]
             }
-        ) { y, g in
+        ) { [saved] y, g in
+            let (x, weight, bias, activation) = saved.value
             let delta = activationGradient(g, output: y, activation: activation)
-            var grads: [Variable?] = [
-                x.requiresGradient ? delta.matmul(weight, transposingOther: true) : nil,
-                weight.requiresGradient ? x.matmul(delta, transposingSelf: true) : nil,
-            ]
-            if let bias { grads.append(bias.requiresGradient ? delta.sum(alongAxis: 0) : nil) }
-            return grads
+            let gx = x.requiresGradient ? delta.matmul(weight, transposingOther: true) : nil
+            let gw = weight.requiresGradient ? x.matmul(delta, transposingSelf: true) : nil
+            guard let bias else { return [gx, gw] }
+            return [gx, gw, bias.requiresGradient ? delta.sum(alongAxis: 0) : nil]
         }
     }
 }

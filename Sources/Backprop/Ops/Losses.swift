@@ -54,15 +54,20 @@ internal func squaredError<Scalar>(
             }
         }
     }
-    let needs = (predicted.requiresGradient, target.requiresGradient)
+    // Both pullbacks capture only this box: one allocation for the two closures.
+    let saved = Captures((predicted: predicted, target: target, factor: factor))
     return Variable(
         op: op, value: Tensor(factor * total), inputs: [predicted, target], file: file, line: line,
-        tensorPullback: { _, g in
+        tensorPullback: { [saved] _, g in
+            let (predicted, target, factor) = saved.value
             let scale = 2 * factor * g.scalar
             let share = predicted.value.zipMap(target.value) { scale * ($0 - $1) }
-            return [needs.0 ? share : nil, needs.1 ? -share : nil]
+            return [
+                predicted.requiresGradient ? share : nil, target.requiresGradient ? -share : nil,
+            ]
         }
-    ) { _, g in
+    ) { [saved] _, g in
+        let (predicted, target, factor) = saved.value
         let scale = g.broadcast(toShape: predicted.shape).scaled(by: 2 * factor)
         let share = scale * (predicted - target)
         return [
