@@ -54,12 +54,13 @@ internal func squaredError<Scalar>(
             }
         }
     }
-    // Both pullbacks capture only this box: one allocation for the two closures.
-    let saved = Captures((predicted: predicted, target: target, factor: factor))
+    // Both pullbacks capture only this object: one allocation for the two closures (see
+    // `DenseSaved`).
+    let saved = SquaredErrorSaved(predicted: predicted, target: target, factor: factor)
     return Variable(
         op: op, value: Tensor(factor * total), inputs: [predicted, target], file: file, line: line,
         tensorPullback: { [saved] _, g in
-            let (predicted, target, factor) = saved.value
+            let (predicted, target, factor) = (saved.predicted, saved.target, saved.factor)
             let scale = 2 * factor * g.scalar
             let share = predicted.value.zipMap(target.value) { scale * ($0 - $1) }
             return [
@@ -67,13 +68,26 @@ internal func squaredError<Scalar>(
             ]
         }
     ) { [saved] _, g in
-        let (predicted, target, factor) = saved.value
+        let (predicted, target, factor) = (saved.predicted, saved.target, saved.factor)
         let scale = g.broadcast(toShape: predicted.shape).scaled(by: 2 * factor)
         let share = scale * (predicted - target)
         return [
             predicted.requiresGradient ? share : nil,
             target.requiresGradient ? share.negated() : nil,
         ]
+    }
+}
+
+/// What both pullbacks of a squared-error node capture, in one object.
+@usableFromInline
+internal final class SquaredErrorSaved<Scalar: TensorScalar> {
+    @usableFromInline let predicted: Variable<Scalar>
+    @usableFromInline let target: Variable<Scalar>
+    @usableFromInline let factor: Scalar
+
+    @inlinable
+    init(predicted: Variable<Scalar>, target: Variable<Scalar>, factor: Scalar) {
+        (self.predicted, self.target, self.factor) = (predicted, target, factor)
     }
 }
 

@@ -14,20 +14,23 @@ import Backprop
 /// let adam = Adam<Float>(learningRate: 1e-3)
 /// ```
 public final class Adam<Scalar: TensorScalar>: Optimizer {
-    public var learningRate: Scalar
+    // Fields are `@exclusivity(unchecked)`: an optimizer is not Sendable, so one thread
+    // uses it, and run-time exclusivity checks on every field read showed in profiles of
+    // per-sample training.
+    @exclusivity(unchecked) public var learningRate: Scalar
     /// The decay of the first moment, β₁.
-    public var beta1: Scalar
+    @exclusivity(unchecked) public var beta1: Scalar
     /// The decay of the second moment, β₂.
-    public var beta2: Scalar
+    @exclusivity(unchecked) public var beta2: Scalar
     /// The term ε added to √v̂.
-    public var epsilon: Scalar
+    @exclusivity(unchecked) public var epsilon: Scalar
     /// The L2 weight-decay coefficient λ.
-    public var weightDecay: Scalar
+    @exclusivity(unchecked) public var weightDecay: Scalar
     /// The number of steps taken.
     public var step: Int { stepCount }
-    @usableFromInline internal var stepCount = 0
-    @usableFromInline internal var firstMoments: [Tensor<Scalar>] = []
-    @usableFromInline internal var secondMoments: [Tensor<Scalar>] = []
+    @exclusivity(unchecked) @usableFromInline internal var stepCount = 0
+    @exclusivity(unchecked) @usableFromInline internal var firstMoments: [Tensor<Scalar>] = []
+    @exclusivity(unchecked) @usableFromInline internal var secondMoments: [Tensor<Scalar>] = []
 
     /// Creates the optimizer with the usual defaults (η = 10⁻³, β₁ = 0.9, β₂ = 0.999,
     /// ε = 10⁻⁸).

@@ -16,14 +16,17 @@ import Backprop
 /// let sgd = SGD<Float>(learningRate: 0.1, momentum: 0.9, nesterov: true)
 /// ```
 public final class SGD<Scalar: TensorScalar>: Optimizer {
-    public var learningRate: Scalar
+    // Fields are `@exclusivity(unchecked)`: an optimizer is not Sendable, so one thread
+    // uses it, and run-time exclusivity checks on every field read showed in profiles of
+    // per-sample training.
+    @exclusivity(unchecked) public var learningRate: Scalar
     /// The momentum coefficient μ (0: none).
-    public var momentum: Scalar
+    @exclusivity(unchecked) public var momentum: Scalar
     /// Whether to use Nesterov momentum.
-    public var nesterov: Bool
+    @exclusivity(unchecked) public var nesterov: Bool
     /// The L2 weight-decay coefficient λ.
-    public var weightDecay: Scalar
-    @usableFromInline internal var velocities: [Tensor<Scalar>] = []
+    @exclusivity(unchecked) public var weightDecay: Scalar
+    @exclusivity(unchecked) @usableFromInline internal var velocities: [Tensor<Scalar>] = []
 
     /// Creates the optimizer.
     ///
