@@ -103,6 +103,45 @@ final class VariableTests: XCTestCase {
         XCTAssertNil(weakMiddle)
     }
 
+    /// Fused dense nodes keep their inputs in one capture object shared by both pullbacks;
+    /// a long chain of them still frees iteratively (regression: the captures used to be
+    /// released after the teardown had judged the inputs shared, freeing by recursion).
+    func testLongChainOfDenseOpsReleases() {
+        weak var weakMiddle: Variable<Double>?
+        do {
+            let w = Variable(Tensor<Double>([[0.5]]), requiresGradient: true)
+            let b = Variable(Tensor<Double>([0.1]), requiresGradient: true)
+            var y = Variable(Tensor<Double>([[1]]))
+            for i in 0..<150_000 {
+                y = y.dense(weight: w, bias: b, activation: .tanh)
+                if i == 75_000 { weakMiddle = y }
+            }
+            XCTAssertNotNil(weakMiddle)
+        }
+        XCTAssertNil(weakMiddle)
+    }
+
+    /// Nodes with more than three inputs keep the extra ones in an array: they are
+    /// differentiated, and a long chain of them frees.
+    func testNodesWithManyInputs() {
+        let parts = (0..<5).map { Variable(Tensor<Double>([Double($0)]), requiresGradient: true) }
+        let joined = concatenate(parts, alongAxis: 0)
+        XCTAssertEqual(joined.inputs.count, 5)
+        XCTAssertTrue(joined.inputs.elementsEqual(parts, by: ===))
+        (joined * joined).sum().backward()
+        XCTAssertEqual(parts.map { $0.gradient!.scalars }, [[0], [2], [4], [6], [8]])
+        weak var weakMiddle: Variable<Double>?
+        do {
+            var y = parts[0]
+            for i in 0..<50_000 {
+                y = concatenate([y, parts[1], parts[2], parts[3], parts[4]], alongAxis: 0).sum(alongAxis: 0, keepingDimension: true)
+                if i == 25_000 { weakMiddle = y }
+            }
+            XCTAssertNotNil(weakMiddle)
+        }
+        XCTAssertNil(weakMiddle)
+    }
+
     /// Create-graph gradients of a long chain make a second long graph; both free.
     func testLongDifferentiableGradientGraphReleases() {
         weak var weakGradient: Variable<Double>?

@@ -23,7 +23,7 @@ extension Variable {
         withoutGradients {
             sweep(seed: seed, carrier: Tensor<Scalar>.self) { node, gradient in
                 // Leaves (no inputs) keep their gradient.
-                guard node.parents.isEmpty, node.requiresGradient else { return }
+                guard node.edges.count == 0, node.requiresGradient else { return }
                 if node.gradient == nil {
                     node.gradient = gradient
                 } else {
@@ -75,7 +75,7 @@ extension Variable {
                 guard let gradient = Carrier.take(from: node) else { return node.orderLink }
                 visit(node, gradient)
                 // A node has a pullback exactly when it has inputs that need gradients.
-                guard !node.parents.isEmpty else { return node.orderLink }
+                guard node.edges.count > 0 else { return node.orderLink }
                 // Under anomaly detection the ops inside a pullback are not checked one by
                 // one: their results are checked below as the gradients of this node's
                 // inputs, so a report names the op whose backward failed and where it was
@@ -99,13 +99,13 @@ extension Variable {
     internal func distribute<Carrier: GradientCarrier>(
         _ inputGradients: [Carrier?], checkingForAnomalies anomalies: Bool
     ) where Carrier.Scalar == Scalar {
-        let count = parents.count
+        let count = edges.count
         if inputGradients.count != count {
             reportPullbackMismatch(inputGradients.map { $0?.shape })
         }
         for index in 0..<count {
             guard let contribution = inputGradients[index] else { continue }
-            Unmanaged.passUnretained(parents[index])._withUnsafeGuaranteedRef { base in
+            Unmanaged.passUnretained(edges[index])._withUnsafeGuaranteedRef { base in
                 let parent = unsafeDowncast(base, to: Variable.self)
                 guard parent.requiresGradient else { return }
                 if contribution.shape != parent.value.shape {

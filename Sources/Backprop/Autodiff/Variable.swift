@@ -36,7 +36,7 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     public let op: String
     /// The inputs of the op (empty for leaves and constants).
     @inlinable public var inputs: [Variable] {
-        parents.map { unsafeDowncast($0, to: Variable.self) }
+        (0..<edges.count).map { unsafeDowncast(edges[$0], to: Variable.self) }
     }
     /// Where the op was created, when anomaly detection was on.
     public let origin: SourceLocation?
@@ -72,7 +72,7 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
         self.origin = nil
         self.pullback = nil
         self.tensorPullback = nil
-        super.init(parents: [], requiresGradient: requiresGradient)
+        super.init(edges: NodeInputs(), requiresGradient: requiresGradient)
     }
 
     /// Creates a node of a differentiable op. This is the primitive every op uses; to add an
@@ -87,31 +87,53 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     ///
     /// When recording is off (``withoutGradients(_:)``) or no input requires a gradient, the
     /// result is a constant and `pullback` is dropped.
-    @inlinable
-    public init(
+    @inlinable @inline(__always)
+    public convenience init(
         op: String, value: Tensor<Scalar>, inputs: [Variable],
         file: StaticString = #fileID, line: UInt = #line,
         tensorPullback: TensorPullback? = nil,
         pullback: @escaping Pullback
     ) {
+        // Always inlined, so the caller's array literal is read here and can live on the
+        // stack; the node keeps the inputs in inline fields.
+        let needed = inputs.contains { $0.requiresGradient }
+        self.init(
+            op: op, value: value, edges: NodeInputs(inputs), anyInputNeedsGradient: needed,
+            file: file, line: line, tensorPullback: tensorPullback, pullback: pullback)
+    }
+
+    @inlinable
+    internal init(
+        op: String, value: Tensor<Scalar>, edges: NodeInputs, anyInputNeedsGradient: Bool,
+        file: StaticString, line: UInt, tensorPullback: TensorPullback?,
+        pullback: @escaping Pullback
+    ) {
         let mode = GradientMode.current
-        let records = mode.isRecording && inputs.contains { $0.requiresGradient }
+        let records = mode.isRecording && anyInputNeedsGradient
         self.value = value
         self.op = op
         self.pullback = records ? pullback : nil
         self.tensorPullback = records ? tensorPullback : nil
         let origin = mode.isDetectingAnomalies ? SourceLocation(file: "\(file)", line: line) : nil
         self.origin = origin
-        // `[Variable]` and `[GraphNode]` have the same layout (references to class
-        // instances); reinterpreting the array avoids the element-by-element copy that the
-        // implicit upcast makes on platforms without Objective-C bridging (4 % of a small
-        // training step). The engine only reads these elements and removes them.
-        super.init(
-            parents: records ? unsafeBitCast(inputs, to: [GraphNode].self) : [],
-            requiresGradient: records)
+        super.init(edges: records ? edges : NodeInputs(), requiresGradient: records)
         if origin != nil {
             Anomaly.check(value, op: op, origin: origin, phase: "forward output")
         }
+    }
+
+    deinit {
+        // Release the pullbacks (and the inputs they captured) before `GraphNode.deinit`
+        // runs: Swift destroys a subclass's stored properties only after the superclass's
+        // deinit body, so otherwise every captured input would still look shared there and
+        // a long chain would be freed by recursion, one stack frame per node.
+        releaseCaptures()
+    }
+
+    @usableFromInline
+    override internal func releaseCaptures() {
+        pullback = nil
+        tensorPullback = nil
     }
 
     /// The shape of the value.

@@ -47,10 +47,12 @@ extension Variable {
                 activation.applyInPlace(out, columns: columns, bias: nil)
             }
         }
-        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         let saved = DenseSaved(x: x, weight: weight, bias: bias, activation: activation)
         return Variable(
-            op: "dense", value: y, inputs: inputs, file: file, line: line,
+            op: "dense", value: y, edges: NodeInputs(x, weight, bias),
+            anyInputNeedsGradient: x.requiresGradient || weight.requiresGradient
+                || bias?.requiresGradient == true,
+            file: file, line: line,
             tensorPullback: { [saved] y, g in
                 let (x, weight, bias, activation) = (saved.x, saved.weight, saved.bias, saved.activation)
                 // δ in place of the incoming gradient; shapes reused from the inputs.
