@@ -80,7 +80,7 @@ extension Variable {
                 // one: their results are checked below as the gradients of this node's
                 // inputs, so a report names the op whose backward failed and where it was
                 // created.
-                let inputGradients: [Carrier?]
+                let inputGradients: InputGradients<Carrier>
                 if anomalies {
                     inputGradients = GradientMode.with(quiet) { Carrier.pull(node, gradient) }
                 } else {
@@ -97,19 +97,20 @@ extension Variable {
     /// shape.
     @inlinable
     internal func distribute<Carrier: GradientCarrier>(
-        _ inputGradients: [Carrier?], checkingForAnomalies anomalies: Bool
+        _ inputGradients: consuming InputGradients<Carrier>, checkingForAnomalies anomalies: Bool
     ) where Carrier.Scalar == Scalar {
         let count = edges.count
         if inputGradients.count != count {
             reportPullbackMismatch(inputGradients.map { $0?.shape })
         }
         for index in 0..<count {
-            guard let contribution = inputGradients[index] else { continue }
+            guard let contribution = inputGradients.take(index) else { continue }
             Unmanaged.passUnretained(edges[index])._withUnsafeGuaranteedRef { base in
                 let parent = unsafeDowncast(base, to: Variable.self)
                 guard parent.requiresGradient else { return }
                 if contribution.shape != parent.value.shape {
-                    reportPullbackMismatch(inputGradients.map { $0?.shape })
+                    reportPullbackMismatch(
+                        inputGradients.indices.map { $0 == index ? contribution.shape : inputGradients[$0]?.shape })
                 }
                 if anomalies {
                     Anomaly.check(
@@ -144,7 +145,7 @@ public protocol GradientCarrier {
     var tensor: Tensor<Scalar> { get }
     var shape: [Int] { get }
     /// The node's vector–Jacobian product applied to `gradient`.
-    static func pull(_ node: Variable<Scalar>, _ gradient: consuming Self) -> [Self?]
+    static func pull(_ node: Variable<Scalar>, _ gradient: consuming Self) -> InputGradients<Self>
     /// Adds a contribution to the node's pending gradient (fan-out: the multivariable
     /// chain rule sums them).
     static func add(_ contribution: Self, to node: Variable<Scalar>)
@@ -158,9 +159,11 @@ extension Tensor: GradientCarrier {
     /// The first-order path: the node's tensor pullback when it has one (fused ops), else
     /// its variable pullback run without recording.
     @inlinable
-    public static func pull(_ node: Variable<Scalar>, _ gradient: consuming Tensor) -> [Tensor?] {
+    public static func pull(_ node: Variable<Scalar>, _ gradient: consuming Tensor)
+        -> InputGradients<Tensor>
+    {
         if let fast = node.tensorPullback { return fast(node.value, consume gradient) }
-        return node.pullback!(node, Variable(gradient)).map { $0?.value }
+        return InputGradients(node.pullback!(node, Variable(gradient)).map { $0?.value })
     }
     @inlinable
     public static func add(_ contribution: Tensor, to node: Variable<Scalar>) {
@@ -183,8 +186,10 @@ extension Variable: GradientCarrier {
     }
     @inlinable public var tensor: Tensor<Scalar> { value }
     @inlinable
-    public static func pull(_ node: Variable, _ gradient: consuming Variable) -> [Variable?] {
-        node.pullback!(node, gradient)
+    public static func pull(_ node: Variable, _ gradient: consuming Variable)
+        -> InputGradients<Variable>
+    {
+        InputGradients(node.pullback!(node, gradient))
     }
     @inlinable
     public static func add(_ contribution: Variable, to node: Variable) {

@@ -27,11 +27,23 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
 
     /// The value computed in forward. Change it only between steps (optimizers do), never
     /// between a forward pass and its backward pass.
-    @exclusivity(unchecked) public var value: Tensor<Scalar>
+    @inlinable public var value: Tensor<Scalar> {
+        _read { yield storedValue }
+        _modify { yield &storedValue }
+    }
     /// The accumulated gradient of the last ``backward(seed:)`` calls, for leaves that
     /// require one. Gradients add up across calls; set it to `nil` (or call ``zeroGradient()``)
     /// between steps.
-    @exclusivity(unchecked) public var gradient: Tensor<Scalar>?
+    @inlinable public var gradient: Tensor<Scalar>? {
+        _read { yield storedGradient }
+        _modify { yield &storedGradient }
+    }
+    // The storage behind `value` and `gradient`. `@exclusivity(unchecked)` on a public
+    // stored property still lets other modules check each access at run time (4 % of a
+    // small training step that updates its parameters in place); accessors inlined from
+    // here do not.
+    @exclusivity(unchecked) @usableFromInline internal var storedValue: Tensor<Scalar>
+    @exclusivity(unchecked) @usableFromInline internal var storedGradient: Tensor<Scalar>?
     /// The op that made this node (`"leaf"` for leaves).
     public let op: String
     /// The inputs of the op (empty for leaves and constants).
@@ -57,7 +69,7 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     /// reference to it, so the pullback may update it in place instead of allocating.
     public typealias TensorPullback = (
         _ output: Tensor<Scalar>, _ gradient: consuming Tensor<Scalar>
-    ) -> [Tensor<Scalar>?]
+    ) -> InputGradients<Tensor<Scalar>>
 
     /// Creates a leaf.
     ///
@@ -67,7 +79,8 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     ///     (parameters: `true`; data: `false`, the default).
     @inlinable
     public init(_ value: Tensor<Scalar>, requiresGradient: Bool = false) {
-        self.value = value
+        self.storedValue = value
+        self.storedGradient = nil
         self.op = "leaf"
         self.origin = nil
         self.pullback = nil
@@ -110,7 +123,8 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     ) {
         let mode = GradientMode.current
         let records = mode.isRecording && anyInputNeedsGradient
-        self.value = value
+        self.storedValue = value
+        self.storedGradient = nil
         self.op = op
         self.pullback = records ? pullback : nil
         self.tensorPullback = records ? tensorPullback : nil

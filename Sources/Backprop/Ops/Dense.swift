@@ -68,10 +68,10 @@ extension Variable {
                     ? x.value.matmul(
                         delta, transposingSelf: true, transposingOther: false,
                         shapedAs: weight.value.dimensions) : nil
-                guard let bias else { return [gx, gw] }
+                guard let bias else { return InputGradients(gx, gw) }
                 let gb =
                     bias.requiresGradient ? delta.columnSums(shapedAs: bias.value.dimensions) : nil
-                return [gx, gw, gb]
+                return InputGradients(gx, gw, gb)
             }
         ) { [saved] y, g in
             let (x, weight, bias, activation) = (saved.x, saved.weight, saved.bias, saved.activation)

@@ -63,9 +63,8 @@ internal func squaredError<Scalar>(
             let (predicted, target, factor) = (saved.predicted, saved.target, saved.factor)
             let scale = 2 * factor * g.scalar
             let share = predicted.value.zipMap(target.value) { scale * ($0 - $1) }
-            return [
-                predicted.requiresGradient ? share : nil, target.requiresGradient ? -share : nil,
-            ]
+            return InputGradients(
+                predicted.requiresGradient ? share : nil, target.requiresGradient ? -share : nil)
         }
     ) { [saved] _, g in
         let (predicted, target, factor) = (saved.predicted, saved.target, saved.factor)

@@ -56,9 +56,10 @@ extension Variable {
         return Variable(
             op: "matmul", value: product, inputs: [a, b], file: file, line: line,
             tensorPullback: { _, g in
-                matmulPullback(
-                    a.value, b.value, g, transposingSelf: transposingSelf,
-                    transposingOther: transposingOther, needs: needs)
+                InputGradients(
+                    matmulPullback(
+                        a.value, b.value, g, transposingSelf: transposingSelf,
+                        transposingOther: transposingOther, needs: needs))
             }
         ) { _, g in
             matmulPullback(
