@@ -121,6 +121,17 @@ final class VariableTests: XCTestCase {
         XCTAssertNil(weakMiddle)
     }
 
+    func testInputAccessors() {
+        let a = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
+        let b = Variable(Tensor<Double>([3, 4]))
+        XCTAssertEqual(a.inputCount, 0)
+        let y = a * b
+        XCTAssertEqual(y.inputCount, 2)
+        XCTAssertTrue(y.input(at: 0) === a)
+        XCTAssertTrue(y.input(at: 1) === b)
+        XCTAssertEqual(withoutGradients { (a * b).inputCount }, 0, "constants record no inputs")
+    }
+
     /// Nodes with more than three inputs keep the extra ones in an array: they are
     /// differentiated, and a long chain of them frees.
     func testNodesWithManyInputs() {

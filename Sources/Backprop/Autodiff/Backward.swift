@@ -162,7 +162,7 @@ extension Tensor: GradientCarrier {
     public static func pull(_ node: Variable<Scalar>, _ gradient: consuming Tensor)
         -> InputGradients<Tensor>
     {
-        if let fast = node.tensorPullback { return fast(node.value, consume gradient) }
+        if let fast = node.tensorPullback { return fast(node, consume gradient) }
         return InputGradients(node.pullback!(node, Variable(gradient)).map { $0?.value })
     }
     @inlinable

@@ -64,11 +64,14 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     @exclusivity(unchecked) @usableFromInline internal var pendingTensor: Tensor<Scalar>?
     @exclusivity(unchecked) @usableFromInline internal var pendingVariable: Variable?
 
-    /// A first-order vector–Jacobian product on tensors: (output value, gradient) → input
-    /// gradients. The gradient is handed over (`consuming`): the sweep keeps no other
-    /// reference to it, so the pullback may update it in place instead of allocating.
+    /// A first-order vector–Jacobian product on tensors: (output node, gradient) → input
+    /// gradients. Like ``Pullback`` it receives the output node, so it can read the output's
+    /// ``value`` and its inputs (``input(at:)``) instead of capturing them: a closure that
+    /// captures nothing, or exactly one object, costs no allocation per node. The gradient is
+    /// handed over (`consuming`): the sweep keeps no other reference to it, so the pullback
+    /// may update it in place instead of allocating.
     public typealias TensorPullback = (
-        _ output: Tensor<Scalar>, _ gradient: consuming Tensor<Scalar>
+        _ output: Variable, _ gradient: consuming Tensor<Scalar>
     ) -> InputGradients<Tensor<Scalar>>
 
     /// Creates a leaf.
@@ -152,6 +155,19 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
 
     /// The shape of the value.
     @inlinable public var shape: [Int] { value.shape }
+
+    /// The number of inputs recorded for backward (0 for leaves and constants).
+    @inlinable public var inputCount: Int { edges.count }
+
+    /// The input at `index` (in the order the op listed them), without building the
+    /// ``inputs`` array: for pullbacks, which run on every backward pass.
+    ///
+    /// - Precondition: `0 <= index < inputCount`.
+    @inlinable
+    public func input(at index: Int) -> Variable {
+        precondition(index >= 0 && index < edges.count, "Variable.input(at:): \(index) of \(edges.count) inputs")
+        return unsafeDowncast(edges[index], to: Variable.self)
+    }
 
     /// Sets the gradient to `nil`, ready for the next step.
     @inlinable public func zeroGradient() { gradient = nil }

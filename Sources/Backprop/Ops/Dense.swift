@@ -47,61 +47,77 @@ extension Variable {
                 activation.applyInPlace(out, columns: columns, bias: nil)
             }
         }
-        let saved = DenseSaved(x: x, weight: weight, bias: bias, activation: activation)
+        let (tensorPullback, pullback): (TensorPullback, Pullback) = activation.densePullbacks()
         return Variable(
             op: "dense", value: y, edges: NodeInputs(x, weight, bias),
             anyInputNeedsGradient: x.requiresGradient || weight.requiresGradient
                 || bias?.requiresGradient == true,
-            file: file, line: line,
-            tensorPullback: { [saved] y, g in
-                let (x, weight, bias, activation) = (saved.x, saved.weight, saved.bias, saved.activation)
-                // δ in place of the incoming gradient; shapes reused from the inputs.
-                var delta = consume g
-                activation.applyGradient(to: &delta, fromOutput: y)
-                let gx =
-                    x.requiresGradient
-                    ? delta.matmul(
-                        weight.value, transposingSelf: false, transposingOther: true,
-                        shapedAs: x.value.dimensions) : nil
-                let gw =
-                    weight.requiresGradient
-                    ? x.value.matmul(
-                        delta, transposingSelf: true, transposingOther: false,
-                        shapedAs: weight.value.dimensions) : nil
-                guard let bias else { return InputGradients(gx, gw) }
-                let gb =
-                    bias.requiresGradient ? delta.columnSums(shapedAs: bias.value.dimensions) : nil
-                return InputGradients(gx, gw, gb)
-            }
-        ) { [saved] y, g in
-            let (x, weight, bias, activation) = (saved.x, saved.weight, saved.bias, saved.activation)
-            let delta = activationGradient(g, output: y, activation: activation)
-            let gx = x.requiresGradient ? delta.matmul(weight, transposingOther: true) : nil
-            let gw = weight.requiresGradient ? x.matmul(delta, transposingSelf: true) : nil
-            guard let bias else { return [gx, gw] }
-            return [gx, gw, bias.requiresGradient ? delta.sum(alongAxis: 0) : nil]
+            file: file, line: line, tensorPullback: tensorPullback, pullback: pullback)
+    }
+}
+
+extension DenseActivation {
+    /// The two pullbacks of a dense node with this activation.
+    ///
+    /// They capture nothing: the inputs come from the output node and the activation is a
+    /// constant in each case, so recording a dense node allocates no closure context (a
+    /// closure that captures values gets a heap box per node; one with no captures does
+    /// not).
+    @inlinable
+    internal func densePullbacks<Scalar>() -> (
+        Variable<Scalar>.TensorPullback, Variable<Scalar>.Pullback
+    ) {
+        switch self {
+        case .identity:
+            ({ denseTensorPullback($0, $1, .identity) }, { densePullback($0, $1, .identity) })
+        case .sigmoid:
+            ({ denseTensorPullback($0, $1, .sigmoid) }, { densePullback($0, $1, .sigmoid) })
+        case .tanh:
+            ({ denseTensorPullback($0, $1, .tanh) }, { densePullback($0, $1, .tanh) })
+        case .relu:
+            ({ denseTensorPullback($0, $1, .relu) }, { densePullback($0, $1, .relu) })
         }
     }
 }
 
-/// What both pullbacks of a dense node capture, in one object.
-///
-/// An escaping closure that captures exactly one class reference uses that object as its
-/// context; capturing several values allocates a context box per closure. Both pullbacks
-/// capture only this object, so a node costs one allocation for them instead of two. (A
-/// concrete class rather than a generic box of a tuple: a generic box frees its tuple
-/// through the runtime's generic value witnesses, 6 % of a small training step.)
-@usableFromInline
-internal final class DenseSaved<Scalar: TensorScalar> {
-    @usableFromInline let x: Variable<Scalar>
-    @usableFromInline let weight: Variable<Scalar>
-    @usableFromInline let bias: Variable<Scalar>?
-    @usableFromInline let activation: DenseActivation
+/// The first-order backward of `y = f(x·W + b)`: δ = ∇y ⊙ f'(u) in place of the incoming
+/// gradient, then ∇x = δ·Wᵀ, ∇W = xᵀ·δ, ∇b = Σ rows of δ, each under its input's shape
+/// array (no new shape arrays).
+@inlinable
+internal func denseTensorPullback<Scalar>(
+    _ output: Variable<Scalar>, _ gradient: consuming Tensor<Scalar>, _ activation: DenseActivation
+) -> InputGradients<Tensor<Scalar>> {
+    let (x, weight) = (output.input(at: 0), output.input(at: 1))
+    var delta = consume gradient
+    activation.applyGradient(to: &delta, fromOutput: output.value)
+    let gx =
+        x.requiresGradient
+        ? delta.matmul(
+            weight.value, transposingSelf: false, transposingOther: true,
+            shapedAs: x.value.dimensions) : nil
+    let gw =
+        weight.requiresGradient
+        ? x.value.matmul(
+            delta, transposingSelf: true, transposingOther: false,
+            shapedAs: weight.value.dimensions) : nil
+    guard output.inputCount == 3 else { return InputGradients(gx, gw) }
+    let bias = output.input(at: 2)
+    let gb = bias.requiresGradient ? delta.columnSums(shapedAs: bias.value.dimensions) : nil
+    return InputGradients(gx, gw, gb)
+}
 
-    @inlinable
-    init(x: Variable<Scalar>, weight: Variable<Scalar>, bias: Variable<Scalar>?, activation: DenseActivation) {
-        (self.x, self.weight, self.bias, self.activation) = (x, weight, bias, activation)
-    }
+/// The same backward as differentiable ops, for higher-order gradients.
+@inlinable
+internal func densePullback<Scalar>(
+    _ output: Variable<Scalar>, _ gradient: Variable<Scalar>, _ activation: DenseActivation
+) -> [Variable<Scalar>?] {
+    let (x, weight) = (output.input(at: 0), output.input(at: 1))
+    let delta = activationGradient(gradient, output: output, activation: activation)
+    let gx = x.requiresGradient ? delta.matmul(weight, transposingOther: true) : nil
+    let gw = weight.requiresGradient ? x.matmul(delta, transposingSelf: true) : nil
+    guard output.inputCount == 3 else { return [gx, gw] }
+    let bias = output.input(at: 2)
+    return [gx, gw, bias.requiresGradient ? delta.sum(alongAxis: 0) : nil]
 }
 
 /// The backward of an activation as one differentiable op: g ⊙ f'(u), with f' from the

@@ -16,7 +16,7 @@ public func halfSquaredError<Scalar>(
     _ predicted: Variable<Scalar>, _ target: Variable<Scalar>,
     file: StaticString = #fileID, line: UInt = #line
 ) -> Variable<Scalar> {
-    squaredError(predicted, target, factor: 0.5, op: "halfSquaredError", file: file, line: line)
+    squaredError(predicted, target, .half, op: "halfSquaredError", file: file, line: line)
 }
 
 /// The mean squared error over all n elements: L = (1/n) Σᵢ (ŷᵢ − yᵢ)².
@@ -33,16 +33,41 @@ public func meanSquaredError<Scalar>(
     _ predicted: Variable<Scalar>, _ target: Variable<Scalar>,
     file: StaticString = #fileID, line: UInt = #line
 ) -> Variable<Scalar> {
-    squaredError(
-        predicted, target, factor: 1 / Scalar(Swift.max(predicted.value.count, 1)),
-        op: "meanSquaredError", file: file, line: line)
+    squaredError(predicted, target, .mean, op: "meanSquaredError", file: file, line: line)
+}
+
+/// The constant c in front of Σ (ŷ − y)²: ½, or 1/n for the mean.
+@usableFromInline
+internal enum SquaredErrorScale {
+    case half, mean
+
+    @inlinable
+    func factor<Scalar: TensorScalar>(count: Int) -> Scalar {
+        switch self {
+        case .half: 0.5
+        case .mean: 1 / Scalar(Swift.max(count, 1))
+        }
+    }
+
+    /// The pullbacks of a squared-error node. They capture nothing (the inputs come from
+    /// the output node, the scale is a constant in each case), so recording the node
+    /// allocates no closure context.
+    @inlinable
+    func pullbacks<Scalar>() -> (Variable<Scalar>.TensorPullback, Variable<Scalar>.Pullback) {
+        switch self {
+        case .half:
+            ({ squaredErrorTensorPullback($0, $1, .half) }, { squaredErrorPullback($0, $1, .half) })
+        case .mean:
+            ({ squaredErrorTensorPullback($0, $1, .mean) }, { squaredErrorPullback($0, $1, .mean) })
+        }
+    }
 }
 
 /// c · Σ (ŷ − y)², the one kernel behind both squared-error losses.
 @inlinable
 internal func squaredError<Scalar>(
-    _ predicted: Variable<Scalar>, _ target: Variable<Scalar>, factor: Scalar, op: String,
-    file: StaticString, line: UInt
+    _ predicted: Variable<Scalar>, _ target: Variable<Scalar>, _ scale: SquaredErrorScale,
+    op: String, file: StaticString, line: UInt
 ) -> Variable<Scalar> {
     _ = Shapes.same(predicted.shape, target.shape, op: op, symbol: "vs").orFail()
     var total: Scalar = 0
@@ -54,40 +79,41 @@ internal func squaredError<Scalar>(
             }
         }
     }
-    // Both pullbacks capture only this object: one allocation for the two closures (see
-    // `DenseSaved`).
-    let saved = SquaredErrorSaved(predicted: predicted, target: target, factor: factor)
+    let factor: Scalar = scale.factor(count: predicted.value.count)
+    let (tensorPullback, pullback): (Variable<Scalar>.TensorPullback, Variable<Scalar>.Pullback) =
+        scale.pullbacks()
     return Variable(
-        op: op, value: Tensor(factor * total), inputs: [predicted, target], file: file, line: line,
-        tensorPullback: { [saved] _, g in
-            let (predicted, target, factor) = (saved.predicted, saved.target, saved.factor)
-            let scale = 2 * factor * g.scalar
-            let share = predicted.value.zipMap(target.value) { scale * ($0 - $1) }
-            return InputGradients(
-                predicted.requiresGradient ? share : nil, target.requiresGradient ? -share : nil)
-        }
-    ) { [saved] _, g in
-        let (predicted, target, factor) = (saved.predicted, saved.target, saved.factor)
-        let scale = g.broadcast(toShape: predicted.shape).scaled(by: 2 * factor)
-        let share = scale * (predicted - target)
-        return [
-            predicted.requiresGradient ? share : nil,
-            target.requiresGradient ? share.negated() : nil,
-        ]
-    }
+        op: op, value: Tensor(factor * total), edges: NodeInputs(predicted, target),
+        anyInputNeedsGradient: predicted.requiresGradient || target.requiresGradient,
+        file: file, line: line, tensorPullback: tensorPullback, pullback: pullback)
 }
 
-/// What both pullbacks of a squared-error node capture, in one object.
-@usableFromInline
-internal final class SquaredErrorSaved<Scalar: TensorScalar> {
-    @usableFromInline let predicted: Variable<Scalar>
-    @usableFromInline let target: Variable<Scalar>
-    @usableFromInline let factor: Scalar
+/// ∂L/∂ŷ = 2c (ŷ − y) ∇L,  ∂L/∂y = −2c (ŷ − y) ∇L, on tensors.
+@inlinable
+internal func squaredErrorTensorPullback<Scalar>(
+    _ output: Variable<Scalar>, _ gradient: consuming Tensor<Scalar>, _ scale: SquaredErrorScale
+) -> InputGradients<Tensor<Scalar>> {
+    let (predicted, target) = (output.input(at: 0), output.input(at: 1))
+    let factor: Scalar = scale.factor(count: predicted.value.count)
+    let s = 2 * factor * gradient.scalar
+    let share = predicted.value.zipMap(target.value) { s * ($0 - $1) }
+    return InputGradients(
+        predicted.requiresGradient ? share : nil, target.requiresGradient ? -share : nil)
+}
 
-    @inlinable
-    init(predicted: Variable<Scalar>, target: Variable<Scalar>, factor: Scalar) {
-        (self.predicted, self.target, self.factor) = (predicted, target, factor)
-    }
+/// The same as differentiable ops, for higher-order gradients.
+@inlinable
+internal func squaredErrorPullback<Scalar>(
+    _ output: Variable<Scalar>, _ gradient: Variable<Scalar>, _ scale: SquaredErrorScale
+) -> [Variable<Scalar>?] {
+    let (predicted, target) = (output.input(at: 0), output.input(at: 1))
+    let factor: Scalar = scale.factor(count: predicted.value.count)
+    let share = gradient.broadcast(toShape: predicted.shape).scaled(by: 2 * factor)
+        * (predicted - target)
+    return [
+        predicted.requiresGradient ? share : nil,
+        target.requiresGradient ? share.negated() : nil,
+    ]
 }
 
 // MARK: - Classification losses from logits (fused, stable)
