@@ -175,8 +175,7 @@ extension Tensor: GradientCarrier {
     }
     @inlinable
     public static func take(from node: Variable<Scalar>) -> Tensor? {
-        defer { node.pendingTensor = nil }
-        return node.pendingTensor
+        node.pendingTensor.take()
     }
 }
 
@@ -197,8 +196,7 @@ extension Variable: GradientCarrier {
     }
     @inlinable
     public static func take(from node: Variable) -> Variable? {
-        defer { node.pendingVariable = nil }
-        return node.pendingVariable
+        node.pendingVariable.take()
     }
 }
 

@@ -58,8 +58,7 @@ public class GraphNode {
     /// own and no other owner, and releases the rest.
     private static func moveUniqueInputs(of node: GraphNode, onto waiting: inout GraphNode?) {
         func release(_ slot: inout GraphNode?) {
-            guard var input = slot else { return }
-            slot = nil
+            guard var input = slot.take() else { return }
             if input.edges.count > 0 && isKnownUniquelyReferenced(&input) {
                 input.teardownNext = waiting
                 waiting = input

@@ -58,18 +58,10 @@ public struct InputGradients<Element>: RandomAccessCollection, ExpressibleByArra
     @inlinable
     internal mutating func take(_ index: Int) -> Element? {
         switch index {
-        case 0:
-            defer { first = nil }
-            return first
-        case 1:
-            defer { second = nil }
-            return second
-        case 2:
-            defer { third = nil }
-            return third
-        default:
-            defer { rest[index - 3] = nil }
-            return rest[index - 3]
+        case 0: first.take()
+        case 1: second.take()
+        case 2: third.take()
+        default: rest[index - 3].take()
         }
     }
 

@@ -13,7 +13,12 @@ extension Variable {
     public func sigmoid(file: StaticString = #fileID, line: UInt = #line) -> Variable {
         Variable(
             op: "sigmoid", value: value.map(stableSigmoid), inputs: [self], file: file, line: line,
-            tensorPullback: { y, g in [g.zipMap(y.value) { g, y in g * y * (1 - y) }] }
+            tensorPullback: { y, g in
+                // g ⊙ y(1 − y) in place of the incoming gradient.
+                var delta = consume g
+                DenseActivation.sigmoid.applyGradient(to: &delta, fromOutput: y.value)
+                return InputGradients(delta)
+            }
         ) { y, g in [activationGradient(g, output: y, activation: .sigmoid)] }
     }
 

@@ -13,15 +13,18 @@ extension Variable {
     public func adding(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
-        let (aShape, bShape) = (shape, other.shape)
-        let needs = (requiresGradient, other.requiresGradient)
-        return Variable(
+        // The pullbacks read the operands from the output node, so they capture nothing
+        // (no closure context to allocate per node).
+        Variable(
             op: "add", value: value + other.value, inputs: [self, other], file: file, line: line,
-            tensorPullback: { _, g in
-                [needs.0 ? g.summed(toShape: aShape) : nil, needs.1 ? g.summed(toShape: bShape) : nil]
+            tensorPullback: { y, g in
+                let (a, b) = (y.input(at: 0), y.input(at: 1))
+                return InputGradients(
+                    a.requiresGradient ? g.summed(toShape: a.shape) : nil,
+                    b.requiresGradient ? g.summed(toShape: b.shape) : nil)
             }
-        ) { _, g in
-            [g.summed(toShape: aShape), g.summed(toShape: bShape)]
+        ) { y, g in
+            [g.summed(toShape: y.input(at: 0).shape), g.summed(toShape: y.input(at: 1).shape)]
         }
     }
 
@@ -32,16 +35,20 @@ extension Variable {
     public func subtracting(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
-        let (aShape, bShape) = (shape, other.shape)
-        let needs = (requiresGradient, other.requiresGradient)
-        return Variable(
+        Variable(
             op: "subtract", value: value - other.value, inputs: [self, other], file: file,
             line: line,
-            tensorPullback: { _, g in
-                [needs.0 ? g.summed(toShape: aShape) : nil, needs.1 ? (-g).summed(toShape: bShape) : nil]
+            tensorPullback: { y, g in
+                let (a, b) = (y.input(at: 0), y.input(at: 1))
+                return InputGradients(
+                    a.requiresGradient ? g.summed(toShape: a.shape) : nil,
+                    b.requiresGradient ? (-g).summed(toShape: b.shape) : nil)
             }
-        ) { _, g in
-            [g.summed(toShape: aShape), g.negated().summed(toShape: bShape)]
+        ) { y, g in
+            [
+                g.summed(toShape: y.input(at: 0).shape),
+                g.negated().summed(toShape: y.input(at: 1).shape),
+            ]
         }
     }
 
@@ -52,21 +59,20 @@ extension Variable {
     public func multiplying(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
-        let (a, b) = (self, other)
-        let needs = (requiresGradient, other.requiresGradient)
-        return Variable(
+        Variable(
             op: "multiply", value: value * other.value, inputs: [self, other], file: file,
             line: line,
-            tensorPullback: { _, g in
-                [
-                    needs.0 ? (g * b.value).summed(toShape: a.shape) : nil,
-                    needs.1 ? (g * a.value).summed(toShape: b.shape) : nil,
-                ]
+            tensorPullback: { y, g in
+                let (a, b) = (y.input(at: 0), y.input(at: 1))
+                return InputGradients(
+                    a.requiresGradient ? (g * b.value).summed(toShape: a.shape) : nil,
+                    b.requiresGradient ? (g * a.value).summed(toShape: b.shape) : nil)
             }
-        ) { _, g in
-            [
-                self.requiresGradient ? g.multiplying(other).summed(toShape: self.shape) : nil,
-                other.requiresGradient ? g.multiplying(self).summed(toShape: other.shape) : nil,
+        ) { y, g in
+            let (a, b) = (y.input(at: 0), y.input(at: 1))
+            return [
+                a.requiresGradient ? g.multiplying(b).summed(toShape: a.shape) : nil,
+                b.requiresGradient ? g.multiplying(a).summed(toShape: b.shape) : nil,
             ]
         }
     }

@@ -51,21 +51,16 @@ extension Variable {
                 other.value, transposingSelf: transposingSelf, transposingOther: transposingOther)
             : value.batchedMatmul(
                 other.value, transposingSelf: transposingSelf, transposingOther: transposingOther)
-        let (a, b) = (self, other)
-        let needs = (a.requiresGradient, b.requiresGradient)
-        return Variable(
-            op: "matmul", value: product, inputs: [a, b], file: file, line: line,
-            tensorPullback: { _, g in
-                InputGradients(
-                    matmulPullback(
-                        a.value, b.value, g, transposingSelf: transposingSelf,
-                        transposingOther: transposingOther, needs: needs))
+        let (tensorPullback, pullback): (TensorPullback, Pullback) =
+            switch (transposingSelf, transposingOther) {
+            case (false, false): matmulPullbacks(false, false)
+            case (true, false): matmulPullbacks(true, false)
+            case (false, true): matmulPullbacks(false, true)
+            case (true, true): matmulPullbacks(true, true)
             }
-        ) { _, g in
-            matmulPullback(
-                a, b, g, transposingSelf: transposingSelf, transposingOther: transposingOther,
-                needs: (a.requiresGradient, b.requiresGradient))
-        }
+        return Variable(
+            op: "matmul", value: product, inputs: [self, other], file: file, line: line,
+            tensorPullback: tensorPullback, pullback: pullback)
     }
 
     /// The transpose of a 2-D variable.
@@ -101,6 +96,31 @@ extension Variable: MatrixProductOperand {
     func product(_ other: Variable, transposingSelf: Bool, transposingOther: Bool) -> Variable {
         matmul(other, transposingSelf: transposingSelf, transposingOther: transposingOther)
     }
+}
+
+/// The pullbacks of a matmul node for the given transpose flags. Called with literal flags,
+/// so once inlined the closures capture nothing: the operands come from the output node,
+/// and recording the node allocates no closure context.
+@inlinable @inline(__always)
+internal func matmulPullbacks<Scalar>(_ transposingSelf: Bool, _ transposingOther: Bool) -> (
+    Variable<Scalar>.TensorPullback, Variable<Scalar>.Pullback
+) {
+    (
+        { y, g in
+            let (a, b) = (y.input(at: 0), y.input(at: 1))
+            return InputGradients(
+                matmulPullback(
+                    a.value, b.value, g, transposingSelf: transposingSelf,
+                    transposingOther: transposingOther,
+                    needs: (a.requiresGradient, b.requiresGradient)))
+        },
+        { y, g in
+            let (a, b) = (y.input(at: 0), y.input(at: 1))
+            return matmulPullback(
+                a, b, g, transposingSelf: transposingSelf, transposingOther: transposingOther,
+                needs: (a.requiresGradient, b.requiresGradient))
+        }
+    )
 }
 
 /// The gradients of Y = op(A)·op(B): ∇A = ∇Y·Bᵀ and ∇B = Aᵀ·∇Y for plain operands, and the
