@@ -78,14 +78,22 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
         precondition(
             g.shape == y.shape,
             "\(rawValue) gradient: \(Shapes.format(g.shape)) vs \(Shapes.format(y.shape)): shapes differ")
-        if self == .identity { return }
+        switch self {
+        case .identity: return
+        case .relu:
+            // Out of place: a select into a fresh buffer vectorises, while the in-place form
+            // became a branch per element (mispredicted half the time: the digits epoch ran
+            // 10 % slower).
+            g = g.zipMap(y) { g, y in y > 0 ? g : 0 }
+            return
+        case .sigmoid, .tanh: break
+        }
         y.withUnsafeBufferPointer { y in
             g.withUnsafeMutableBufferPointer { g in
                 switch self {
-                case .identity: break
+                case .identity, .relu: break
                 case .sigmoid: for i in 0..<g.count { g[i] *= y[i] * (1 - y[i]) }
                 case .tanh: for i in 0..<g.count { g[i] *= 1 - y[i] * y[i] }
-                case .relu: for i in 0..<g.count where !(y[i] > 0) { g[i] = 0 }
                 }
             }
         }

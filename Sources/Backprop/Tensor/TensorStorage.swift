@@ -8,13 +8,24 @@
 // of a small training step (Iris, 4-5-3) in `perf`; a `ManagedBuffer` subclass specialised
 // in this module allocates with a cached metadata pointer and frees without the walk.
 
+/// The header of a ``TensorBuffer``: the element count, padded to 16 bytes so that the
+/// scalars start 32 bytes into the object, 16-byte aligned like an array's (with an 8-byte
+/// header they were only 8-byte aligned, and vector loads in element-wise loops split
+/// across cache lines more often: the digits epoch ran about 4 % slower).
+@usableFromInline
+internal struct TensorBufferHeader {
+    @usableFromInline var count: Int
+    @usableFromInline var padding = 0
+    @inlinable init(count: Int) { self.count = count }
+}
+
 /// The object that owns a tensor's scalars: the count in the header, the scalars after it.
 @usableFromInline
-internal final class TensorBuffer<Scalar: TensorScalar>: ManagedBuffer<Int, Scalar> {
+internal final class TensorBuffer<Scalar: TensorScalar>: ManagedBuffer<TensorBufferHeader, Scalar> {
     /// A buffer of `count` scalars, not yet initialised.
     @inlinable
     static func make(count: Int) -> TensorBuffer {
-        let buffer = create(minimumCapacity: count) { _ in count }
+        let buffer = create(minimumCapacity: count) { _ in TensorBufferHeader(count: count) }
         return unsafeDowncast(buffer, to: TensorBuffer.self)
     }
 }
@@ -53,7 +64,7 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
 
     /// Read through the header pointer: the `header` property of a class is checked for
     /// exclusive access at run time on every read.
-    @inlinable var count: Int { buffer.withUnsafeMutablePointerToHeader { $0.pointee } }
+    @inlinable var count: Int { buffer.withUnsafeMutablePointerToHeader { $0.pointee.count } }
     @inlinable var isEmpty: Bool { count == 0 }
 
     /// The scalars as an array (a copy).
