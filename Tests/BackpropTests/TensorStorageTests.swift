@@ -1,3 +1,5 @@
+import CBackpropKernels
+import Foundation
 import XCTest
 
 @testable import Backprop
@@ -43,5 +45,46 @@ final class TensorStorageTests: XCTestCase {
         a.scalars = [5, 6]
         XCTAssertEqual(a.scalars, [5, 6])
         XCTAssertEqual(b.scalars, [1, 2])
+    }
+
+    /// Large tensors (at least `BP_LARGE_BUFFER_BYTES`) keep their scalars out of line; they
+    /// behave like small ones: copy-on-write, equality, reshape sharing, arithmetic.
+    func testLargeTensorsBehaveLikeSmallOnes() {
+        let count = Int(BP_LARGE_BUFFER_BYTES) / MemoryLayout<Float>.stride + 3
+        let a = Tensor<Float>(shape: [count], scalars: (0..<count).map { Float($0) })
+        var b = a
+        XCTAssertTrue(a.storage.buffer === b.storage.buffer)
+        b.withUnsafeMutableBufferPointer { $0[count - 1] = -1 }
+        XCTAssertEqual(a[count - 1], Float(count - 1), "the original is unchanged")
+        XCTAssertEqual(b[count - 1], -1)
+        XCTAssertNotEqual(a, b)
+        let sum = a + a
+        XCTAssertEqual(sum[12345], 24690)
+        XCTAssertEqual(a.reshaped(to: [1, count]).scalars.count, count)
+        XCTAssertEqual(Tensor<Double>.zeros([count]).scalars.allSatisfy { $0 == 0 }, true)
+    }
+
+    /// The per-thread cache hands a released block of the same size back, and blocks
+    /// released on another thread are fine.
+    func testLargeBlocksAreReused() {
+        let bytes = Int(BP_LARGE_BUFFER_BYTES) * 2
+        let first = bp_buffer_allocate(bytes)!
+        XCTAssertEqual(Int(bitPattern: first) % 64, 0, "64-byte aligned")
+        bp_buffer_release(first, bytes)
+        let second = bp_buffer_allocate(bytes)!
+        XCTAssertEqual(second, first, "reused from the cache")
+        let done = DispatchSemaphore(value: 0)
+        let address = Int(bitPattern: second)
+        Thread {
+            bp_buffer_release(UnsafeMutableRawPointer(bitPattern: address), bytes)
+            done.signal()
+        }.start()
+        done.wait()
+        for _ in 0..<100 {  // many tensors of several sizes, allocated and freed
+            for size in [20_000, 40_000, 80_000] {
+                let t = Tensor<Float>(repeating: 2, shape: [size])
+                XCTAssertEqual((t * t).sum().scalar, Float(4 * size))
+            }
+        }
     }
 }

@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 // The heap storage behind a tensor: one object holding the element count and the scalars,
 // shared between copies until one of them writes (copy-on-write).
 //
@@ -8,25 +10,64 @@
 // of a small training step (Iris, 4-5-3) in `perf`; a `ManagedBuffer` subclass specialised
 // in this module allocates with a cached metadata pointer and frees without the walk.
 
-/// The header of a ``TensorBuffer``: the element count, padded to 16 bytes so that the
-/// scalars start 32 bytes into the object, 16-byte aligned like an array's (with an 8-byte
-/// header they were only 8-byte aligned, and vector loads in element-wise loops split
-/// across cache lines more often: the digits epoch ran about 4 % slower).
+/// The header of a ``TensorBuffer``: the element count and where the scalars are.
+///
+/// Small tensors keep their scalars in the object, right after this 16-byte header (so they
+/// start 32 bytes in, 16-byte aligned like an array's; with an 8-byte header they were only
+/// 8-byte aligned and the digits epoch ran about 4 % slower). Large ones (at least
+/// `BP_LARGE_BUFFER_BYTES`) keep them in a 64-byte aligned block from the C target's
+/// per-thread cache, which stops the C library from handing the memory back to the system
+/// between steps (see CBackpropBuffers.h).
 @usableFromInline
-internal struct TensorBufferHeader {
+internal struct TensorBufferHeader<Scalar> {
     @usableFromInline var count: Int
-    @usableFromInline var padding = 0
-    @inlinable init(count: Int) { self.count = count }
+    /// The scalars of a large tensor; `nil` when they follow the header.
+    @usableFromInline var outOfLine: UnsafeMutablePointer<Scalar>?
+    @inlinable init(count: Int, outOfLine: UnsafeMutablePointer<Scalar>?) {
+        (self.count, self.outOfLine) = (count, outOfLine)
+    }
 }
 
-/// The object that owns a tensor's scalars: the count in the header, the scalars after it.
+/// The object that owns a tensor's scalars.
 @usableFromInline
-internal final class TensorBuffer<Scalar: TensorScalar>: ManagedBuffer<TensorBufferHeader, Scalar> {
+internal final class TensorBuffer<Scalar: TensorScalar>:
+    ManagedBuffer<TensorBufferHeader<Scalar>, Scalar>
+{
     /// A buffer of `count` scalars, not yet initialised.
-    @inlinable
+    @inlinable @inline(__always)
     static func make(count: Int) -> TensorBuffer {
-        let buffer = create(minimumCapacity: count) { _ in TensorBufferHeader(count: count) }
+        let bytes = count * MemoryLayout<Scalar>.stride
+        let buffer =
+            bytes < BP_LARGE_BUFFER_BYTES
+            ? create(minimumCapacity: count) { _ in TensorBufferHeader(count: count, outOfLine: nil) }
+            : makeLarge(count: count, bytes: bytes)
         return unsafeDowncast(buffer, to: TensorBuffer.self)
+    }
+
+    @usableFromInline
+    static func makeLarge(count: Int, bytes: Int) -> ManagedBuffer<TensorBufferHeader<Scalar>, Scalar> {
+        guard let block = bp_buffer_allocate(bytes) else {
+            fatalError("Tensor: out of memory for \(count) scalars (\(bytes) bytes)")
+        }
+        let scalars = block.bindMemory(to: Scalar.self, capacity: count)
+        return create(minimumCapacity: 0) { _ in TensorBufferHeader(count: count, outOfLine: scalars) }
+    }
+
+    deinit {
+        withUnsafeMutablePointerToHeader { header in
+            if let scalars = header.pointee.outOfLine {
+                bp_buffer_release(
+                    UnsafeMutableRawPointer(scalars), header.pointee.count * MemoryLayout<Scalar>.stride)
+            }
+        }
+    }
+
+    /// Calls `body` with the address of the scalars, valid during the call.
+    @inlinable
+    func withScalars<R>(_ body: (UnsafeMutablePointer<Scalar>) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointers { header, elements in
+            try body(header.pointee.outOfLine ?? elements)
+        }
     }
 }
 
@@ -43,9 +84,7 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
         rethrows
     {
         buffer = TensorBuffer.make(count: count)
-        try buffer.withUnsafeMutablePointerToElements { base in
-            try body(UnsafeMutableBufferPointer(start: base, count: count))
-        }
+        try buffer.withScalars { try body(UnsafeMutableBufferPointer(start: $0, count: count)) }
     }
 
     @inlinable
@@ -74,12 +113,12 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     subscript(index: Int) -> Scalar {
         get {
             precondition(index >= 0 && index < count, "Tensor: index out of range")
-            return buffer.withUnsafeMutablePointerToElements { $0[index] }
+            return buffer.withScalars { $0[index] }
         }
         set {
             precondition(index >= 0 && index < count, "Tensor: index out of range")
             makeUnique()
-            buffer.withUnsafeMutablePointerToElements { $0[index] = newValue }
+            buffer.withScalars { $0[index] = newValue }
         }
     }
 
@@ -87,9 +126,7 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows
         -> R
     {
-        try buffer.withUnsafeMutablePointerToElements { base in
-            try body(UnsafeBufferPointer(start: base, count: count))
-        }
+        try buffer.withScalars { try body(UnsafeBufferPointer(start: $0, count: count)) }
     }
 
     @inlinable
@@ -98,7 +135,7 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     ) rethrows -> R {
         makeUnique()
         let count = self.count
-        return try buffer.withUnsafeMutablePointerToElements { base in
+        return try buffer.withScalars { base in
             var scalars = UnsafeMutableBufferPointer(start: base, count: count)
             defer {
                 precondition(
@@ -113,11 +150,9 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     @inlinable
     mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&buffer) {
-            let source = buffer
+            let source = self
             self = TensorStorage(count: count) { target in
-                _ = source.withUnsafeMutablePointerToElements { base in
-                    target.initialize(from: UnsafeBufferPointer(start: base, count: target.count))
-                }
+                source.withUnsafeBufferPointer { _ = target.initialize(from: $0) }
             }
         }
     }

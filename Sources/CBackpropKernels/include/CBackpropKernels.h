@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include "CBackpropMath.h"
 #include "CBackpropMode.h"
+#include "CBackpropBuffers.h"
 
 #ifdef __cplusplus
 extern "C" {
