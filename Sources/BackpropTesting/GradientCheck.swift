@@ -104,14 +104,16 @@ func centralDifferenceMismatches(
     var point = inputs
     for i in inputs.indices {
         for e in 0..<inputs[i].count {
-            let original = inputs[i].scalars[e]
-            point[i].scalars[e] = original + tolerance.epsilon
+            // Element access through the buffer: `scalars` copies the whole tensor.
+            func set(_ value: Double) { point[i].withUnsafeMutableBufferPointer { $0[e] = value } }
+            let original = inputs[i].withUnsafeBufferPointer { $0[e] }
+            set(original + tolerance.epsilon)
             let plus = objective(point)
-            point[i].scalars[e] = original - tolerance.epsilon
+            set(original - tolerance.epsilon)
             let minus = objective(point)
-            point[i].scalars[e] = original
+            set(original)
             let numerical = (plus - minus) / (2 * tolerance.epsilon)
-            let exact = analytical[i].scalars[e]
+            let exact = analytical[i].withUnsafeBufferPointer { $0[e] }
             let allowed =
                 tolerance.absoluteTolerance + tolerance.relativeTolerance * abs(numerical)
             if !(abs(exact - numerical) <= allowed) {

@@ -79,7 +79,7 @@ enum MatmulWorkload {
             let (samples, others) = bench.monitored {
                 timePerCall(minTime: minTime, repeats: repeats) {
                     sink += a.matmul(b, transposingSelf: transposeA, transposingOther: transposeB)
-                        .scalars[0]
+                        .withUnsafeBufferPointer { $0[0] }
                 }
             }
             report(bench, "\(name).all", samples, flop: flop, threads: 0, others: others, n: n)

@@ -23,7 +23,7 @@ enum SpecializationWorkload {
         let pairs: [(String, generic: () -> Void, concrete: () -> Void)] = [
             (
                 "specialization.add",
-                { sink += (a + b).scalars[count / 2] },
+                { sink += (a + b).withUnsafeBufferPointer { $0[count / 2] } },
                 {
                     let out = [Float](unsafeUninitializedCapacity: count) { o, initialized in
                         x.withUnsafeBufferPointer { p in
@@ -38,7 +38,7 @@ enum SpecializationWorkload {
             ),
             (
                 "specialization.map",
-                { sink += a.map { $0 * 2 + 1 }.scalars[count / 2] },
+                { sink += a.map { $0 * 2 + 1 }.withUnsafeBufferPointer { $0[count / 2] } },
                 {
                     let out = [Float](unsafeUninitializedCapacity: count) { o, initialized in
                         x.withUnsafeBufferPointer { p in

@@ -82,7 +82,7 @@ enum TinyGraphWorkload {
                 var sink = 0.0
                 let (samples, others) = bench.monitored {
                     timePerCall(minTime: minTime, repeats: repeats) {
-                        sink += withoutGradients { graph() }.value.scalars[0]
+                        sink += withoutGradients { graph() }.value.withUnsafeBufferPointer { $0[0] }
                     }
                 }
                 bench.report(
@@ -97,7 +97,7 @@ enum TinyGraphWorkload {
             let v = Tensor<Double>.ones([5])
             var sink = 0.0
             let (samples, others) = bench.monitored {
-                timePerCall(minTime: minTime, repeats: repeats) { sink += (u + v).scalars[0] }
+                timePerCall(minTime: minTime, repeats: repeats) { sink += (u + v).withUnsafeBufferPointer { $0[0] } }
             }
             bench.report(
                 Figure(
@@ -106,7 +106,7 @@ enum TinyGraphWorkload {
             let uv = Variable(u, requiresGradient: true)
             let vv = Variable(v, requiresGradient: true)
             let (samples2, others2) = bench.monitored {
-                timePerCall(minTime: minTime, repeats: repeats) { sink += (uv + vv).value.scalars[0] }
+                timePerCall(minTime: minTime, repeats: repeats) { sink += (uv + vv).value.withUnsafeBufferPointer { $0[0] } }
             }
             bench.report(
                 Figure(
