@@ -122,8 +122,8 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertTrue(GradientMode.current.isRecording)
     }
 
-    /// The same for anomaly detection, and for tasks.
-    func testModesAreTaskLocal() async {
+    /// The same for anomaly detection, and for tasks (each block runs on one thread).
+    func testModesDoNotCrossTasks() async {
         await withTaskGroup(of: (Bool, Bool).self) { group in
             group.addTask {
                 withAnomalyDetection {
