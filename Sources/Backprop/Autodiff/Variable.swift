@@ -162,10 +162,19 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     /// The input at `index` (in the order the op listed them), without building the
     /// ``inputs`` array: for pullbacks, which run on every backward pass.
     ///
+    /// ```swift
+    /// // A pullback that reads its operands from the output node instead of capturing
+    /// // them (a closure with no captures costs no allocation per node):
+    /// Variable(op: "times", value: a.value * b.value, inputs: [a, b]) { y, g in
+    ///     [g * y.input(at: 1), g * y.input(at: 0)]
+    /// }
+    /// ```
     /// - Precondition: `0 <= index < inputCount`.
     @inlinable
     public func input(at index: Int) -> Variable {
-        precondition(index >= 0 && index < edges.count, "Variable.input(at:): \(index) of \(edges.count) inputs")
+        precondition(
+            index >= 0 && index < edges.count,
+            "Variable.input(at:): index \(index) of \(edges.count) inputs (op '\(op)')")
         return unsafeDowncast(edges[index], to: Variable.self)
     }
 

@@ -69,8 +69,16 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
         return result
     }
 
-    /// Multiplies `g` by f'(u) in place, f' from the output y: no allocation when `g` holds
-    /// the only reference to its scalars (the reverse sweep hands each gradient over).
+    /// Multiplies `g` by f'(u) in place, f' from the output y (σ: y(1 − y), tanh: 1 − y²,
+    /// relu: 1 where y > 0, else exactly 0): no allocation when `g` holds the only reference
+    /// to its scalars (the reverse sweep hands each gradient over), except for relu, which
+    /// writes a fresh tensor (a select vectorises there; in place it did not).
+    ///
+    /// ```swift
+    /// var g = Tensor<Double>([1, 1])
+    /// DenseActivation.sigmoid.applyGradient(to: &g, fromOutput: Tensor([0.5, 0.9]))
+    /// // g is [0.25, 0.09]
+    /// ```
     @inlinable
     public func applyGradient<Scalar: TensorScalar>(
         to g: inout Tensor<Scalar>, fromOutput y: Tensor<Scalar>
