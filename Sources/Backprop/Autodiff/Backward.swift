@@ -80,24 +80,24 @@ extension Variable {
                 // one: their results are checked below as the gradients of this node's
                 // inputs, so a report names the op whose backward failed and where it was
                 // created.
-                let inputGradients: InputGradients<Carrier>
+                var inputGradients: InputGradients<Carrier>
                 if anomalies {
                     inputGradients = GradientMode.with(quiet) { Carrier.pull(node, gradient) }
                 } else {
                     inputGradients = Carrier.pull(node, consume gradient)
                 }
-                node.distribute(inputGradients, checkingForAnomalies: anomalies)
+                node.distribute(&inputGradients, checkingForAnomalies: anomalies)
                 return node.orderLink
             }
         }
     }
 
-    /// Adds each input's gradient from this node's pullback to the input's pending
-    /// gradient, after checking that there is one per input and that each has its input's
+    /// Moves each input's gradient from this node's pullback (leaving `nil`) to the input's
+    /// pending gradient, after checking that there is one per input and that each has its input's
     /// shape.
     @inlinable
     internal func distribute<Carrier: GradientCarrier>(
-        _ inputGradients: consuming InputGradients<Carrier>, checkingForAnomalies anomalies: Bool
+        _ inputGradients: inout InputGradients<Carrier>, checkingForAnomalies anomalies: Bool
     ) where Carrier.Scalar == Scalar {
         let count = edges.count
         if inputGradients.count != count {
