@@ -23,6 +23,13 @@ final class PreconditionTests: XCTestCase {
                 x.multiplying(x).backward()
             }
         ),
+        "addScaledShapes": (
+            "addScaled: [2] , [3]: shapes differ",
+            {
+                var a = Tensor<Double>([1, 2])
+                a.addScaled(Tensor([1, 2, 3]), by: 1)
+            }
+        ),
         "backwardSeedShape": (
             "backward: [3] seed for output [2]: shapes differ",
             {

@@ -50,7 +50,7 @@ extension Variable {
                 + "gradient (no input requires one, or it was computed without gradients)")
         let seedValue: Tensor<Scalar>
         if let seed {
-            _ = Shapes.same(seed.shape, shape, op: "backward", symbol: "seed for output").orFail()
+            Shapes.requireSame(seed.shape, shape, op: "backward", symbol: "seed for output")
             seedValue = seed
         } else {
             precondition(

@@ -14,7 +14,7 @@
 public func hessianVectorProduct<Scalar>(
     of f: (Variable<Scalar>) -> Variable<Scalar>, at x: Tensor<Scalar>, along v: Tensor<Scalar>
 ) -> Tensor<Scalar> {
-    _ = Shapes.same(x.shape, v.shape, op: "hessianVectorProduct", symbol: "vs direction").orFail()
+    Shapes.requireSame(x.shape, v.shape, op: "hessianVectorProduct", symbol: "vs direction")
     let input = Variable(x, requiresGradient: true)
     let gradient = differentiableGradients(of: scalarOutput(f(input), "hessianVectorProduct"),
                                            withRespectTo: [input])[0]

@@ -17,7 +17,7 @@ extension Tensor {
     public func zipMap(_ other: Tensor, op: String = "zip", _ combine: (Scalar, Scalar) -> Scalar)
         -> Tensor
     {
-        _ = Shapes.same(shape, other.shape, op: op).orFail()
+        Shapes.requireSame(shape, other.shape, op: op)
         return Tensor(shape: shape) { out in
             storage.withUnsafeBufferPointer { a in
                 other.storage.withUnsafeBufferPointer { b in

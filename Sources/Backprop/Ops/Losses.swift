@@ -69,7 +69,7 @@ internal func squaredError<Scalar>(
     _ predicted: Variable<Scalar>, _ target: Variable<Scalar>, _ scale: SquaredErrorScale,
     op: String, file: StaticString, line: UInt
 ) -> Variable<Scalar> {
-    _ = Shapes.same(predicted.shape, target.shape, op: op, symbol: "vs").orFail()
+    Shapes.requireSame(predicted.shape, target.shape, op: op, symbol: "vs")
     var total: Scalar = 0
     predicted.value.withUnsafeBufferPointer { p in
         target.value.withUnsafeBufferPointer { t in
@@ -203,7 +203,7 @@ public func crossEntropy<Scalar>(
 ) -> Variable<Scalar> {
     let op = "crossEntropy"
     checkLogits(logits.shape, op: op)
-    _ = Shapes.same(logits.shape, targets.shape, op: op, symbol: "vs targets").orFail()
+    Shapes.requireSame(logits.shape, targets.shape, op: op, symbol: "vs targets")
     let logProbabilities = logits.value.logSoftmax(alongAxis: 1)
     var total: Scalar = 0
     logProbabilities.withUnsafeBufferPointer { l in
@@ -244,7 +244,7 @@ public func binaryCrossEntropy<Scalar>(
     file: StaticString = #fileID, line: UInt = #line
 ) -> Variable<Scalar> {
     let op = "binaryCrossEntropy"
-    _ = Shapes.same(logits.shape, targets.shape, op: op, symbol: "vs targets").orFail()
+    Shapes.requireSame(logits.shape, targets.shape, op: op, symbol: "vs targets")
     var total: Scalar = 0
     logits.value.withUnsafeBufferPointer { x in
         targets.value.withUnsafeBufferPointer { t in

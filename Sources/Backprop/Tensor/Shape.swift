@@ -228,6 +228,13 @@ public enum Shapes {
         return .success(())
     }
 
+    /// Stops with the message of ``same(_:_:op:symbol:)`` unless the shapes are equal: the
+    /// check for hot paths, which builds nothing when they are.
+    @inlinable
+    public static func requireSame(_ a: [Int], _ b: [Int], op: String, symbol: String = ",") {
+        if a != b { _ = same(a, b, op: op, symbol: symbol).orFail() }
+    }
+
     /// Checks that two shapes are equal, for ops that do not broadcast.
     @inlinable
     public static func same(_ a: [Int], _ b: [Int], op: String, symbol: String = ",")

@@ -73,7 +73,7 @@ extension Tensor {
     /// `self += factor · other` in place, for same-shaped tensors (an axpy).
     @inlinable
     public mutating func addScaled(_ other: Tensor, by factor: Scalar) {
-        _ = Shapes.same(shape, other.shape, op: "addScaled").orFail()
+        Shapes.requireSame(shape, other.shape, op: "addScaled")
         storage.withUnsafeMutableBufferPointer { dst in
             other.storage.withUnsafeBufferPointer { src in
                 for i in 0..<dst.count { dst[i] += factor * src[i] }
