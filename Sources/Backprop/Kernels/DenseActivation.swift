@@ -58,17 +58,6 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
         }
     }
 
-    /// g ⊙ f'(u) for whole tensors, f' from the output y (see ``gradient(_:fromOutput:)``),
-    /// one loop per case.
-    @inlinable
-    public func gradient<Scalar: TensorScalar>(_ g: Tensor<Scalar>, fromOutput y: Tensor<Scalar>)
-        -> Tensor<Scalar>
-    {
-        var result = g
-        applyGradient(to: &result, fromOutput: y)
-        return result
-    }
-
     /// Multiplies `g` by f'(u) in place, f' from the output y (σ: y(1 − y), tanh: 1 − y²,
     /// relu: 1 where y > 0, else exactly 0): no allocation when `g` holds the only reference
     /// to its scalars (the reverse sweep hands each gradient over), except for relu, which
