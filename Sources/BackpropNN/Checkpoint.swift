@@ -133,7 +133,7 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         scalarType = "\(Model.Scalar.self)"
         layers = try? Self.architecture(of: model)
         parameters = model.namedParameters.map {
-            Parameter(name: $0.name, shape: $0.variable.shape, values: $0.variable.value.scalars.map(Double.init))
+            Parameter(name: $0.name, shape: $0.variable.shape.dimensions, values: $0.variable.value.scalars.map(Double.init))
         }
         self.classNames = classNames
         self.featureNames = featureNames
@@ -226,8 +226,8 @@ public struct Checkpoint: Codable, Sendable, Equatable {
             guard let s = saved.removeValue(forKey: p.name) else {
                 throw CheckpointError.missingParameter(p.name)
             }
-            guard s.shape == p.variable.shape else {
-                throw CheckpointError.shapeMismatch(name: p.name, model: p.variable.shape, checkpoint: s.shape)
+            guard s.shape == p.variable.shape.dimensions else {
+                throw CheckpointError.shapeMismatch(name: p.name, model: p.variable.shape.dimensions, checkpoint: s.shape)
             }
             guard elementCount(s.shape) == s.values.count else {
                 throw CheckpointError.corruptParameter(p.name)
@@ -237,7 +237,7 @@ public struct Checkpoint: Codable, Sendable, Equatable {
                 throw CheckpointError.valueOutOfRange(
                     name: p.name, index: bad, value: s.values[bad], scalarType: "\(Model.Scalar.self)")
             }
-            values.append(Tensor(shape: s.shape, scalars: converted))
+            values.append(Tensor(shape: p.variable.shape, scalars: converted))
         }
         if let extra = parameters.first(where: { saved[$0.name] != nil }) {
             throw CheckpointError.unexpectedParameter(extra.name)

@@ -128,7 +128,7 @@ func centralDifferenceMismatches(
 }
 
 /// The index along each axis of the row-major element `offset`.
-func multiIndex(_ offset: Int, shape: [Int]) -> [Int] {
+func multiIndex(_ offset: Int, shape: TensorShape) -> [Int] {
     var rest = offset
     var index = [Int](repeating: 0, count: shape.count)
     for axis in shape.indices.reversed() where shape[axis] > 0 {

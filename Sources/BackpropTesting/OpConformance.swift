@@ -33,7 +33,7 @@ public struct InputDomain: Sendable {
     public static let unitInterval = InputDomain(0.05..<0.95)
 
     /// A reproducible sample of `shape` from the domain.
-    public func sample(_ shape: [Int], seed: UInt64) -> Tensor<Double> {
+    public func sample(_ shape: TensorShape, seed: UInt64) -> Tensor<Double> {
         var generator = SeededGenerator(seed: seed)
         return Tensor<Double>.uniform(shape, in: range, using: &generator).map { x in
             var x = x
@@ -56,13 +56,13 @@ public struct InputDomain: Sendable {
 /// ```
 public struct OpInfo<Scalar: TensorScalar> {
     /// The rule giving the expected output shape from the input shapes.
-    public typealias OutputShape = ([[Int]]) -> [Int]
+    public typealias OutputShape = ([TensorShape]) -> TensorShape
 
     /// The public name of the op (for the coverage test, the part before any `(`), for
     /// example `"crossEntropy(logits:labels:)"` or `"softmax axis 0"`.
     public let name: String
     /// The input shapes of each sample: `samples[k][j]` is input j of sample k.
-    public let samples: [[[Int]]]
+    public let samples: [[TensorShape]]
     /// The domain of each input (one entry: the same for all).
     public let domains: [InputDomain]
     /// The expected output shape.
@@ -77,7 +77,7 @@ public struct OpInfo<Scalar: TensorScalar> {
 
     /// Creates an entry.
     public init(
-        name: String, samples: [[[Int]]], domains: [InputDomain] = [.real],
+        name: String, samples: [[TensorShape]], domains: [InputDomain] = [.real],
         outputShape: @escaping OutputShape, secondOrder: Bool = true,
         tolerance: GradientCheckTolerance = .init(),
         _ function: @escaping ([Variable<Scalar>]) -> Variable<Scalar>
@@ -136,7 +136,7 @@ public func checkConformance(_ op: OpInfo<Double>, float: OpInfo<Float>? = nil) 
     for k in op.samples.indices {
         let inputs = op.inputs(ofSample: k)
         let shapes = op.samples[k]
-        let label = "\(op.name) at \(shapes.map(Shapes.format).joined(separator: ", "))"
+        let label = "\(op.name) at \(shapes.map { Shapes.format($0) }.joined(separator: ", "))"
         let variables = inputs.map { Variable($0, requiresGradient: true) }
         let output = op.function(variables)
         let expected = op.outputShape(shapes)

@@ -10,12 +10,12 @@ extension OpInfo {
         elementwiseEntries + reductionEntries + shapeEntries + matrixEntries + lossEntries
     }
 
-    static var unaryShapes: [[[Int]]] { [[[]], [[5]], [[3, 4]], [[2, 3, 2]]] }
-    static var binaryShapes: [[[Int]]] {
+    static var unaryShapes: [[TensorShape]] { [[[]], [[5]], [[3, 4]], [[2, 3, 2]]] }
+    static var binaryShapes: [[TensorShape]] {
         [[[3, 4], [3, 4]], [[3, 4], [4]], [[3, 1], [1, 4]], [[], [2, 3]], [[2, 1, 3], [4, 1]]]
     }
-    static var sameShapePairs: [[[Int]]] { [[[5], [5]], [[3, 4], [3, 4]]] }
-    static var rank3: [[[Int]]] { [[[2, 3, 4]], [[3, 1, 2]]] }
+    static var sameShapePairs: [[TensorShape]] { [[[5], [5]], [[3, 4], [3, 4]]] }
+    static var rank3: [[TensorShape]] { [[[2, 3, 4]], [[3, 1, 2]]] }
 
     static func unary(
         _ name: String, _ domain: InputDomain = .real, _ f: @escaping (Variable<Scalar>) -> Variable<Scalar>
@@ -119,7 +119,7 @@ extension OpInfo {
             OpInfo(name: "transposed", samples: [[[2, 3]], [[1, 4]]], outputShape: { [$0[0][1], $0[0][0]] }) {
                 $0[0].transposed()
             },
-            OpInfo(name: "permuted", samples: rank3, outputShape: { s in [2, 0, 1].map { s[0][$0] } }) {
+            OpInfo(name: "permuted", samples: rank3, outputShape: { s in TensorShape([2, 0, 1].map { s[0][$0] }) }) {
                 $0[0].permuted([2, 0, 1])
             },
             OpInfo(name: "squeezed", samples: [[[3, 1]], [[2, 1]]], outputShape: { [$0[0][0]] }) {
@@ -185,7 +185,7 @@ extension OpInfo {
     }
 
     static var lossEntries: [OpInfo] {
-        let batches: [[[Int]]] = [[[4, 3], [4, 3]], [[1, 5], [1, 5]]]
+        let batches: [[TensorShape]] = [[[4, 3], [4, 3]], [[1, 5], [1, 5]]]
         return [
             OpInfo(name: "halfSquaredError", samples: batches, outputShape: scalar) {
                 halfSquaredError($0[0], $0[1])

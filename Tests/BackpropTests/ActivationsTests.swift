@@ -5,7 +5,7 @@ import XCTest
 final class ActivationsTests: XCTestCase {
     func testSigmoidGradientAtSeveralShapes() {
         var generator = SeededGenerator(seed: 2)
-        for shape in [[], [5], [3, 4], [2, 2, 3]] as [[Int]] {
+        for shape in [[], [5], [3, 4], [2, 2, 3]] as [TensorShape] {
             assertGradientsMatch(at: [Tensor.uniform(shape, in: -4..<4, using: &generator)]) {
                 $0[0].sigmoid()
             }
@@ -46,7 +46,7 @@ final class ActivationsTests: XCTestCase {
 // The ops of issue 3.
 extension ActivationsTests {
     func testGradientsAtSeveralShapes() {
-        for (k, shape) in [[], [6], [3, 4], [2, 2, 3]].enumerated() {
+        for (k, shape) in ([[], [6], [3, 4], [2, 2, 3]] as [TensorShape]).enumerated() {
             let x = randomTensor(shape, in: -3..<3, seed: UInt64(k)).map { $0 >= 0 ? $0 + 0.05 : $0 - 0.05 }
             assertGradientsMatch(at: [x]) { $0[0].sigmoid() }
             assertGradientsMatch(at: [x]) { $0[0].tanh() }

@@ -7,12 +7,12 @@ import XCTest
 final class ArithmeticTests: XCTestCase {
     /// Pairs of shapes that broadcast: equal, a bias row, a column, a scalar on each side,
     /// rank-3 with middle broadcasting.
-    static let broadcastPairs: [([Int], [Int])] = [
+    static let broadcastPairs: [(TensorShape, TensorShape)] = [
         ([3], [3]), ([2, 3], [2, 3]), ([4, 3], [3]), ([4, 3], [1, 3]), ([4, 3], [4, 1]),
         ([4, 3], []), ([], [2, 3]), ([1, 3], [4, 1]), ([2, 3, 4], [3, 1]), ([2, 1, 4], [2, 3, 1]),
     ]
 
-    static func random(_ shape: [Int], seed: UInt64) -> Tensor<Double> {
+    static func random(_ shape: TensorShape, seed: UInt64) -> Tensor<Double> {
         var generator = SeededGenerator(seed: seed)
         return Tensor.uniform(shape, in: -2..<2, using: &generator)
     }
@@ -30,7 +30,7 @@ final class ArithmeticTests: XCTestCase {
     }
 
     func testScalarForms() {
-        for shape in [[], [5], [2, 3]] as [[Int]] {
+        for shape in [[], [5], [2, 3]] as [TensorShape] {
             assertGradientsMatch(at: [Self.random(shape, seed: 1)]) { x in
                 let scaled: Variable<Double> = (3 * x[0] + 1.5) * 0.5 - 2
                 let flipped: Variable<Double> = (1 - x[0]) - (-x[0])
@@ -73,7 +73,7 @@ final class ArithmeticTests: XCTestCase {
 // The ops of issue 3.
 extension ArithmeticTests {
     func testDivideBroadcastingGradients() {
-        let pairs: [([Int], [Int])] = [([3, 4], [3, 4]), ([3, 4], [4]), ([3, 1], [1, 4]), ([], [2, 3])]
+        let pairs: [(TensorShape, TensorShape)] = [([3, 4], [3, 4]), ([3, 4], [4]), ([3, 1], [1, 4]), ([], [2, 3])]
         for (k, (a, b)) in pairs.enumerated() {
             let x = randomTensor(a, seed: UInt64(k))
             let y = randomTensor(b, in: 0.5..<2, seed: UInt64(k + 10))

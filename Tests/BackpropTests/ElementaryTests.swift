@@ -3,7 +3,7 @@ import BackpropTesting
 import XCTest
 
 final class ElementaryTests: XCTestCase {
-    let shapes: [[Int]] = [[], [5], [3, 4], [2, 3, 2]]
+    let shapes: [TensorShape] = [[], [5], [3, 4], [2, 3, 2]]
 
     func testGradientsAtSeveralShapes() {
         for (k, shape) in shapes.enumerated() {

@@ -5,7 +5,7 @@ import XCTest
 final class LossesTests: XCTestCase {
     func testSquaredErrorGradientsAtSeveralShapes() {
         var generator = SeededGenerator(seed: 3)
-        for shape in [[1], [3], [4, 3], [2, 2, 2]] {
+        for shape in [[1], [3], [4, 3], [2, 2, 2]] as [TensorShape] {
             let inputs = [
                 Tensor<Double>.uniform(shape, in: -1..<1, using: &generator),
                 Tensor<Double>.uniform(shape, in: -1..<1, using: &generator),
@@ -54,7 +54,7 @@ extension LossesTests {
     }
 
     func testBinaryCrossEntropy() {
-        for shape in [[5], [4, 1], [3, 2]] {
+        for shape in [[5], [4, 1], [3, 2]] as [TensorShape] {
             let x = randomTensor(shape)
             let t = randomTensor(shape, in: 0..<1, seed: 9)
             assertGradientsMatch(at: [x, t]) { binaryCrossEntropy(logits: $0[0], targets: $0[1]) }

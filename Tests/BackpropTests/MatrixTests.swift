@@ -3,7 +3,7 @@ import BackpropTesting
 import XCTest
 
 final class MatrixTests: XCTestCase {
-    private func random(_ shape: [Int], seed: UInt64) -> Tensor<Double> {
+    private func random(_ shape: TensorShape, seed: UInt64) -> Tensor<Double> {
         var generator = SeededGenerator(seed: seed)
         return Tensor.uniform(shape, in: -1..<1, using: &generator)
     }
@@ -36,7 +36,7 @@ final class MatrixTests: XCTestCase {
     }
 
     func testTransposeGradient() {
-        for shape in [[1, 1], [2, 3], [5, 1]] {
+        for shape in [[1, 1], [2, 3], [5, 1]] as [TensorShape] {
             assertGradientsMatch(at: [random(shape, seed: 9)]) { $0[0].transposed() }
         }
     }

@@ -4,7 +4,7 @@ import XCTest
 
 final class MinMaxTests: XCTestCase {
     func testGradientsWithBroadcasting() {
-        let pairs: [([Int], [Int])] = [([3, 4], [3, 4]), ([3, 4], [4]), ([3, 1], [1, 4]), ([2, 3], [])]
+        let pairs: [(TensorShape, TensorShape)] = [([3, 4], [3, 4]), ([3, 4], [4]), ([3, 1], [1, 4]), ([2, 3], [])]
         for (k, (a, b)) in pairs.enumerated() {
             // Distinct values (no ties) so the functions are smooth near the sample.
             let x = randomTensor(a, seed: UInt64(k))

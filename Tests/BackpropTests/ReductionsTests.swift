@@ -3,20 +3,20 @@ import BackpropTesting
 import XCTest
 
 final class ReductionsTests: XCTestCase {
-    private func random(_ shape: [Int], seed: UInt64 = 1) -> Tensor<Double> {
+    private func random(_ shape: TensorShape, seed: UInt64 = 1) -> Tensor<Double> {
         var generator = SeededGenerator(seed: seed)
         return Tensor.uniform(shape, in: -1..<1, using: &generator)
     }
 
     func testSumAndMeanOfAllElements() {
-        for shape in [[], [4], [2, 3], [2, 3, 4]] as [[Int]] {
+        for shape in [[], [4], [2, 3], [2, 3, 4]] as [TensorShape] {
             assertGradientsMatch(at: [random(shape)]) { $0[0].sum() }
             assertGradientsMatch(at: [random(shape)]) { $0[0].mean() }
         }
     }
 
     func testSumAndMeanAlongEachAxis() {
-        let shape = [2, 3, 4]
+        let shape: TensorShape = [2, 3, 4]
         for axis in -3..<3 {
             for keep in [false, true] {
                 assertGradientsMatch(at: [random(shape)], "axis \(axis) keep \(keep)") {
@@ -49,7 +49,7 @@ final class ReductionsTests: XCTestCase {
 // The ops of issue 3.
 extension ReductionsTests {
     func testMaxMinVarianceGradientsAlongEachAxis() {
-        for (k, shape) in [[5], [3, 4], [2, 3, 4]].enumerated() {
+        for (k, shape) in ([[5], [3, 4], [2, 3, 4]] as [TensorShape]).enumerated() {
             let x = randomTensor(shape, seed: UInt64(k))  // distinct values almost surely
             for axis in -1..<shape.count {
                 for keep in [false, true] {

@@ -3,13 +3,13 @@ import BackpropTesting
 import XCTest
 
 final class ShapingTests: XCTestCase {
-    private func random(_ shape: [Int]) -> Tensor<Double> {
+    private func random(_ shape: TensorShape) -> Tensor<Double> {
         var generator = SeededGenerator(seed: 5)
         return Tensor.uniform(shape, in: -1..<1, using: &generator)
     }
 
     func testBroadcastAndItsAdjoint() {
-        let cases: [([Int], [Int])] = [([3], [4, 3]), ([1, 3], [2, 3]), ([2, 1], [2, 5]), ([], [2, 2]), ([3, 1], [2, 3, 4])]
+        let cases: [(TensorShape, TensorShape)] = [([3], [4, 3]), ([1, 3], [2, 3]), ([2, 1], [2, 5]), ([], [2, 2]), ([3, 1], [2, 3, 4])]
         for (source, target) in cases {
             assertGradientsMatch(at: [random(source)], "\(source) → \(target)") {
                 $0[0].broadcast(toShape: target)

@@ -4,7 +4,7 @@ import XCTest
 
 final class SoftmaxTests: XCTestCase {
     func testGradientsAlongEachAxis() {
-        for (k, shape) in [[5], [3, 4], [2, 3, 4]].enumerated() {
+        for (k, shape) in ([[5], [3, 4], [2, 3, 4]] as [TensorShape]).enumerated() {
             let x = randomTensor(shape, in: -3..<3, seed: UInt64(k))
             for axis in -1..<shape.count {
                 assertGradientsMatch(at: [x]) { $0[0].softmax(alongAxis: axis) }

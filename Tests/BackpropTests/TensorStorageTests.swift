@@ -15,7 +15,44 @@ final class TensorStorageTests: XCTestCase {
         XCTAssertEqual(a.scalars, [1, 2, 3, 4])
         XCTAssertEqual(b.scalars, [1, 2, 3, 40])
         let r = b.reshaped(to: [4])
-        XCTAssertTrue(r.storage.buffer === b.storage.buffer, "reshape shares the scalars")
+        XCTAssertEqual(address(of: r), address(of: b), "reshape shares the scalars")
+        XCTAssertEqual(r.shape, [4])
+        XCTAssertEqual(b.shape, [2, 2], "the original keeps its shape")
+    }
+
+    /// The shape lives in the buffer: reshaping a tensor that holds the only reference
+    /// rewrites it there; reshaping a shared one makes a view of the same scalars.
+    func testReshapeOfAUniqueTensorKeepsItsBuffer() {
+        let a = Tensor<Double>([1, 2, 3, 4, 5, 6])
+        let before = ObjectIdentifier(a.storage.buffer)
+        let b = (consume a).reshaped(to: [2, 3])
+        XCTAssertEqual(ObjectIdentifier(b.storage.buffer), before)
+        XCTAssertFalse(b.storage.isView)
+        XCTAssertEqual(b[1, 0], 4)
+    }
+
+    func testViewsCopyBeforeWritingAndKeepTheirOwnerAlive() {
+        var source: Tensor<Float>? = Tensor([1, 2, 3, 4])
+        var view = source!.reshaped(to: [2, 2])
+        let viewOfView = view.reshaped(to: [4, 1])
+        XCTAssertTrue(view.storage.isView)
+        XCTAssertEqual(address(of: viewOfView), address(of: source!))
+        source![0] = 10   // the source is shared with the views: it copies first
+        XCTAssertEqual(view.scalars, [1, 2, 3, 4])
+        XCTAssertEqual(source!.scalars, [10, 2, 3, 4])
+        let shared = address(of: view)
+        view[1, 1] = 40   // a view owns no scalars: it copies first too
+        XCTAssertNotEqual(address(of: view), shared)
+        XCTAssertFalse(view.storage.isView)
+        XCTAssertEqual(view.scalars, [1, 2, 3, 40])
+        XCTAssertEqual(viewOfView.scalars, [1, 2, 3, 4])
+        source = nil   // the views keep the scalars alive
+        XCTAssertEqual(viewOfView.scalars, [1, 2, 3, 4])
+        XCTAssertEqual(viewOfView.shape, [4, 1])
+    }
+
+    private func address<Scalar>(of t: Tensor<Scalar>) -> UnsafeRawPointer? {
+        t.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
     }
 
     func testUniqueBufferIsWrittenInPlace() {
@@ -61,6 +98,14 @@ final class TensorStorageTests: XCTestCase {
         let sum = a + a
         XCTAssertEqual(sum[12345], 24690)
         XCTAssertEqual(a.reshaped(to: [1, count]).scalars.count, count)
+        do {  // a view of a large tensor does not hand its block back to the cache
+            var view: Tensor<Float>? = a.reshaped(to: [count, 1])
+            XCTAssertEqual(view!.storage.isView, true)
+            view = nil
+            let other = Tensor<Float>(repeating: 7, shape: [count])
+            XCTAssertNotEqual(address(of: other), address(of: a))
+            XCTAssertEqual(a[count - 1], Float(count - 1))
+        }
         XCTAssertEqual(Tensor<Double>.zeros([count]).scalars.allSatisfy { $0 == 0 }, true)
     }
 

@@ -1,7 +1,7 @@
 import Backprop
 
 /// A reproducible random tensor in `range`.
-func randomTensor(_ shape: [Int], in range: Range<Double> = -2..<2, seed: UInt64 = 1) -> Tensor<Double> {
+func randomTensor(_ shape: TensorShape, in range: Range<Double> = -2..<2, seed: UInt64 = 1) -> Tensor<Double> {
     var rng = SeededGenerator(seed: seed)
     return Tensor.uniform(shape, in: range, using: &rng)
 }

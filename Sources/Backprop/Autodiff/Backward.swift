@@ -124,7 +124,7 @@ extension Variable {
     /// Stops with a message naming the op, where it was created, and the shapes its
     /// pullback returned against its inputs' shapes.
     @usableFromInline
-    internal func reportPullbackMismatch(_ gradientShapes: [[Int]?]) -> Never {
+    internal func reportPullbackMismatch(_ gradientShapes: [TensorShape?]) -> Never {
         let inputs = self.inputs
         let place = origin.map { " (created at \($0))" } ?? ""
         Shapes.pullback(
@@ -143,7 +143,7 @@ public protocol GradientCarrier {
     /// Wraps a tensor (a constant, for variables).
     static func carrying(_ tensor: Tensor<Scalar>) -> Self
     var tensor: Tensor<Scalar> { get }
-    var shape: [Int] { get }
+    var shape: TensorShape { get }
     /// The node's vector–Jacobian product applied to `gradient`.
     static func pull(_ node: Variable<Scalar>, _ gradient: consuming Self) -> InputGradients<Self>
     /// Adds a contribution to the node's pending gradient (fan-out: the multivariable

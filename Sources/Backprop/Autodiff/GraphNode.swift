@@ -24,7 +24,7 @@ public class GraphNode {
     public final let requiresGradient: Bool
 
     @usableFromInline
-    internal init(edges: NodeInputs, requiresGradient: Bool) {
+    internal init(edges: consuming NodeInputs, requiresGradient: Bool) {
         self.edges = edges
         self.requiresGradient = requiresGradient
     }

@@ -118,11 +118,13 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
             file: file, line: line, tensorPullback: tensorPullback, pullback: pullback)
     }
 
+    // The value and the edges are handed over (`consuming`) and moved into the node, so
+    // making a node retains its inputs once, not once more for a copy.
     @inlinable
     internal init(
-        op: String, value: Tensor<Scalar>, edges: NodeInputs, anyInputNeedsGradient: Bool,
-        file: StaticString, line: UInt, tensorPullback: TensorPullback?,
-        pullback: @escaping Pullback
+        op: String, value: consuming Tensor<Scalar>, edges: consuming NodeInputs,
+        anyInputNeedsGradient: Bool, file: StaticString, line: UInt,
+        tensorPullback: TensorPullback?, pullback: @escaping Pullback
     ) {
         let mode = GradientMode.current
         let records = mode.isRecording && anyInputNeedsGradient
@@ -133,9 +135,13 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
         self.tensorPullback = records ? tensorPullback : nil
         let origin = mode.isDetectingAnomalies ? SourceLocation(file: "\(file)", line: line) : nil
         self.origin = origin
-        super.init(edges: records ? edges : NodeInputs(), requiresGradient: records)
+        if records {
+            super.init(edges: edges, requiresGradient: true)
+        } else {
+            super.init(edges: NodeInputs(), requiresGradient: false)
+        }
         if origin != nil {
-            Anomaly.check(value, op: op, origin: origin, phase: "forward output")
+            Anomaly.check(storedValue, op: op, origin: origin, phase: "forward output")
         }
     }
 
@@ -154,7 +160,7 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     }
 
     /// The shape of the value.
-    @inlinable public var shape: [Int] { value.shape }
+    @inlinable public var shape: TensorShape { value.shape }
 
     /// The number of inputs recorded for backward (0 for leaves and constants).
     @inlinable public var inputCount: Int { edges.count }

@@ -9,10 +9,10 @@ internal struct AxisSplit {
     @usableFromInline let inner: Int
 
     @inlinable
-    init(_ shape: [Int], axis: Int) {
-        outer = Shapes.count(Array(shape[..<axis]))
+    init(_ shape: TensorShape, axis: Int) {
+        outer = Shapes.count(shape[..<axis])
         length = shape[axis]
-        inner = Shapes.count(Array(shape[(axis + 1)...]))
+        inner = Shapes.count(shape[(axis + 1)...])
     }
 }
 

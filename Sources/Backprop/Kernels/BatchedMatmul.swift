@@ -9,7 +9,7 @@ extension Tensor {
     public func batchedMatmul(
         _ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false
     ) -> Tensor {
-        func view(_ s: [Int], _ t: Bool) -> [Int] { s.count == 3 && t ? [s[0], s[2], s[1]] : s }
+        func view(_ s: TensorShape, _ t: Bool) -> TensorShape { s.count == 3 && t ? [s[0], s[2], s[1]] : s }
         let result = Shapes.batchedMatmul(
             view(shape, transposingSelf), view(other.shape, transposingOther)
         ).orFail()

@@ -53,9 +53,9 @@ extension Tensor {
 /// (a bias added to every row), a strided walk otherwise.
 @inlinable
 internal func broadcastLoop<Scalar>(
-    out: UnsafeMutableBufferPointer<Scalar>, outShape: [Int],
-    a: UnsafeBufferPointer<Scalar>, aShape: [Int],
-    b: UnsafeBufferPointer<Scalar>, bShape: [Int],
+    out: UnsafeMutableBufferPointer<Scalar>, outShape: TensorShape,
+    a: UnsafeBufferPointer<Scalar>, aShape: TensorShape,
+    b: UnsafeBufferPointer<Scalar>, bShape: TensorShape,
     _ combine: (Scalar, Scalar) -> Scalar
 ) {
     let n = out.count
@@ -114,7 +114,7 @@ internal func broadcastLoop<Scalar>(
 
 /// Row-major strides of `shape` aligned to `rank` trailing axes, 0 where the size is 1.
 @inlinable
-internal func broadcastStrides(_ shape: [Int], rank: Int) -> [Int] {
+internal func broadcastStrides(_ shape: TensorShape, rank: Int) -> [Int] {
     var strides = [Int](repeating: 0, count: rank)
     var step = 1
     for i in stride(from: shape.count - 1, through: 0, by: -1) {

@@ -8,7 +8,7 @@ extension Tensor {
     @inlinable
     public func permuted(_ axes: [Int]) -> Tensor {
         _ = Shapes.permutation(shape, axes, op: "permute").orFail()
-        let resultShape = axes.map { shape[$0] }
+        let resultShape = TensorShape(axes.map { shape[$0] })
         if axes == Array(0..<rank) { return self }
         var sourceStrides = [Int](repeating: 1, count: rank)
         for i in stride(from: rank - 2, through: 0, by: -1) {
@@ -67,7 +67,7 @@ extension Tensor {
     }
 
     @inlinable
-    internal func withAxis(_ axis: Int, size: Int) -> [Int] {
+    internal func withAxis(_ axis: Int, size: Int) -> TensorShape {
         var s = shape
         s[axis] = size
         return s
@@ -79,8 +79,8 @@ extension Tensor {
         let shapes = parts.map(\.shape)
         let resultShape = Shapes.concatenated(shapes, axis: axis, op: "concatenate").orFail()
         let axis = Shapes.normalizedAxis(axis, rank: resultShape.count, op: "concatenate").orFail()
-        let outer = Shapes.count(Array(resultShape[..<axis]))
-        let inner = Shapes.count(Array(resultShape[(axis + 1)...]))
+        let outer = Shapes.count(resultShape[..<axis])
+        let inner = Shapes.count(resultShape[(axis + 1)...])
         let rowBlock = resultShape[axis] * inner
         return Tensor(shape: resultShape) { out in
             var start = 0
@@ -119,7 +119,7 @@ extension Tensor {
         precondition(
             rank >= 1 && indices.count == shape[0],
             "scatterRows: \(indices.count) indices for \(Shapes.format(shape))")
-        let rowShape = Array(shape.dropFirst())
+        let rowShape = TensorShape(shape.dropFirst())
         _ = Shapes.rowGather([rowCount] + rowShape, indices, op: "scatterRows").orFail()
         let width = Shapes.count(rowShape)
         var result = Tensor.zeros([rowCount] + rowShape)

@@ -21,7 +21,7 @@ extension Tensor {
     /// shape array: backward passes pass an input's shape so no new array is allocated.
     @inlinable
     internal func matmul(
-        _ other: Tensor, transposingSelf: Bool, transposingOther: Bool, shapedAs resultShape: [Int]?
+        _ other: Tensor, transposingSelf: Bool, transposingOther: Bool, shapedAs resultShape: TensorShape?
     ) -> Tensor {
         guard shape.count == 2, other.shape.count == 2 else {
             // Not 2-D: let the shape rule produce the message.
@@ -33,7 +33,7 @@ extension Tensor {
         if k != k2 {
             _ = Shapes.matmul([m, k], [k2, n]).orFail()
         }
-        let result: [Int]
+        let result: TensorShape
         if let resultShape {
             precondition(
                 resultShape.count == 2 && resultShape[0] == m && resultShape[1] == n,

@@ -12,7 +12,7 @@ extension Tensor {
     /// The column sums of a 2-D tensor under `resultShape` (one element per column, e.g. a
     /// bias's shape, reused so the backward of a dense layer allocates no shape array).
     @inlinable
-    internal func columnSums(shapedAs resultShape: [Int]) -> Tensor {
+    internal func columnSums(shapedAs resultShape: TensorShape) -> Tensor {
         precondition(rank == 2, "columnSums: \(Shapes.format(shape)) is not 2-D")
         let (rows, columns) = (shape[0], shape[1])
         precondition(
@@ -64,7 +64,7 @@ extension Tensor {
     ///
     /// - Precondition: `target` broadcasts to this tensor's shape.
     @inlinable
-    public func summed(toShape target: [Int]) -> Tensor {
+    public func summed(toShape target: TensorShape) -> Tensor {
         if target == shape { return self }
         if Shapes.count(target) == 1 { return sum().reshaped(to: target) }
         let rank = shape.count

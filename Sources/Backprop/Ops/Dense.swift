@@ -23,8 +23,8 @@ extension Variable {
     ) -> Variable {
         let x = self
         // Shapes read once, compared without building arrays (this runs every step).
-        let xShape = x.value.dimensions
-        let wShape = weight.value.dimensions
+        let xShape = x.value.shape
+        let wShape = weight.value.shape
         guard xShape.count == 2, wShape.count == 2, xShape[1] == wShape[0] else {
             _ = Shapes.matmul(xShape, wShape, op: "dense").orFail()
             preconditionFailure("unreachable")
@@ -32,7 +32,7 @@ extension Variable {
         let columns = wShape[1]
         var y = x.value.matmul(weight.value)
         if let bias {
-            let bShape = bias.value.dimensions
+            let bShape = bias.value.shape
             precondition(
                 bShape.count == 1 && bShape[0] == columns,
                 "dense: bias \(Shapes.format(bShape)) for output "
@@ -94,15 +94,15 @@ internal func denseTensorPullback<Scalar>(
         x.requiresGradient
         ? delta.matmul(
             weight.value, transposingSelf: false, transposingOther: true,
-            shapedAs: x.value.dimensions) : nil
+            shapedAs: x.value.shape) : nil
     let gw =
         weight.requiresGradient
         ? x.value.matmul(
             delta, transposingSelf: true, transposingOther: false,
-            shapedAs: weight.value.dimensions) : nil
+            shapedAs: weight.value.shape) : nil
     guard output.inputCount == 3 else { return InputGradients(gx, gw) }
     let bias = output.input(at: 2)
-    let gb = bias.requiresGradient ? delta.columnSums(shapedAs: bias.value.dimensions) : nil
+    let gb = bias.requiresGradient ? delta.columnSums(shapedAs: bias.value.shape) : nil
     return InputGradients(gx, gw, gb)
 }
 

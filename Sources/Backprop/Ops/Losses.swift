@@ -120,11 +120,11 @@ internal func squaredErrorPullback<Scalar>(
 
 /// The rows of a batch: the first dimension (1 for a rank-0 tensor).
 @inlinable
-internal func batchRows(_ shape: [Int]) -> Int { shape.first ?? 1 }
+internal func batchRows(_ shape: TensorShape) -> Int { shape.first ?? 1 }
 
 /// Checks that logits are a non-empty 2-D batch `[N, C]`.
 @inlinable
-internal func checkLogits(_ shape: [Int], op: String) {
+internal func checkLogits(_ shape: TensorShape, op: String) {
     precondition(
         shape.count == 2 && shape[0] > 0 && shape[1] > 0,
         "\(op): logits \(Shapes.format(shape)) must be a non-empty 2-D batch [rows, classes]")

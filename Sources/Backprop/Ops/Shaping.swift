@@ -7,7 +7,7 @@ extension Variable {
     ///
     /// - Precondition: the shape broadcasts to `target`.
     @inlinable
-    public func broadcast(toShape target: [Int], file: StaticString = #fileID, line: UInt = #line)
+    public func broadcast(toShape target: TensorShape, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
         if target == shape { return self }
@@ -28,7 +28,7 @@ extension Variable {
     ///
     /// y = Σ over broadcast axes of x;  ∂f/∂x = ∇y broadcast back to x's shape.
     @inlinable
-    public func summed(toShape target: [Int], file: StaticString = #fileID, line: UInt = #line)
+    public func summed(toShape target: TensorShape, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
         if target == shape { return self }
@@ -43,7 +43,7 @@ extension Variable {
     ///
     /// y = reshape(x);  ∇x = reshape(∇y) back to x's shape.
     @inlinable
-    public func reshaped(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line)
+    public func reshaped(to newShape: TensorShape, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
         if newShape == shape { return self }

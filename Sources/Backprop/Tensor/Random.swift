@@ -68,13 +68,13 @@ extension Tensor {
     /// Uniform random values in [`lowerBound`, `upperBound`).
     @inlinable
     public static func uniform(
-        _ shape: [Int], in range: Range<Scalar> = 0..<1, using generator: inout SeededGenerator
+        _ shape: TensorShape, in range: Range<Scalar> = 0..<1, using generator: inout SeededGenerator
     ) -> Tensor {
         let width = Double(range.upperBound - range.lowerBound)
         let low = Double(range.lowerBound)
         return Tensor(
             shape: shape,
-            scalars: (0..<Shapes.elementCount(shape, op: "random").orFail()).map { _ in
+            scalars: (0..<Shapes.requireElementCount(shape, op: "random")).map { _ in
                 Scalar(low + width * generator.nextUnitInterval())
             })
     }
@@ -82,12 +82,12 @@ extension Tensor {
     /// Normal random values N(`mean`, `standardDeviation`²).
     @inlinable
     public static func normal(
-        _ shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1,
+        _ shape: TensorShape, mean: Scalar = 0, standardDeviation: Scalar = 1,
         using generator: inout SeededGenerator
     ) -> Tensor {
         Tensor(
             shape: shape,
-            scalars: (0..<Shapes.elementCount(shape, op: "random").orFail()).map { _ in
+            scalars: (0..<Shapes.requireElementCount(shape, op: "random")).map { _ in
                 mean + standardDeviation * Scalar(generator.nextStandardNormal())
             })
     }

@@ -17,13 +17,13 @@ public enum Shapes {
 
     /// Formats a shape as `[2, 3]`.
     @inlinable
-    public static func format(_ shape: [Int]) -> String {
+    public static func format(_ shape: some Sequence<Int>) -> String {
         "[" + shape.map(String.init).joined(separator: ", ") + "]"
     }
 
     /// The number of elements of a shape (1 for rank 0).
     @inlinable
-    public static func count(_ shape: [Int]) -> Int {
+    public static func count(_ shape: some Sequence<Int>) -> Int {
         var n = 1
         for d in shape { n &*= d }
         return n
@@ -36,12 +36,12 @@ public enum Shapes {
     /// Shapes.broadcast([32, 5], [5], op: "add")   // .success([32, 5])
     /// ```
     @inlinable
-    public static func broadcast(_ a: [Int], _ b: [Int], op: String, symbol: String = ",")
-        -> Result<[Int], Mismatch>
+    public static func broadcast(_ a: TensorShape, _ b: TensorShape, op: String, symbol: String = ",")
+        -> Result<TensorShape, Mismatch>
     {
         if a == b { return .success(a) }
         let rank = Swift.max(a.count, b.count)
-        var result = [Int](repeating: 1, count: rank)
+        var result = TensorShape(repeatElement(1, count: rank))
         for i in 0..<rank {
             let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
             let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
@@ -61,8 +61,8 @@ public enum Shapes {
 
     /// The shape of a 2-D matrix product `[m, k] × [k, n] → [m, n]`.
     @inlinable
-    public static func matmul(_ a: [Int], _ b: [Int], op: String = "matmul")
-        -> Result<[Int], Mismatch>
+    public static func matmul(_ a: TensorShape, _ b: TensorShape, op: String = "matmul")
+        -> Result<TensorShape, Mismatch>
     {
         guard a.count == 2, b.count == 2 else {
             return .failure(
@@ -73,7 +73,7 @@ public enum Shapes {
                 Mismatch(
                     "\(op): \(format(a)) × \(format(b)): inner sizes \(a[1]) and \(b[0]) differ"))
         }
-        return .success([a[0], b[1]])
+        return .success(TensorShape(a[0], b[1]))
     }
 
     /// Checks that an axis is valid for a shape; negative axes count from the end.
@@ -90,7 +90,7 @@ public enum Shapes {
 
     /// The shape after reducing `axis` (kept as size 1 when `keepingDimension`).
     @inlinable
-    public static func reduced(_ shape: [Int], axis: Int, keepingDimension: Bool) -> [Int] {
+    public static func reduced(_ shape: TensorShape, axis: Int, keepingDimension: Bool) -> TensorShape {
         var s = shape
         if keepingDimension { s[axis] = 1 } else { s.remove(at: axis) }
         return s
@@ -103,20 +103,20 @@ public enum Shapes {
     /// // .failure("permute: [0, 0] is not a permutation of the axes of [2, 3]")
     /// ```
     @inlinable
-    public static func permutation(_ shape: [Int], _ axes: [Int], op: String)
-        -> Result<[Int], Mismatch>
+    public static func permutation(_ shape: TensorShape, _ axes: [Int], op: String)
+        -> Result<TensorShape, Mismatch>
     {
         guard axes.sorted() == Array(0..<shape.count) else {
             return .failure(
                 Mismatch("\(op): \(format(axes)) is not a permutation of the axes of \(format(shape))"))
         }
-        return .success(axes.map { shape[$0] })
+        return .success(TensorShape(axes.map { shape[$0] }))
     }
 
     /// The shape of a slice `range` along an (already normalised) axis.
     @inlinable
-    public static func sliced(_ shape: [Int], axis: Int, range: Range<Int>, op: String)
-        -> Result<[Int], Mismatch>
+    public static func sliced(_ shape: TensorShape, axis: Int, range: Range<Int>, op: String)
+        -> Result<TensorShape, Mismatch>
     {
         guard range.lowerBound >= 0, range.upperBound <= shape[axis] else {
             return .failure(
@@ -135,8 +135,8 @@ public enum Shapes {
     /// Shapes.concatenated([[2, 3], [4, 3]], axis: 0, op: "concatenate")   // .success([6, 3])
     /// ```
     @inlinable
-    public static func concatenated(_ shapes: [[Int]], axis: Int, op: String)
-        -> Result<[Int], Mismatch>
+    public static func concatenated(_ shapes: [TensorShape], axis: Int, op: String)
+        -> Result<TensorShape, Mismatch>
     {
         guard let first = shapes.first else {
             return .failure(Mismatch("\(op): no tensors to join"))
@@ -165,8 +165,8 @@ public enum Shapes {
 
     /// The shape of one row when gathering rows `indices` of `shape`.
     @inlinable
-    public static func rowGather(_ shape: [Int], _ indices: [Int], op: String)
-        -> Result<[Int], Mismatch>
+    public static func rowGather(_ shape: TensorShape, _ indices: [Int], op: String)
+        -> Result<TensorShape, Mismatch>
     {
         guard let rows = shape.first else {
             return .failure(Mismatch("\(op): a rank-0 tensor has no rows"))
@@ -175,14 +175,14 @@ public enum Shapes {
             return .failure(
                 Mismatch("\(op): row \(bad) is out of range 0..<\(rows) for \(format(shape))"))
         }
-        return .success(Array(shape.dropFirst()))
+        return .success(TensorShape(shape.dropFirst()))
     }
 
     /// The shape of a batched matrix product `[b, m, k] × [b, k, n] → [b, m, n]` (operands
     /// given after any transposition of their last two axes).
     @inlinable
-    public static func batchedMatmul(_ a: [Int], _ b: [Int], op: String = "matmul")
-        -> Result<[Int], Mismatch>
+    public static func batchedMatmul(_ a: TensorShape, _ b: TensorShape, op: String = "matmul")
+        -> Result<TensorShape, Mismatch>
     {
         guard a.count == 3, b.count == 3, a[0] == b[0] else {
             return .failure(
@@ -208,7 +208,7 @@ public enum Shapes {
     /// // .failure("backward: op 'softsign' returned a gradient of shape [3] for input 0 of shape [2, 3]")
     /// ```
     @inlinable
-    public static func pullback(_ gradients: [[Int]?], inputs: [[Int]], op: String)
+    public static func pullback(_ gradients: [TensorShape?], inputs: [TensorShape], op: String)
         -> Result<Void, Mismatch>
     {
         guard gradients.count == inputs.count else {
@@ -231,14 +231,14 @@ public enum Shapes {
     /// Stops with the message of ``same(_:_:op:symbol:)`` unless the shapes are equal: the
     /// check for hot paths, which builds nothing when they are.
     @inlinable
-    public static func requireSame(_ a: [Int], _ b: [Int], op: String, symbol: String = ",") {
+    public static func requireSame(_ a: TensorShape, _ b: TensorShape, op: String, symbol: String = ",") {
         if a != b { _ = same(a, b, op: op, symbol: symbol).orFail() }
     }
 
     /// Checks that two shapes are equal, for ops that do not broadcast.
     @inlinable
-    public static func same(_ a: [Int], _ b: [Int], op: String, symbol: String = ",")
-        -> Result<[Int], Mismatch>
+    public static func same(_ a: TensorShape, _ b: TensorShape, op: String, symbol: String = ",")
+        -> Result<TensorShape, Mismatch>
     {
         a == b
             ? .success(a)
@@ -256,7 +256,8 @@ extension Shapes {
     /// // .failure("zeros: negative size in shape [2, -3]")
     /// ```
     @inlinable
-    public static func elementCount(_ shape: [Int], op: String) -> Result<Int, Mismatch> {
+    public static func elementCount(_ shape: TensorShape, op: String) -> Result<Int, Mismatch> {
+        if let count = shape.validElementCount { return .success(count) }
         var total = 1
         for d in shape {
             if d < 0 { return .failure(Mismatch("\(op): negative size in shape \(format(shape))")) }
@@ -278,13 +279,24 @@ extension Shapes {
     /// // "Tensor: 3 scalars do not fill shape [2, 2]"
     /// ```
     @inlinable
-    public static func invalidContents(shape: [Int], scalarCount: Int) -> String? {
+    public static func invalidContents(shape: TensorShape, scalarCount: Int) -> String? {
+        if shape.validElementCount == scalarCount { return nil }
         switch elementCount(shape, op: "Tensor") {
         case .failure(let mismatch): return mismatch.description
         case .success(let total) where total != scalarCount:
             return "Tensor: \(scalarCount) scalars do not fill shape \(format(shape))"
         case .success: return nil
         }
+    }
+}
+
+extension Shapes {
+    /// The element count of `shape`, stopping with the message of ``elementCount(_:op:)``
+    /// when it has none: the check for hot paths, which builds nothing when the shape is valid.
+    @inlinable
+    public static func requireElementCount(_ shape: TensorShape, op: String) -> Int {
+        if let count = shape.validElementCount { return count }
+        return elementCount(shape, op: op).orFail()
     }
 }
 

@@ -10,8 +10,7 @@
 /// ```
 public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// The size along each axis; `[]` for a scalar.
-    @inlinable public var shape: [Int] { dimensions }
-    @usableFromInline internal var dimensions: [Int]
+    @inlinable public var shape: TensorShape { storage.shape }
     /// The elements in row-major order (a copy; use ``withUnsafeBufferPointer(_:)`` to read
     /// them in place).
     public var scalars: [Scalar] {
@@ -20,42 +19,33 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
             precondition(
                 newValue.count == storage.count,
                 "Tensor.scalars: \(newValue.count) scalars for shape \(Shapes.format(shape))")
-            storage = TensorStorage(newValue)
+            storage = TensorStorage(shape: shape, newValue)
         }
     }
+    /// The shape and the scalars, in one copy-on-write object.
     @usableFromInline internal var storage: TensorStorage<Scalar>
 
     /// Creates a tensor of the given shape from row-major scalars.
     ///
     /// - Precondition: `scalars.count` equals the product of `shape`.
     @inlinable
-    public init(shape: [Int], scalars: [Scalar]) {
+    public init(shape: TensorShape, scalars: [Scalar]) {
         if let message = Shapes.invalidContents(shape: shape, scalarCount: scalars.count) {
             preconditionFailure(message)
         }
-        self.dimensions = shape
-        self.storage = TensorStorage(scalars)
+        self.storage = TensorStorage(shape: shape, scalars)
     }
 
     /// Creates a rank-0 tensor.
     @inlinable
     public init(_ scalar: Scalar) {
-        self.dimensions = []
-        self.storage = TensorStorage(repeating: scalar, count: 1)
+        self.storage = TensorStorage(shape: TensorShape(), repeating: scalar, count: 1)
     }
 
     /// Creates a rank-1 tensor.
     @inlinable
     public init(_ scalars: [Scalar]) {
-        self.dimensions = [scalars.count]
-        self.storage = TensorStorage(scalars)
-    }
-
-    /// Creates a tensor from a shape and storage that already agree.
-    @inlinable
-    internal init(shape: [Int], storage: TensorStorage<Scalar>) {
-        self.dimensions = shape
-        self.storage = storage
+        self.storage = TensorStorage(shape: TensorShape(scalars.count), scalars)
     }
 
     /// Creates a rank-2 tensor from rows of equal length.
@@ -65,20 +55,18 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
         precondition(
             rows.allSatisfy { $0.count == columns },
             "Tensor: rows have different lengths \(rows.map(\.count))")
-        self.dimensions = [rows.count, columns]
-        self.storage = TensorStorage(rows.joined())
+        self.storage = TensorStorage(shape: TensorShape(rows.count, columns), rows.joined())
     }
 
     /// Creates a tensor of the given shape by calling `body` with a buffer of
     /// uninitialised storage that it must fill completely.
     @inlinable
     public init(
-        shape: [Int],
+        shape: TensorShape,
         unsafeUninitializedScalars body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> Void
     ) rethrows {
-        let count = Shapes.elementCount(shape, op: "Tensor").orFail()
-        self.dimensions = shape
-        self.storage = try TensorStorage(count: count) { buffer in
+        let count = Shapes.requireElementCount(shape, op: "Tensor")
+        self.storage = try TensorStorage(shape: shape, count: count) { buffer in
             var buffer = buffer
             try body(&buffer)
             precondition(
@@ -89,18 +77,18 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
 
     /// A tensor of the given shape with every element equal to `value`.
     @inlinable
-    public init(repeating value: Scalar, shape: [Int]) {
-        let count = Shapes.elementCount(shape, op: "Tensor").orFail()
-        self.init(shape: shape, storage: TensorStorage(repeating: value, count: count))
+    public init(repeating value: Scalar, shape: TensorShape) {
+        let count = Shapes.requireElementCount(shape, op: "Tensor")
+        self.storage = TensorStorage(shape: shape, repeating: value, count: count)
     }
 
     /// A tensor of zeros.
     @inlinable
-    public static func zeros(_ shape: [Int]) -> Tensor { Tensor(repeating: 0, shape: shape) }
+    public static func zeros(_ shape: TensorShape) -> Tensor { Tensor(repeating: 0, shape: shape) }
 
     /// A tensor of ones.
     @inlinable
-    public static func ones(_ shape: [Int]) -> Tensor { Tensor(repeating: 1, shape: shape) }
+    public static func ones(_ shape: TensorShape) -> Tensor { Tensor(repeating: 1, shape: shape) }
 
     /// The n × n identity matrix.
     @inlinable
@@ -111,7 +99,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     }
 
     /// The number of axes.
-    @inlinable public var rank: Int { shape.count }
+    @inlinable public var rank: Int { storage.rank }
     /// The number of elements.
     @inlinable public var count: Int { storage.count }
     /// Whether the tensor holds exactly one element (any rank).
@@ -147,19 +135,19 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
         return offset
     }
 
-    /// The same scalars under another shape with the same number of elements.
+    /// The same scalars under another shape with the same number of elements (no copy: the
+    /// result shares them until one of the two is written).
     ///
     /// - Precondition: the element counts agree.
     @inlinable
-    public func reshaped(to newShape: [Int]) -> Tensor {
-        let newCount = Shapes.elementCount(newShape, op: "reshape").orFail()
+    public consuming func reshaped(to newShape: TensorShape) -> Tensor {
+        let newCount = Shapes.requireElementCount(newShape, op: "reshape")
         precondition(
             newCount == count,
             "reshape: \(Shapes.format(shape)) → \(Shapes.format(newShape)): "
                 + "\(count) and \(newCount) elements differ")
-        var t = self
-        t.dimensions = newShape
-        return t
+        storage.reshape(to: newShape)
+        return self
     }
 
     /// Calls `body` with the scalars as a buffer.
@@ -196,19 +184,18 @@ extension Tensor: Codable {
     /// fill it exactly (a `DecodingError.dataCorrupted` naming both otherwise).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let shape = try container.decode([Int].self, forKey: .dimensions)
+        let shape = try container.decode(TensorShape.self, forKey: .dimensions)
         let scalars = try container.decode([Scalar].self, forKey: .storage)
         if let message = Shapes.invalidContents(shape: shape, scalarCount: scalars.count) {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: decoder.codingPath, debugDescription: message))
         }
-        self.dimensions = shape
-        self.storage = TensorStorage(scalars)
+        self.storage = TensorStorage(shape: shape, scalars)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(dimensions, forKey: .dimensions)
+        try container.encode(shape, forKey: .dimensions)
         try container.encode(storage.array, forKey: .storage)
     }
 }
@@ -232,7 +219,7 @@ extension Tensor: ExpressibleByArrayLiteral {
 public struct TensorLiteral<Scalar: TensorScalar>: ExpressibleByArrayLiteral,
     ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral
 {
-    @usableFromInline let shape: [Int]
+    @usableFromInline let shape: TensorShape
     @usableFromInline let scalars: [Scalar]
 
     @inlinable public init(integerLiteral value: Int) {

@@ -1,61 +1,97 @@
 import CBackpropKernels
 
-// The heap storage behind a tensor: one object holding the element count and the scalars,
-// shared between copies until one of them writes (copy-on-write).
+// The heap storage behind a tensor: one object holding the shape, the element count and the
+// scalars, shared between copies until one of them writes (copy-on-write).
+//
+// Why the shape lives in the object: a tensor is then a single reference, so copying one
+// (which the engine does for every value, gradient and operand) is one reference-count
+// operation instead of two, and making one allocates no array for its shape. On a small
+// training step (Iris, 4-5-3) reference counting was half of the time.
 //
 // Why not `[Scalar]`: creating an array of a generic element goes through the standard
 // library's unspecialised `_ContiguousArrayBuffer(_uninitializedCount:)`, which looks up
 // `_ContiguousArrayStorage<Scalar>`'s metadata in a global table on every allocation, and
 // freeing one goes through a generic `swift_arrayDestroy`. Together that was about a fifth
-// of a small training step (Iris, 4-5-3) in `perf`; a `ManagedBuffer` subclass specialised
-// in this module allocates with a cached metadata pointer and frees without the walk.
+// of the same step in `perf`; a `ManagedBuffer` subclass specialised in this module
+// allocates with a cached metadata pointer and frees without the walk.
 
-/// The header of a ``TensorBuffer``: the element count and where the scalars are.
+/// The header of a ``TensorBuffer``: the shape, the element count and where the scalars are.
 ///
-/// Small tensors keep their scalars in the object, right after this 16-byte header (so they
-/// start 32 bytes in, 16-byte aligned like an array's; with an 8-byte header they were only
-/// 8-byte aligned and the digits epoch ran about 4 % slower). Large ones (at least
+/// Small tensors keep their scalars in the object, right after this header (16-byte aligned:
+/// with only 8-byte alignment the digits epoch ran about 4 % slower). Large ones (at least
 /// `BP_LARGE_BUFFER_BYTES`) keep them in a 64-byte aligned block from the C target's
 /// per-thread cache, which stops the C library from handing the memory back to the system
-/// between steps (see CBackpropBuffers.h).
+/// between steps (see CBackpropBuffers.h). A reshaped copy of a shared tensor is a view: its
+/// own header, pointing at the scalars of the buffer it keeps alive in `owner`.
 @usableFromInline
 internal struct TensorBufferHeader<Scalar> {
+    @usableFromInline var shape: TensorShape
     @usableFromInline var count: Int
-    /// The scalars of a large tensor; `nil` when they follow the header.
+    /// The scalars when they do not follow the header (large tensors and views).
     @usableFromInline var outOfLine: UnsafeMutablePointer<Scalar>?
-    @inlinable init(count: Int, outOfLine: UnsafeMutablePointer<Scalar>?) {
-        (self.count, self.outOfLine) = (count, outOfLine)
+    /// For a view, the buffer that owns the scalars (a strong reference, released by the
+    /// view's deinit; unmanaged so the header stays plain data that is copied and destroyed
+    /// without reference counting).
+    @usableFromInline var owner: Unmanaged<AnyObject>?
+    @inlinable
+    init(
+        shape: TensorShape, count: Int, outOfLine: UnsafeMutablePointer<Scalar>?,
+        owner: Unmanaged<AnyObject>?
+    ) {
+        (self.shape, self.count, self.outOfLine, self.owner) = (shape, count, outOfLine, owner)
     }
 }
 
-/// The object that owns a tensor's scalars.
+/// The object that owns a tensor's shape and scalars.
 @usableFromInline
 internal final class TensorBuffer<Scalar: TensorScalar>:
     ManagedBuffer<TensorBufferHeader<Scalar>, Scalar>
 {
-    /// A buffer of `count` scalars, not yet initialised.
+    /// A buffer of `count` scalars under `shape`, not yet initialised.
     @inlinable @inline(__always)
-    static func make(count: Int) -> TensorBuffer {
+    static func make(shape: TensorShape, count: Int) -> TensorBuffer {
         let bytes = count * MemoryLayout<Scalar>.stride
         let buffer =
             bytes < BP_LARGE_BUFFER_BYTES
-            ? create(minimumCapacity: count) { _ in TensorBufferHeader(count: count, outOfLine: nil) }
-            : makeLarge(count: count, bytes: bytes)
+            ? create(minimumCapacity: count) { _ in
+                TensorBufferHeader(shape: shape, count: count, outOfLine: nil, owner: nil)
+            }
+            : makeLarge(shape: shape, count: count, bytes: bytes)
         return unsafeDowncast(buffer, to: TensorBuffer.self)
     }
 
     @usableFromInline
-    static func makeLarge(count: Int, bytes: Int) -> ManagedBuffer<TensorBufferHeader<Scalar>, Scalar> {
+    static func makeLarge(shape: TensorShape, count: Int, bytes: Int)
+        -> ManagedBuffer<TensorBufferHeader<Scalar>, Scalar>
+    {
         guard let block = bp_buffer_allocate(bytes) else {
             fatalError("Tensor: out of memory for \(count) scalars (\(bytes) bytes)")
         }
         let scalars = block.bindMemory(to: Scalar.self, capacity: count)
-        return create(minimumCapacity: 0) { _ in TensorBufferHeader(count: count, outOfLine: scalars) }
+        return create(minimumCapacity: 0) { _ in
+            TensorBufferHeader(shape: shape, count: count, outOfLine: scalars, owner: nil)
+        }
+    }
+
+    /// A view of `source`'s scalars under another shape with the same element count.
+    @usableFromInline
+    static func makeView(of source: TensorBuffer, shape: TensorShape) -> TensorBuffer {
+        let (scalars, count, owner) = source.withUnsafeMutablePointers { header, elements in
+            (header.pointee.outOfLine ?? elements, header.pointee.count,
+             header.pointee.owner ?? Unmanaged.passUnretained(source as AnyObject))
+        }
+        _ = owner.retain()
+        let view = create(minimumCapacity: 0) { _ in
+            TensorBufferHeader(shape: shape, count: count, outOfLine: scalars, owner: owner)
+        }
+        return unsafeDowncast(view, to: TensorBuffer.self)
     }
 
     deinit {
         withUnsafeMutablePointerToHeader { header in
-            if let scalars = header.pointee.outOfLine {
+            if let owner = header.pointee.owner {
+                owner.release()
+            } else if let scalars = header.pointee.outOfLine {
                 bp_buffer_release(
                     UnsafeMutableRawPointer(scalars), header.pointee.count * MemoryLayout<Scalar>.stride)
             }
@@ -71,31 +107,32 @@ internal final class TensorBuffer<Scalar: TensorScalar>:
     }
 }
 
-/// Copy-on-write scalars for ``Tensor``: the subset of `Array`'s interface the library uses.
+/// Copy-on-write shape and scalars for ``Tensor``.
 @usableFromInline
 internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
-    // @unchecked: the buffer is only written through `withUnsafeMutableBufferPointer` or the
-    // subscript, which copy it first unless this value holds the only reference.
+    // @unchecked: the buffer is only written through `withUnsafeMutableBufferPointer`, the
+    // subscript or `reshape`, which copy it first unless this value holds the only reference.
     @usableFromInline internal var buffer: TensorBuffer<Scalar>
 
-    /// Storage for `count` scalars that `body` must initialise completely.
+    /// Storage for `count` scalars under `shape` that `body` must initialise completely.
     @inlinable
-    init(count: Int, initializingWith body: (UnsafeMutableBufferPointer<Scalar>) throws -> Void)
-        rethrows
-    {
-        buffer = TensorBuffer.make(count: count)
+    init(
+        shape: TensorShape, count: Int,
+        initializingWith body: (UnsafeMutableBufferPointer<Scalar>) throws -> Void
+    ) rethrows {
+        buffer = TensorBuffer.make(shape: shape, count: count)
         try buffer.withScalars { try body(UnsafeMutableBufferPointer(start: $0, count: count)) }
     }
 
     @inlinable
-    init(repeating value: Scalar, count: Int) {
-        self.init(count: count) { $0.initialize(repeating: value) }
+    init(shape: TensorShape, repeating value: Scalar, count: Int) {
+        self.init(shape: shape, count: count) { $0.initialize(repeating: value) }
     }
 
     @inlinable
-    init<C: Collection>(_ scalars: C) where C.Element == Scalar {
+    init<C: Collection>(shape: TensorShape, _ scalars: C) where C.Element == Scalar {
         let count = scalars.count
-        self.init(count: count) { buffer in
+        self.init(shape: shape, count: count) { buffer in
             var (rest, written) = buffer.initialize(from: scalars)
             precondition(written == count && rest.next() == nil, "TensorStorage: count changed")
         }
@@ -105,6 +142,37 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     /// exclusive access at run time on every read.
     @inlinable var count: Int { buffer.withUnsafeMutablePointerToHeader { $0.pointee.count } }
     @inlinable var isEmpty: Bool { count == 0 }
+    @inlinable var shape: TensorShape {
+        buffer.withUnsafeMutablePointerToHeader { $0.pointee.shape }
+    }
+    /// The size along `axis` and the rank, read without copying the whole shape.
+    @inlinable func size(_ axis: Int) -> Int {
+        buffer.withUnsafeMutablePointerToHeader { $0.pointee.shape[axis] }
+    }
+    @inlinable var rank: Int {
+        buffer.withUnsafeMutablePointerToHeader { $0.pointee.shape.count }
+    }
+    /// Whether the shape equals `other`'s, compared in place.
+    @inlinable func hasShape(of other: TensorStorage) -> Bool {
+        if buffer === other.buffer { return true }
+        return buffer.withUnsafeMutablePointerToHeader { a in
+            other.buffer.withUnsafeMutablePointerToHeader { b in a.pointee.shape == b.pointee.shape }
+        }
+    }
+    @inlinable func hasShape(_ shape: TensorShape) -> Bool {
+        buffer.withUnsafeMutablePointerToHeader { $0.pointee.shape == shape }
+    }
+
+    /// Gives the scalars another shape (same element count, checked by the caller): in the
+    /// header when this value holds the only reference, else as a view sharing them.
+    @inlinable
+    mutating func reshape(to newShape: TensorShape) {
+        if isKnownUniquelyReferenced(&buffer) {
+            buffer.withUnsafeMutablePointerToHeader { $0.pointee.shape = newShape }
+        } else {
+            buffer = TensorBuffer.makeView(of: buffer, shape: newShape)
+        }
+    }
 
     /// The scalars as an array (a copy).
     @inlinable var array: [Scalar] { withUnsafeBufferPointer { Array($0) } }
@@ -126,7 +194,9 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows
         -> R
     {
-        try buffer.withScalars { try body(UnsafeBufferPointer(start: $0, count: count)) }
+        try buffer.withUnsafeMutablePointers { header, elements in
+            try body(UnsafeBufferPointer(start: header.pointee.outOfLine ?? elements, count: header.pointee.count))
+        }
     }
 
     @inlinable
@@ -146,15 +216,20 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
         }
     }
 
-    /// Copies the scalars into a buffer of their own if another tensor shares them.
+    /// Copies the scalars into a buffer of their own if another tensor shares them (or this
+    /// is a view of another tensor's scalars).
     @inlinable
     mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&buffer) {
+        if !isKnownUniquelyReferenced(&buffer) || isView {
             let source = self
-            self = TensorStorage(count: count) { target in
+            self = TensorStorage(shape: shape, count: count) { target in
                 source.withUnsafeBufferPointer { _ = target.initialize(from: $0) }
             }
         }
+    }
+
+    @inlinable var isView: Bool {
+        buffer.withUnsafeMutablePointerToHeader { $0.pointee.owner != nil }
     }
 
     @inlinable
@@ -164,9 +239,11 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
 }
 
 extension TensorStorage: Equatable {
+    /// Equal shapes and equal scalars.
     @inlinable
     static func == (lhs: TensorStorage, rhs: TensorStorage) -> Bool {
         if lhs.buffer === rhs.buffer { return true }
+        guard lhs.hasShape(of: rhs) else { return false }
         return lhs.withUnsafeBufferPointer { a in
             rhs.withUnsafeBufferPointer { b in a.elementsEqual(b) }
         }
@@ -176,7 +253,7 @@ extension TensorStorage: Equatable {
 extension TensorStorage: Hashable where Scalar: Hashable {
     @inlinable
     func hash(into hasher: inout Hasher) {
-        hasher.combine(count)
+        hasher.combine(shape)
         withUnsafeBufferPointer { for x in $0 { hasher.combine(x) } }
     }
 }

@@ -48,7 +48,7 @@ public enum Initializer: Sendable, Hashable, Codable {
     ///   - generator: The seeded generator.
     @inlinable
     public func make<Scalar: TensorScalar>(
-        shape: [Int], fanIn: Int, fanOut: Int, using generator: inout SeededGenerator
+        shape: TensorShape, fanIn: Int, fanOut: Int, using generator: inout SeededGenerator
     ) -> Tensor<Scalar> {
         func uniform(_ a: Double, _ b: Double) -> Tensor<Scalar> {
             Tensor.uniform(shape, in: Scalar(a)..<Scalar(b), using: &generator)

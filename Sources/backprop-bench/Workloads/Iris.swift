@@ -63,7 +63,7 @@ enum IrisWorkload {
             validY: Array(ys.dropFirst(trainCount)))
         // W1 (5×4), b1, W2 (3×5), b2 drawn in that order as the tutorial; our weights are
         // [in, out] (x·W), so the drawn [out, in] matrices are transposed.
-        func param(_ shape: [Int]) -> Variable<Double> {
+        func param(_ shape: TensorShape) -> Variable<Double> {
             let t = Tensor(shape: shape, scalars: rng.randomSample(shape.reduce(1, *)))
             return Variable(shape.count == 2 ? t.transposed() : t, requiresGradient: true)
         }
