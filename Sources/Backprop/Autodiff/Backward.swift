@@ -21,15 +21,7 @@ extension Variable {
     @inlinable
     public func backward(seed: Tensor<Scalar>? = nil) {
         withoutGradients {
-            sweep(seed: seed, carrier: Tensor<Scalar>.self) { node, gradient in
-                // Leaves (no inputs) keep their gradient.
-                guard node.edges.count == 0, node.requiresGradient else { return }
-                if node.gradient == nil {
-                    node.gradient = gradient
-                } else {
-                    node.gradient! += gradient
-                }
-            }
+            sweep(seed: seed, carrier: Tensor<Scalar>.self, storesLeafGradients: true) { _, _ in }
         }
     }
 
@@ -39,10 +31,12 @@ extension Variable {
     /// Gradients travel as tensors (first order, no graph recorded) or as variables
     /// (recorded, so they can be differentiated again): the `carrier`. `visit` sees every
     /// node with its total gradient, once all of its consumers have contributed, before the
-    /// node's own pullback runs.
+    /// node's own pullback runs; with `storesLeafGradients`, leaves instead add theirs to
+    /// their ``gradient`` (``backward(seed:)``).
     @inlinable
     internal func sweep<Carrier: GradientCarrier>(
-        seed: Tensor<Scalar>?, carrier: Carrier.Type, visit: (Variable, Carrier) -> Void
+        seed: Tensor<Scalar>?, carrier: Carrier.Type, storesLeafGradients: Bool,
+        visit: (Variable, Carrier) -> Void
     ) where Carrier.Scalar == Scalar {
         precondition(
             requiresGradient,
@@ -73,9 +67,16 @@ extension Variable {
                 defer { node.orderLink = nil }
                 node.isMarked = false
                 guard let gradient = Carrier.take(from: node) else { return node.orderLink }
-                visit(node, gradient)
                 // A node has a pullback exactly when it has inputs that need gradients.
-                guard node.edges.count > 0 else { return node.orderLink }
+                guard node.edges.count > 0 else {
+                    if storesLeafGradients {
+                        Carrier.accumulate(consume gradient, intoGradientOf: node)
+                    } else {
+                        visit(node, gradient)
+                    }
+                    return node.orderLink
+                }
+                visit(node, gradient)
                 // Under anomaly detection the ops inside a pullback are not checked one by
                 // one: their results are checked below as the gradients of this node's
                 // inputs, so a report names the op whose backward failed and where it was
@@ -108,7 +109,7 @@ extension Variable {
             Unmanaged.passUnretained(edges[index])._withUnsafeGuaranteedRef { base in
                 let parent = unsafeDowncast(base, to: Variable.self)
                 guard parent.requiresGradient else { return }
-                if contribution.shape != parent.value.shape {
+                if contribution.shape != parent.storedValue.borrowed.shape {
                     reportPullbackMismatch(
                         inputGradients.indices.map { $0 == index ? contribution.shape : inputGradients[$0]?.shape })
                 }
@@ -148,9 +149,12 @@ public protocol GradientCarrier {
     static func pull(_ node: Variable<Scalar>, _ gradient: consuming Self) -> InputGradients<Self>
     /// Adds a contribution to the node's pending gradient (fan-out: the multivariable
     /// chain rule sums them).
-    static func add(_ contribution: Self, to node: Variable<Scalar>)
+    static func add(_ contribution: consuming Self, to node: Variable<Scalar>)
     /// Removes and returns the node's pending gradient.
     static func take(from node: Variable<Scalar>) -> Self?
+    /// Adds a leaf's total gradient to its ``Variable/gradient`` (handed over when the leaf
+    /// has none yet).
+    static func accumulate(_ gradient: consuming Self, intoGradientOf leaf: Variable<Scalar>)
 }
 
 extension Tensor: GradientCarrier {
@@ -166,7 +170,7 @@ extension Tensor: GradientCarrier {
         return InputGradients(node.pullback!(node, Variable(gradient)).map { $0?.value })
     }
     @inlinable
-    public static func add(_ contribution: Tensor, to node: Variable<Scalar>) {
+    public static func add(_ contribution: consuming Tensor, to node: Variable<Scalar>) {
         if node.pendingTensor == nil {
             node.pendingTensor = contribution
         } else {
@@ -176,6 +180,14 @@ extension Tensor: GradientCarrier {
     @inlinable
     public static func take(from node: Variable<Scalar>) -> Tensor? {
         node.pendingTensor.take()
+    }
+    @inlinable
+    public static func accumulate(_ gradient: consuming Tensor, intoGradientOf leaf: Variable<Scalar>) {
+        if leaf.storedGradient == nil {
+            leaf.storedGradient = gradient
+        } else {
+            leaf.storedGradient!.addScaled(gradient, by: 1)
+        }
     }
 }
 
@@ -191,12 +203,20 @@ extension Variable: GradientCarrier {
         InputGradients(node.pullback!(node, gradient))
     }
     @inlinable
-    public static func add(_ contribution: Variable, to node: Variable) {
-        node.pendingVariable = node.pendingVariable.map { $0.adding(contribution) } ?? contribution
+    public static func add(_ contribution: consuming Variable, to node: Variable) {
+        if let pending = node.pendingVariable.take() {
+            node.pendingVariable = pending.adding(contribution)
+        } else {
+            node.pendingVariable = contribution
+        }
     }
     @inlinable
     public static func take(from node: Variable) -> Variable? {
         node.pendingVariable.take()
+    }
+    @inlinable
+    public static func accumulate(_ gradient: consuming Variable, intoGradientOf leaf: Variable) {
+        Tensor.accumulate(gradient.value, intoGradientOf: leaf)
     }
 }
 
@@ -253,7 +273,7 @@ internal func differentiate<Scalar, Carrier: GradientCarrier>(
                 + "require a gradient")
     }
     var found = [Carrier?](repeating: nil, count: variables.count)
-    output.sweep(seed: seed, carrier: carrier) { node, gradient in
+    output.sweep(seed: seed, carrier: carrier, storesLeafGradients: false) { node, gradient in
         for (i, v) in variables.enumerated() where v === node {
             found[i] = gradient
         }

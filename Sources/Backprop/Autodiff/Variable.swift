@@ -184,6 +184,16 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
         return unsafeDowncast(edges[index], to: Variable.self)
     }
 
+    /// The value of the input at `index`, read in place, and whether that input requires a
+    /// gradient: for the fused ops' pullbacks, which run on every backward pass. No retain:
+    /// this node keeps its inputs, and their values, alive and unchanged meanwhile.
+    @inlinable @inline(__always)
+    internal func borrowedInput(at index: Int) -> (value: BorrowedTensor<Scalar>, requiresGradient: Bool) {
+        Unmanaged.passUnretained(edges[index])._withUnsafeGuaranteedRef { input in
+            (unsafeDowncast(input, to: Variable.self).storedValue.borrowed, input.requiresGradient)
+        }
+    }
+
     /// Sets the gradient to `nil`, ready for the next step.
     @inlinable public func zeroGradient() { gradient = nil }
 

@@ -72,26 +72,36 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
     public func applyGradient<Scalar: TensorScalar>(
         to g: inout Tensor<Scalar>, fromOutput y: Tensor<Scalar>
     ) {
+        applyGradient(to: &g, fromOutput: y.borrowed)
+    }
+
+    /// The same with the output read in place (the fused ops' backward).
+    @inlinable
+    internal func applyGradient<Scalar: TensorScalar>(
+        to g: inout Tensor<Scalar>, fromOutput y: BorrowedTensor<Scalar>
+    ) {
         precondition(
-            g.shape == y.shape,
+            g.storage.hasShape(y.shape),
             "\(rawValue) gradient: \(Shapes.format(g.shape)) vs \(Shapes.format(y.shape)): shapes differ")
+        let y = y.buffer
         switch self {
         case .identity: return
         case .relu:
             // Out of place: a select into a fresh buffer vectorises, while the in-place form
             // became a branch per element (mispredicted half the time: the digits epoch ran
             // 10 % slower).
-            g = g.zipMap(y) { g, y in y > 0 ? g : 0 }
+            let source = g.borrowed.scalars
+            g = Tensor(shape: g.shape, count: y.count) { out in
+                for i in 0..<y.count { out[i] = y[i] > 0 ? source[i] : 0 }
+            }
             return
         case .sigmoid, .tanh: break
         }
-        y.withUnsafeBufferPointer { y in
-            g.withUnsafeMutableBufferPointer { g in
-                switch self {
-                case .identity, .relu: break
-                case .sigmoid: for i in 0..<g.count { g[i] *= y[i] * (1 - y[i]) }
-                case .tanh: for i in 0..<g.count { g[i] *= 1 - y[i] * y[i] }
-                }
+        g.withUnsafeMutableBufferPointer { g in
+            switch self {
+            case .identity, .relu: break
+            case .sigmoid: for i in 0..<g.count { g[i] *= y[i] * (1 - y[i]) }
+            case .tanh: for i in 0..<g.count { g[i] *= 1 - y[i] * y[i] }
             }
         }
     }

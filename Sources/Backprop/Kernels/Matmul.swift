@@ -14,46 +14,35 @@ extension Tensor {
     public func matmul(
         _ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false
     ) -> Tensor {
-        matmul(other, transposingSelf: transposingSelf, transposingOther: transposingOther, shapedAs: nil)
+        Tensor.product(
+            borrowed, other.borrowed, transposingA: transposingSelf, transposingB: transposingOther)
     }
 
-    /// The product, reusing `resultShape` (when given, it must be `[m, n]`) as the result's
-    /// shape array: backward passes pass an input's shape so no new array is allocated.
+    /// op(a) · op(b) for operands read in place (see ``BorrowedTensor``): `matmul` on
+    /// tensors, and the fused ops' forward and backward passes on their inputs' values.
     @inlinable
-    internal func matmul(
-        _ other: Tensor, transposingSelf: Bool, transposingOther: Bool, shapedAs resultShape: TensorShape?
+    internal static func product(
+        _ a: BorrowedTensor<Scalar>, _ b: BorrowedTensor<Scalar>, transposingA: Bool,
+        transposingB: Bool, op: String = "matmul"
     ) -> Tensor {
-        guard shape.count == 2, other.shape.count == 2 else {
+        guard a.rank == 2, b.rank == 2 else {
             // Not 2-D: let the shape rule produce the message.
-            _ = Shapes.matmul(shape, other.shape).orFail()
+            _ = Shapes.matmul(a.shape, b.shape, op: op).orFail()
             preconditionFailure("unreachable")
         }
-        let (m, k) = transposingSelf ? (shape[1], shape[0]) : (shape[0], shape[1])
-        let (k2, n) = transposingOther ? (other.shape[1], other.shape[0]) : (other.shape[0], other.shape[1])
+        let (a0, a1, b0, b1) = (a.size(0), a.size(1), b.size(0), b.size(1))
+        let (m, k) = transposingA ? (a1, a0) : (a0, a1)
+        let (k2, n) = transposingB ? (b1, b0) : (b0, b1)
         if k != k2 {
-            _ = Shapes.matmul([m, k], [k2, n]).orFail()
+            _ = Shapes.matmul(TensorShape(m, k), TensorShape(k2, n), op: op).orFail()
         }
-        let result: TensorShape
-        if let resultShape {
-            precondition(
-                resultShape.count == 2 && resultShape[0] == m && resultShape[1] == n,
-                "matmul: result shape \(Shapes.format(resultShape)) is not [\(m), \(n)]")
-            result = resultShape
-        } else {
-            result = [m, n]
-        }
-        if m == 0 || n == 0 || k == 0 { return Tensor.zeros(result) }
-        return Tensor(shape: result) { out in
-            storage.withUnsafeBufferPointer { pa in
-                other.storage.withUnsafeBufferPointer { pb in
-                    Scalar.gemm(
-                        transposeA: transposingSelf, transposeB: transposingOther,
-                        m: m, n: n, k: k, alpha: 1,
-                        a: pa.baseAddress!, lda: shape[1],
-                        b: pb.baseAddress!, ldb: other.shape[1],
-                        beta: 0, c: out.baseAddress!, ldc: n, threads: 0)
-                }
-            }
+        let shape = TensorShape(m, n)
+        if m == 0 || n == 0 || k == 0 { return Tensor.zeros(shape) }
+        return Tensor(shape: shape, count: m * n) { out in
+            Scalar.gemm(
+                transposeA: transposingA, transposeB: transposingB,
+                m: m, n: n, k: k, alpha: 1, a: a.scalars, lda: a1, b: b.scalars, ldb: b1,
+                beta: 0, c: out, ldc: n, threads: 0)
         }
     }
 

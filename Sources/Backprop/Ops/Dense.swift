@@ -22,25 +22,22 @@ extension Variable {
         file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
         let x = self
-        // Shapes read once, compared without building arrays (this runs every step).
-        let xShape = x.value.shape
-        let wShape = weight.value.shape
-        guard xShape.count == 2, wShape.count == 2, xShape[1] == wShape[0] else {
-            _ = Shapes.matmul(xShape, wShape, op: "dense").orFail()
+        // Operands read in place (no retains): this node's inputs keep them alive.
+        let (xv, wv) = (x.storedValue.borrowed, weight.storedValue.borrowed)
+        guard xv.rank == 2, wv.rank == 2, xv.size(1) == wv.size(0) else {
+            _ = Shapes.matmul(xv.shape, wv.shape, op: "dense").orFail()
             preconditionFailure("unreachable")
         }
-        let columns = wShape[1]
-        var y = x.value.matmul(weight.value)
+        let columns = wv.size(1)
+        var y = Tensor.product(xv, wv, transposingA: false, transposingB: false, op: "dense")
         if let bias {
-            let bShape = bias.value.shape
+            let bv = bias.storedValue.borrowed
             precondition(
-                bShape.count == 1 && bShape[0] == columns,
-                "dense: bias \(Shapes.format(bShape)) for output "
-                    + "\(Shapes.format([xShape[0], columns])): expected [\(columns)]")
+                bv.rank == 1 && bv.size(0) == columns,
+                "dense: bias \(Shapes.format(bv.shape)) for output "
+                    + "\(Shapes.format([xv.size(0), columns])): expected [\(columns)]")
             y.withUnsafeMutableBufferPointer { out in
-                bias.value.withUnsafeBufferPointer { b in
-                    activation.applyInPlace(out, columns: columns, bias: b)
-                }
+                activation.applyInPlace(out, columns: columns, bias: bv.buffer)
             }
         } else if activation != .identity {
             y.withUnsafeMutableBufferPointer { out in
@@ -81,29 +78,26 @@ extension DenseActivation {
 }
 
 /// The first-order backward of `y = f(x·W + b)`: δ = ∇y ⊙ f'(u) in place of the incoming
-/// gradient, then ∇x = δ·Wᵀ, ∇W = xᵀ·δ, ∇b = Σ rows of δ, each under its input's shape
-/// array (no new shape arrays).
+/// gradient, then ∇x = δ·Wᵀ, ∇W = xᵀ·δ, ∇b = Σ rows of δ. The output and the inputs are read
+/// in place (the node keeps them alive during its backward).
 @inlinable
 internal func denseTensorPullback<Scalar>(
     _ output: Variable<Scalar>, _ gradient: consuming Tensor<Scalar>, _ activation: DenseActivation
 ) -> InputGradients<Tensor<Scalar>> {
-    let (x, weight) = (output.input(at: 0), output.input(at: 1))
+    let (x, weight) = (output.borrowedInput(at: 0), output.borrowedInput(at: 1))
     var delta = consume gradient
-    activation.applyGradient(to: &delta, fromOutput: output.value)
+    activation.applyGradient(to: &delta, fromOutput: output.storedValue.borrowed)
+    let d = delta.borrowed
     let gx =
         x.requiresGradient
-        ? delta.matmul(
-            weight.value, transposingSelf: false, transposingOther: true,
-            shapedAs: x.value.shape) : nil
+        ? Tensor.product(d, weight.value, transposingA: false, transposingB: true) : nil
     let gw =
         weight.requiresGradient
-        ? x.value.matmul(
-            delta, transposingSelf: true, transposingOther: false,
-            shapedAs: weight.value.shape) : nil
-    guard output.inputCount == 3 else { return InputGradients(gx, gw) }
-    let bias = output.input(at: 2)
+        ? Tensor.product(x.value, d, transposingA: true, transposingB: false) : nil
+    guard output.inputCount == 3 else { return InputGradients(consume gx, consume gw) }
+    let bias = output.borrowedInput(at: 2)
     let gb = bias.requiresGradient ? delta.columnSums(shapedAs: bias.value.shape) : nil
-    return InputGradients(gx, gw, gb)
+    return InputGradients(consume gx, consume gw, consume gb)
 }
 
 /// The same backward as differentiable ops, for higher-order gradients.

@@ -69,17 +69,15 @@ internal func squaredError<Scalar>(
     _ predicted: Variable<Scalar>, _ target: Variable<Scalar>, _ scale: SquaredErrorScale,
     op: String, file: StaticString, line: UInt
 ) -> Variable<Scalar> {
-    Shapes.requireSame(predicted.shape, target.shape, op: op, symbol: "vs")
+    // Read in place: the node keeps both inputs alive.
+    let (p, t) = (predicted.storedValue.borrowed, target.storedValue.borrowed)
+    Shapes.requireSame(p.shape, t.shape, op: op, symbol: "vs")
     var total: Scalar = 0
-    predicted.value.withUnsafeBufferPointer { p in
-        target.value.withUnsafeBufferPointer { t in
-            for i in 0..<p.count {
-                let d = p[i] - t[i]
-                total += d * d
-            }
-        }
+    for i in 0..<p.count {
+        let d = p.scalars[i] - t.scalars[i]
+        total += d * d
     }
-    let factor: Scalar = scale.factor(count: predicted.value.count)
+    let factor: Scalar = scale.factor(count: p.count)
     let (tensorPullback, pullback): (Variable<Scalar>.TensorPullback, Variable<Scalar>.Pullback) =
         scale.pullbacks()
     return Variable(
@@ -93,12 +91,15 @@ internal func squaredError<Scalar>(
 internal func squaredErrorTensorPullback<Scalar>(
     _ output: Variable<Scalar>, _ gradient: consuming Tensor<Scalar>, _ scale: SquaredErrorScale
 ) -> InputGradients<Tensor<Scalar>> {
-    let (predicted, target) = (output.input(at: 0), output.input(at: 1))
-    let factor: Scalar = scale.factor(count: predicted.value.count)
+    let (predicted, target) = (output.borrowedInput(at: 0), output.borrowedInput(at: 1))
+    let (p, t) = (predicted.value, target.value)
+    let factor: Scalar = scale.factor(count: p.count)
     let s = 2 * factor * gradient.scalar
-    let share = predicted.value.zipMap(target.value) { s * ($0 - $1) }
-    return InputGradients(
-        predicted.requiresGradient ? share : nil, target.requiresGradient ? -share : nil)
+    let share = Tensor(shape: p.shape, count: p.count) { out in
+        for i in 0..<p.count { out[i] = s * (p.scalars[i] - t.scalars[i]) }
+    }
+    if !target.requiresGradient { return InputGradients(consume share, nil) }
+    return InputGradients(predicted.requiresGradient ? share : nil, -share)
 }
 
 /// The same as differentiable ops, for higher-order gradients.

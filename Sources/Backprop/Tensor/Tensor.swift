@@ -75,6 +75,13 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
         }
     }
 
+    /// A tensor of a valid `shape` of `count` elements whose scalars `body` initialises
+    /// completely: the engine's constructor, with no checks.
+    @inlinable @inline(__always)
+    internal init(shape: TensorShape, count: Int, initializingWith body: (UnsafeMutablePointer<Scalar>) -> Void) {
+        self.storage = TensorStorage(shape: shape, count: count) { body($0.baseAddress!) }
+    }
+
     /// A tensor of the given shape with every element equal to `value`.
     @inlinable
     public init(repeating value: Scalar, shape: TensorShape) {

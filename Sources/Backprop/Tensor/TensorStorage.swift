@@ -120,8 +120,9 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
         shape: TensorShape, count: Int,
         initializingWith body: (UnsafeMutableBufferPointer<Scalar>) throws -> Void
     ) rethrows {
-        buffer = TensorBuffer.make(shape: shape, count: count)
-        try buffer.withScalars { try body(UnsafeMutableBufferPointer(start: $0, count: count)) }
+        let made = TensorBuffer<Scalar>.make(shape: shape, count: count)
+        try made.withScalars { try body(UnsafeMutableBufferPointer(start: $0, count: count)) }
+        buffer = made
     }
 
     @inlinable
@@ -255,5 +256,44 @@ extension TensorStorage: Hashable where Scalar: Hashable {
     func hash(into hasher: inout Hasher) {
         hasher.combine(shape)
         withUnsafeBufferPointer { for x in $0 { hasher.combine(x) } }
+    }
+}
+
+/// A tensor's shape and scalars read in place, without retaining its buffer.
+///
+/// For the engine's hot paths only: reading a tensor out of a class (a variable's value, a
+/// node's input) copies it, which retains and later releases its buffer, and a small
+/// training step did over a hundred of those atomic operations. A borrowed view costs none,
+/// but it is valid only while something else keeps that tensor alive and unchanged (the
+/// variable it was read from, which the caller holds and does not write meanwhile). Never
+/// store one.
+@usableFromInline
+internal struct BorrowedTensor<Scalar: TensorScalar> {
+    @usableFromInline let header: UnsafeMutablePointer<TensorBufferHeader<Scalar>>
+    @usableFromInline let scalars: UnsafeMutablePointer<Scalar>
+
+    @inlinable @inline(__always)
+    init(_ buffer: TensorBuffer<Scalar>) {
+        (header, scalars) = buffer.withUnsafeMutablePointers { header, elements in
+            (header, header.pointee.outOfLine ?? elements)
+        }
+    }
+
+    @inlinable var shape: TensorShape { header.pointee.shape }
+    @inlinable var count: Int { header.pointee.count }
+    @inlinable var rank: Int { header.pointee.shape.count }
+    @inlinable func size(_ axis: Int) -> Int { header.pointee.shape[axis] }
+    @inlinable var buffer: UnsafeBufferPointer<Scalar> {
+        UnsafeBufferPointer(start: scalars, count: header.pointee.count)
+    }
+}
+
+extension Tensor {
+    /// This tensor's shape and scalars without a retain: see ``BorrowedTensor``. The caller
+    /// must keep this tensor (or the variable holding it) alive and unchanged while it uses
+    /// the view.
+    @inlinable @inline(__always)
+    internal var borrowed: BorrowedTensor<Scalar> {
+        Unmanaged.passUnretained(storage.buffer)._withUnsafeGuaranteedRef { BorrowedTensor($0) }
     }
 }
