@@ -128,20 +128,20 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     ) {
         let mode = GradientMode.current
         let records = mode.isRecording && anyInputNeedsGradient
+        let origin = mode.isDetectingAnomalies ? SourceLocation(file: "\(file)", line: line) : nil
+        if origin != nil {
+            Anomaly.check(value, op: op, origin: origin, phase: "forward output")
+        }
         self.storedValue = value
         self.storedGradient = nil
         self.op = op
         self.pullback = records ? pullback : nil
         self.tensorPullback = records ? tensorPullback : nil
-        let origin = mode.isDetectingAnomalies ? SourceLocation(file: "\(file)", line: line) : nil
         self.origin = origin
         if records {
             super.init(edges: edges, requiresGradient: true)
         } else {
             super.init(edges: NodeInputs(), requiresGradient: false)
-        }
-        if origin != nil {
-            Anomaly.check(storedValue, op: op, origin: origin, phase: "forward output")
         }
     }
 

@@ -46,7 +46,7 @@ extension Variable {
         }
         let (tensorPullback, pullback): (TensorPullback, Pullback) = activation.densePullbacks()
         return Variable(
-            op: "dense", value: y, edges: NodeInputs(x, weight, bias),
+            op: "dense", value: consume y, edges: NodeInputs(x, weight, bias),
             anyInputNeedsGradient: x.requiresGradient || weight.requiresGradient
                 || bias?.requiresGradient == true,
             file: file, line: line, tensorPullback: tensorPullback, pullback: pullback)

@@ -42,9 +42,11 @@ internal struct TensorBufferHeader<Scalar> {
     }
 }
 
-/// The object that owns a tensor's shape and scalars.
+/// The object that owns a tensor's shape and scalars (small tensors: the scalars follow the
+/// header). It has no deinit of its own: freeing one runs no generic code beyond
+/// `ManagedBuffer`'s, which mattered for the ten small tensors a per-sample step frees.
 @usableFromInline
-internal final class TensorBuffer<Scalar: TensorScalar>:
+internal class TensorBuffer<Scalar: TensorScalar>:
     ManagedBuffer<TensorBufferHeader<Scalar>, Scalar>
 {
     /// A buffer of `count` scalars under `shape`, not yet initialised.
@@ -68,7 +70,7 @@ internal final class TensorBuffer<Scalar: TensorScalar>:
             fatalError("Tensor: out of memory for \(count) scalars (\(bytes) bytes)")
         }
         let scalars = block.bindMemory(to: Scalar.self, capacity: count)
-        return create(minimumCapacity: 0) { _ in
+        return OutOfLineTensorBuffer<Scalar>.create(minimumCapacity: 0) { _ in
             TensorBufferHeader(shape: shape, count: count, outOfLine: scalars, owner: nil)
         }
     }
@@ -81,12 +83,25 @@ internal final class TensorBuffer<Scalar: TensorScalar>:
              header.pointee.owner ?? Unmanaged.passUnretained(source as AnyObject))
         }
         _ = owner.retain()
-        let view = create(minimumCapacity: 0) { _ in
+        let view = OutOfLineTensorBuffer<Scalar>.create(minimumCapacity: 0) { _ in
             TensorBufferHeader(shape: shape, count: count, outOfLine: scalars, owner: owner)
         }
         return unsafeDowncast(view, to: TensorBuffer.self)
     }
 
+    /// Calls `body` with the address of the scalars, valid during the call.
+    @inlinable
+    final func withScalars<R>(_ body: (UnsafeMutablePointer<Scalar>) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointers { header, elements in
+            try body(header.pointee.outOfLine ?? elements)
+        }
+    }
+}
+
+/// A buffer whose scalars live elsewhere: a large tensor's block from the per-thread cache,
+/// or, for a view, the scalars of the buffer it keeps alive in `owner`.
+@usableFromInline
+internal final class OutOfLineTensorBuffer<Scalar: TensorScalar>: TensorBuffer<Scalar> {
     deinit {
         withUnsafeMutablePointerToHeader { header in
             if let owner = header.pointee.owner {
@@ -95,14 +110,6 @@ internal final class TensorBuffer<Scalar: TensorScalar>:
                 bp_buffer_release(
                     UnsafeMutableRawPointer(scalars), header.pointee.count * MemoryLayout<Scalar>.stride)
             }
-        }
-    }
-
-    /// Calls `body` with the address of the scalars, valid during the call.
-    @inlinable
-    func withScalars<R>(_ body: (UnsafeMutablePointer<Scalar>) throws -> R) rethrows -> R {
-        try withUnsafeMutablePointers { header, elements in
-            try body(header.pointee.outOfLine ?? elements)
         }
     }
 }

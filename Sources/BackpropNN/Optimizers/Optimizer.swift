@@ -37,8 +37,7 @@ func forEachGradient<Scalar: TensorScalar>(
 ) {
     for index in parameters.indices {
         let p = parameters[index]
-        guard let gradient = p.gradient else { continue }
-        p.gradient = nil
+        guard let gradient = p.gradient.take() else { continue }
         gradient.withUnsafeBufferPointer { g in
             p.value.withUnsafeMutableBufferPointer { w in
                 precondition(g.count == w.count, "\(optimizer): gradient and parameter sizes differ")

@@ -74,8 +74,7 @@ enum IrisWorkload {
     @inline(__always)
     static func sgd(_ params: Params) {
         for p in params.all {
-            p.value.addScaled(p.gradient!, by: -lr)
-            p.zeroGradient()
+            p.value.addScaled(p.gradient.take()!, by: -lr)
         }
     }
 
