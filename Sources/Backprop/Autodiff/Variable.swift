@@ -105,7 +105,7 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     /// result is a constant and `pullback` is dropped.
     @inlinable @inline(__always)
     public convenience init(
-        op: String, value: Tensor<Scalar>, inputs: [Variable],
+        op: String, value: consuming Tensor<Scalar>, inputs: [Variable],
         file: StaticString = #fileID, line: UInt = #line,
         tensorPullback: TensorPullback? = nil,
         pullback: @escaping Pullback

@@ -9,26 +9,32 @@ extension Tensor {
     public func batchedMatmul(
         _ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false
     ) -> Tensor {
+        Tensor.batchedProduct(
+            borrowed, other.borrowed, transposingA: transposingSelf, transposingB: transposingOther)
+    }
+
+    /// The batched product of two operands read in place (see ``BorrowedTensor``).
+    @inlinable
+    internal static func batchedProduct(
+        _ a: BorrowedTensor<Scalar>, _ b: BorrowedTensor<Scalar>, transposingA: Bool,
+        transposingB: Bool
+    ) -> Tensor {
+        let (aShape, bShape) = (a.shape, b.shape)
         func view(_ s: TensorShape, _ t: Bool) -> TensorShape { s.count == 3 && t ? [s[0], s[2], s[1]] : s }
-        let result = Shapes.batchedMatmul(
-            view(shape, transposingSelf), view(other.shape, transposingOther)
-        ).orFail()
+        let result = Shapes.batchedMatmul(view(aShape, transposingA), view(bShape, transposingB))
+            .orFail()
         let (batch, m, n) = (result[0], result[1], result[2])
-        let k = transposingSelf ? shape[1] : shape[2]
+        let k = transposingA ? aShape[1] : aShape[2]
         if m == 0 || n == 0 || k == 0 || batch == 0 { return Tensor.zeros(result) }
-        let (aStride, bStride) = (shape[1] * shape[2], other.shape[1] * other.shape[2])
-        return Tensor(shape: result) { out in
-            storage.withUnsafeBufferPointer { pa in
-                other.storage.withUnsafeBufferPointer { pb in
-                    for i in 0..<batch {
-                        Scalar.gemm(
-                            transposeA: transposingSelf, transposeB: transposingOther,
-                            m: m, n: n, k: k, alpha: 1,
-                            a: pa.baseAddress! + i * aStride, lda: shape[2],
-                            b: pb.baseAddress! + i * bStride, ldb: other.shape[2],
-                            beta: 0, c: out.baseAddress! + i * m * n, ldc: n, threads: 0)
-                    }
-                }
+        let (aStride, bStride) = (aShape[1] * aShape[2], bShape[1] * bShape[2])
+        return Tensor(shape: result, count: batch * m * n) { out in
+            for i in 0..<batch {
+                Scalar.gemm(
+                    transposeA: transposingA, transposeB: transposingB,
+                    m: m, n: n, k: k, alpha: 1,
+                    a: a.scalars + i * aStride, lda: aShape[2],
+                    b: b.scalars + i * bStride, ldb: bShape[2],
+                    beta: 0, c: out + i * m * n, ldc: n, threads: 0)
             }
         }
     }

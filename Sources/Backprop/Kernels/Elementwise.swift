@@ -5,11 +5,7 @@ extension Tensor {
     /// Applies `transform` to every element.
     @inlinable
     public func map(_ transform: (Scalar) -> Scalar) -> Tensor {
-        Tensor(shape: shape) { out in
-            storage.withUnsafeBufferPointer { src in
-                for i in 0..<src.count { out[i] = transform(src[i]) }
-            }
-        }
+        borrowed.map(transform)
     }
 
     /// Combines two same-shaped tensors element by element.
@@ -17,14 +13,7 @@ extension Tensor {
     public func zipMap(_ other: Tensor, op: String = "zip", _ combine: (Scalar, Scalar) -> Scalar)
         -> Tensor
     {
-        Shapes.requireSame(shape, other.shape, op: op)
-        return Tensor(shape: shape) { out in
-            storage.withUnsafeBufferPointer { a in
-                other.storage.withUnsafeBufferPointer { b in
-                    for i in 0..<a.count { out[i] = combine(a[i], b[i]) }
-                }
-            }
-        }
+        borrowed.zipMap(other.borrowed, op: op, combine)
     }
 
     /// Combines two tensors element by element with NumPy broadcasting.
@@ -35,16 +24,41 @@ extension Tensor {
         _ other: Tensor, op: String, symbol: String = ",",
         _ combine: (Scalar, Scalar) -> Scalar
     ) -> Tensor {
-        if shape == other.shape { return zipMap(other, op: op, combine) }
-        let resultShape = Shapes.broadcast(shape, other.shape, op: op, symbol: symbol).orFail()
+        borrowed.broadcastMap(other.borrowed, op: op, symbol: symbol, combine)
+    }
+}
+
+// The loops themselves, on operands read in place: the ops on variables call these on their
+// inputs' values without retaining them (see ``BorrowedTensor``).
+extension BorrowedTensor {
+    @inlinable
+    func map(_ transform: (Scalar) -> Scalar) -> Tensor<Scalar> {
+        Tensor(shape: shape, count: count) { out in
+            for i in 0..<count { out[i] = transform(scalars[i]) }
+        }
+    }
+
+    @inlinable
+    func zipMap(_ other: BorrowedTensor, op: String, _ combine: (Scalar, Scalar) -> Scalar)
+        -> Tensor<Scalar>
+    {
+        Shapes.requireSame(shape, other.shape, op: op)
+        return Tensor(shape: shape, count: count) { out in
+            for i in 0..<count { out[i] = combine(scalars[i], other.scalars[i]) }
+        }
+    }
+
+    @inlinable
+    func broadcastMap(
+        _ other: BorrowedTensor, op: String, symbol: String, _ combine: (Scalar, Scalar) -> Scalar
+    ) -> Tensor<Scalar> {
+        let (aShape, bShape) = (shape, other.shape)
+        if aShape == bShape { return zipMap(other, op: op, combine) }
+        let resultShape = Shapes.broadcast(aShape, bShape, op: op, symbol: symbol).orFail()
         return Tensor(shape: resultShape) { out in
-            storage.withUnsafeBufferPointer { a in
-                other.storage.withUnsafeBufferPointer { b in
-                    broadcastLoop(
-                        out: out, outShape: resultShape, a: a, aShape: shape, b: b,
-                        bShape: other.shape, combine)
-                }
-            }
+            broadcastLoop(
+                out: out, outShape: resultShape, a: buffer, aShape: aShape, b: other.buffer,
+                bShape: bShape, combine)
         }
     }
 }

@@ -12,11 +12,12 @@ extension Variable {
     @inlinable
     public func sigmoid(file: StaticString = #fileID, line: UInt = #line) -> Variable {
         Variable(
-            op: "sigmoid", value: value.map(stableSigmoid), inputs: [self], file: file, line: line,
+            op: "sigmoid", value: storedValue.borrowed.map(stableSigmoid), inputs: [self],
+            file: file, line: line,
             tensorPullback: { y, g in
                 // g ⊙ y(1 − y) in place of the incoming gradient.
                 var delta = consume g
-                DenseActivation.sigmoid.applyGradient(to: &delta, fromOutput: y.value)
+                DenseActivation.sigmoid.applyGradient(to: &delta, fromOutput: y.storedValue.borrowed)
                 return InputGradients(delta)
             }
         ) { y, g in [activationGradient(g, output: y, activation: .sigmoid)] }

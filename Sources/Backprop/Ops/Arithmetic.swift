@@ -14,14 +14,15 @@ extension Variable {
         -> Variable
     {
         // The pullbacks read the operands from the output node, so they capture nothing
-        // (no closure context to allocate per node).
+        // (no closure context to allocate per node); values are read in place.
         Variable(
-            op: "add", value: value + other.value, inputs: [self, other], file: file, line: line,
+            op: "add", value: storedValue.borrowed + other.storedValue.borrowed,
+            inputs: [self, other], file: file, line: line,
             tensorPullback: { y, g in
-                let (a, b) = (y.input(at: 0), y.input(at: 1))
+                let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
                 return InputGradients(
-                    a.requiresGradient ? g.summed(toShape: a.shape) : nil,
-                    b.requiresGradient ? g.summed(toShape: b.shape) : nil)
+                    a.requiresGradient ? g.summed(toShape: a.value.shape) : nil,
+                    b.requiresGradient ? g.summed(toShape: b.value.shape) : nil)
             }
         ) { y, g in
             [g.summed(toShape: y.input(at: 0).shape), g.summed(toShape: y.input(at: 1).shape)]
@@ -36,13 +37,13 @@ extension Variable {
         -> Variable
     {
         Variable(
-            op: "subtract", value: value - other.value, inputs: [self, other], file: file,
-            line: line,
+            op: "subtract", value: storedValue.borrowed - other.storedValue.borrowed,
+            inputs: [self, other], file: file, line: line,
             tensorPullback: { y, g in
-                let (a, b) = (y.input(at: 0), y.input(at: 1))
+                let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
                 return InputGradients(
-                    a.requiresGradient ? g.summed(toShape: a.shape) : nil,
-                    b.requiresGradient ? (-g).summed(toShape: b.shape) : nil)
+                    a.requiresGradient ? g.summed(toShape: a.value.shape) : nil,
+                    b.requiresGradient ? (-g).summed(toShape: b.value.shape) : nil)
             }
         ) { y, g in
             [
@@ -60,13 +61,14 @@ extension Variable {
         -> Variable
     {
         Variable(
-            op: "multiply", value: value * other.value, inputs: [self, other], file: file,
-            line: line,
+            op: "multiply", value: storedValue.borrowed * other.storedValue.borrowed,
+            inputs: [self, other], file: file, line: line,
             tensorPullback: { y, g in
-                let (a, b) = (y.input(at: 0), y.input(at: 1))
+                let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
+                let g = g.borrowed
                 return InputGradients(
-                    a.requiresGradient ? (g * b.value).summed(toShape: a.shape) : nil,
-                    b.requiresGradient ? (g * a.value).summed(toShape: b.shape) : nil)
+                    a.requiresGradient ? (g * b.value).summed(toShape: a.value.shape) : nil,
+                    b.requiresGradient ? (g * a.value).summed(toShape: b.value.shape) : nil)
             }
         ) { y, g in
             let (a, b) = (y.input(at: 0), y.input(at: 1))
@@ -123,8 +125,8 @@ extension Variable {
         -> Variable
     {
         Variable(
-            op: "divide", value: value / other.value, inputs: [self, other], file: file,
-            line: line
+            op: "divide", value: storedValue.borrowed / other.storedValue.borrowed,
+            inputs: [self, other], file: file, line: line
         ) { _, g in
             let share = g / other
             return [

@@ -46,11 +46,10 @@ extension Variable {
                 "matmul: \(Shapes.format(shape)) × \(Shapes.format(other.shape)): unsupported ranks "
                     + "(2-D × 2-D, 3-D × 3-D, 2-D × 1-D, 1-D × 2-D, 3-D × 2-D)")
         }
-        let product = shape.count == 2
-            ? value.matmul(
-                other.value, transposingSelf: transposingSelf, transposingOther: transposingOther)
-            : value.batchedMatmul(
-                other.value, transposingSelf: transposingSelf, transposingOther: transposingOther)
+        // Operands read in place: the node keeps them alive.
+        let product = storedValue.borrowed.product(
+            other.storedValue.borrowed, transposingSelf: transposingSelf,
+            transposingOther: transposingOther)
         let (tensorPullback, pullback): (TensorPullback, Pullback) =
             switch (transposingSelf, transposingOther) {
             case (false, false): matmulPullbacks(false, false)
@@ -74,20 +73,25 @@ extension Variable {
 }
 
 /// What the matmul pullback needs of its operands: the product with either side
-/// transposed. Tensors (first order) and variables (recorded, for higher order) both have it,
-/// so the vector–Jacobian product below is written once.
+/// transposed. Tensors read in place (first order) and variables (recorded, for higher
+/// order) both have it, so the vector–Jacobian product below is written once.
 @usableFromInline
 internal protocol MatrixProductOperand {
-    func product(_ other: Self, transposingSelf: Bool, transposingOther: Bool) -> Self
+    associatedtype Product
+    func product(_ other: Self, transposingSelf: Bool, transposingOther: Bool) -> Product
 }
 
-extension Tensor: MatrixProductOperand {
+extension BorrowedTensor: MatrixProductOperand {
+    /// The 2-D or batched product (both operands have the same rank here).
     @inlinable
-    func product(_ other: Tensor, transposingSelf: Bool, transposingOther: Bool) -> Tensor {
+    func product(_ other: BorrowedTensor, transposingSelf: Bool, transposingOther: Bool)
+        -> Tensor<Scalar>
+    {
         rank == 2
-            ? matmul(other, transposingSelf: transposingSelf, transposingOther: transposingOther)
-            : batchedMatmul(
-                other, transposingSelf: transposingSelf, transposingOther: transposingOther)
+            ? Tensor.product(
+                self, other, transposingA: transposingSelf, transposingB: transposingOther)
+            : Tensor.batchedProduct(
+                self, other, transposingA: transposingSelf, transposingB: transposingOther)
     }
 }
 
@@ -107,18 +111,18 @@ internal func matmulPullbacks<Scalar>(_ transposingSelf: Bool, _ transposingOthe
 ) {
     (
         { y, g in
-            let (a, b) = (y.input(at: 0), y.input(at: 1))
-            return InputGradients(
-                matmulPullback(
-                    a.value, b.value, g, transposingSelf: transposingSelf,
-                    transposingOther: transposingOther,
-                    needs: (a.requiresGradient, b.requiresGradient)))
+            let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
+            let (ga, gb) = matmulPullback(
+                a.value, b.value, g.borrowed, transposingSelf: transposingSelf,
+                transposingOther: transposingOther, needs: (a.requiresGradient, b.requiresGradient))
+            return InputGradients(consume ga, consume gb)
         },
         { y, g in
             let (a, b) = (y.input(at: 0), y.input(at: 1))
-            return matmulPullback(
+            let (ga, gb) = matmulPullback(
                 a, b, g, transposingSelf: transposingSelf, transposingOther: transposingOther,
                 needs: (a.requiresGradient, b.requiresGradient))
+            return [ga, gb]
         }
     )
 }
@@ -128,27 +132,27 @@ internal func matmulPullbacks<Scalar>(_ transposingSelf: Bool, _ transposingOthe
 @inlinable
 internal func matmulPullback<T: MatrixProductOperand>(
     _ a: T, _ b: T, _ g: T, transposingSelf: Bool, transposingOther: Bool, needs: (Bool, Bool)
-) -> [T?] {
+) -> (T.Product?, T.Product?) {
     switch (transposingSelf, transposingOther) {
     case (false, false):
-        return [
+        return (
             needs.0 ? g.product(b, transposingSelf: false, transposingOther: true) : nil,
-            needs.1 ? a.product(g, transposingSelf: true, transposingOther: false) : nil,
-        ]
+            needs.1 ? a.product(g, transposingSelf: true, transposingOther: false) : nil
+        )
     case (true, false):
-        return [
+        return (
             needs.0 ? b.product(g, transposingSelf: false, transposingOther: true) : nil,
-            needs.1 ? a.product(g, transposingSelf: false, transposingOther: false) : nil,
-        ]
+            needs.1 ? a.product(g, transposingSelf: false, transposingOther: false) : nil
+        )
     case (false, true):
-        return [
+        return (
             needs.0 ? g.product(b, transposingSelf: false, transposingOther: false) : nil,
-            needs.1 ? g.product(a, transposingSelf: true, transposingOther: false) : nil,
-        ]
+            needs.1 ? g.product(a, transposingSelf: true, transposingOther: false) : nil
+        )
     case (true, true):
-        return [
+        return (
             needs.0 ? b.product(g, transposingSelf: true, transposingOther: true) : nil,
-            needs.1 ? g.product(a, transposingSelf: true, transposingOther: true) : nil,
-        ]
+            needs.1 ? g.product(a, transposingSelf: true, transposingOther: true) : nil
+        )
     }
 }

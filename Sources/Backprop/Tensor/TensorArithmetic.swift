@@ -4,27 +4,19 @@
 extension Tensor {
     /// Element-wise sum with broadcasting.
     @inlinable
-    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.broadcastMap(rhs, op: "add", symbol: "+") { $0 + $1 }
-    }
+    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.borrowed + rhs.borrowed }
 
     /// Element-wise difference with broadcasting.
     @inlinable
-    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.broadcastMap(rhs, op: "subtract", symbol: "-") { $0 - $1 }
-    }
+    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.borrowed - rhs.borrowed }
 
     /// Element-wise (Hadamard) product with broadcasting.
     @inlinable
-    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.broadcastMap(rhs, op: "multiply", symbol: "*") { $0 * $1 }
-    }
+    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.borrowed * rhs.borrowed }
 
     /// Element-wise quotient with broadcasting.
     @inlinable
-    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.broadcastMap(rhs, op: "divide", symbol: "/") { $0 / $1 }
-    }
+    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.borrowed / rhs.borrowed }
 
     /// Every element times a scalar.
     @inlinable
@@ -79,5 +71,21 @@ extension Tensor {
                 for i in 0..<dst.count { dst[i] += factor * src[i] }
             }
         }
+    }
+}
+
+// The same four on operands read in place, for the ops on variables (their inputs' values).
+extension BorrowedTensor {
+    @inlinable static func + (lhs: Self, rhs: Self) -> Tensor<Scalar> {
+        lhs.broadcastMap(rhs, op: "add", symbol: "+") { $0 + $1 }
+    }
+    @inlinable static func - (lhs: Self, rhs: Self) -> Tensor<Scalar> {
+        lhs.broadcastMap(rhs, op: "subtract", symbol: "-") { $0 - $1 }
+    }
+    @inlinable static func * (lhs: Self, rhs: Self) -> Tensor<Scalar> {
+        lhs.broadcastMap(rhs, op: "multiply", symbol: "*") { $0 * $1 }
+    }
+    @inlinable static func / (lhs: Self, rhs: Self) -> Tensor<Scalar> {
+        lhs.broadcastMap(rhs, op: "divide", symbol: "/") { $0 / $1 }
     }
 }
