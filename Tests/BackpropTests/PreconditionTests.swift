@@ -73,6 +73,26 @@ final class PreconditionTests: XCTestCase {
             "Tensor: negative size in shape [2, -1]",
             { _ = Tensor<Float>.zeros([2, -1]) }
         ),
+        "denseInnerSizes": (
+            "dense: [1, 3] × [4, 5]: inner sizes 3 and 4 differ",
+            {
+                let x = Variable(Tensor<Double>.zeros([1, 3]))
+                let w = Variable(Tensor<Double>.zeros([4, 5]), requiresGradient: true)
+                _ = x.dense(weight: w, bias: nil, activation: .sigmoid)
+            }
+        ),
+        "denseBias": (
+            "dense: bias [4] for output [2, 5]: expected [5]",
+            {
+                let x = Variable(Tensor<Double>.zeros([2, 3]))
+                let w = Variable(Tensor<Double>.zeros([3, 5]), requiresGradient: true)
+                _ = x.dense(weight: w, bias: Variable(Tensor.zeros([4])), activation: .relu)
+            }
+        ),
+        "rankAboveEight": (
+            "TensorShape: more than 8 axes (a tensor has rank 8 or less)",
+            { _ = Tensor<Float>.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1]) }
+        ),
         "sumAxis": (
             "sum: axis 2 is out of range for rank 2",
             {
