@@ -118,6 +118,21 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
             file: file, line: line, tensorPullback: tensorPullback, pullback: pullback)
     }
 
+    /// The primitive for the built-in two-operand ops: the operands go straight into the
+    /// node's inline edges. (With `inputs: [a, b]` the array literal was allocated for
+    /// every node of a matmul or an add.)
+    @inlinable @inline(__always)
+    internal convenience init(
+        op: String, value: consuming Tensor<Scalar>, operands a: Variable, _ b: Variable,
+        file: StaticString, line: UInt, tensorPullback: TensorPullback? = nil,
+        pullback: @escaping Pullback
+    ) {
+        self.init(
+            op: op, value: value, edges: NodeInputs(a, b),
+            anyInputNeedsGradient: a.requiresGradient || b.requiresGradient, file: file,
+            line: line, tensorPullback: tensorPullback, pullback: pullback)
+    }
+
     // The value and the edges are handed over (`consuming`) and moved into the node, so
     // making a node retains its inputs once, not once more for a copy.
     @inlinable

@@ -17,7 +17,7 @@ extension Variable {
         // (no closure context to allocate per node); values are read in place.
         Variable(
             op: "add", value: storedValue.borrowed + other.storedValue.borrowed,
-            inputs: [self, other], file: file, line: line,
+            operands: self, other, file: file, line: line,
             tensorPullback: { y, g in
                 let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
                 return InputGradients(
@@ -38,7 +38,7 @@ extension Variable {
     {
         Variable(
             op: "subtract", value: storedValue.borrowed - other.storedValue.borrowed,
-            inputs: [self, other], file: file, line: line,
+            operands: self, other, file: file, line: line,
             tensorPullback: { y, g in
                 let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
                 return InputGradients(
@@ -62,7 +62,7 @@ extension Variable {
     {
         Variable(
             op: "multiply", value: storedValue.borrowed * other.storedValue.borrowed,
-            inputs: [self, other], file: file, line: line,
+            operands: self, other, file: file, line: line,
             tensorPullback: { y, g in
                 let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
                 let g = g.borrowed
@@ -126,7 +126,7 @@ extension Variable {
     {
         Variable(
             op: "divide", value: storedValue.borrowed / other.storedValue.borrowed,
-            inputs: [self, other], file: file, line: line
+            operands: self, other, file: file, line: line
         ) { _, g in
             let share = g / other
             return [

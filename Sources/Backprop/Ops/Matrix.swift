@@ -58,7 +58,7 @@ extension Variable {
             case (true, true): matmulPullbacks(true, true)
             }
         return Variable(
-            op: "matmul", value: product, inputs: [self, other], file: file, line: line,
+            op: "matmul", value: product, operands: self, other, file: file, line: line,
             tensorPullback: tensorPullback, pullback: pullback)
     }
 

@@ -126,14 +126,20 @@ extension TensorShape: RangeReplaceableCollection {
         self[rank - 1] = size
     }
 
+    /// Replaces the sizes in `subrange` (every insertion and removal comes here), building
+    /// the result inline: no array (reductions drop an axis on every call).
     @inlinable
     public mutating func replaceSubrange<C: Collection<Int>>(
         _ subrange: Range<Int>, with newElements: C
     ) {
-        var all = Array(self)
-        all.replaceSubrange(subrange, with: newElements)
-        self = TensorShape()
-        for size in all { append(size) }
+        precondition(
+            subrange.lowerBound >= 0 && subrange.upperBound <= rank,
+            "TensorShape: range \(subrange) out of bounds for rank \(rank)")
+        var result = TensorShape()
+        for axis in 0..<subrange.lowerBound { result.append(self[axis]) }
+        for size in newElements { result.append(size) }
+        for axis in subrange.upperBound..<rank { result.append(self[axis]) }
+        self = result
     }
 }
 
