@@ -171,11 +171,7 @@ extension Tensor: GradientCarrier {
     }
     @inlinable
     public static func add(_ contribution: consuming Tensor, to node: Variable<Scalar>) {
-        if node.pendingTensor == nil {
-            node.pendingTensor = contribution
-        } else {
-            node.pendingTensor!.addScaled(contribution, by: 1)
-        }
+        add(contribution, into: &node.pendingTensor)
     }
     @inlinable
     public static func take(from node: Variable<Scalar>) -> Tensor? {
@@ -183,10 +179,15 @@ extension Tensor: GradientCarrier {
     }
     @inlinable
     public static func accumulate(_ gradient: consuming Tensor, intoGradientOf leaf: Variable<Scalar>) {
-        if leaf.storedGradient == nil {
-            leaf.storedGradient = gradient
+        add(gradient, into: &leaf.storedGradient)
+    }
+    /// Hands `contribution` over to an empty slot, or adds it to the tensor there in place.
+    @inlinable
+    internal static func add(_ contribution: consuming Tensor, into slot: inout Tensor?) {
+        if slot == nil {
+            slot = contribution
         } else {
-            leaf.storedGradient!.addScaled(gradient, by: 1)
+            slot!.addScaled(contribution, by: 1)
         }
     }
 }
