@@ -293,6 +293,11 @@ extension Shapes {
 extension Shapes {
     /// The element count of `shape`, stopping with the message of ``elementCount(_:op:)``
     /// when it has none: the check for hot paths, which builds nothing when the shape is valid.
+    ///
+    /// ```swift
+    /// Shapes.requireElementCount([2, 3], op: "zeros")    // 6
+    /// Shapes.requireElementCount([2, -3], op: "zeros")   // stops: "zeros: negative size in shape [2, -3]"
+    /// ```
     @inlinable
     public static func requireElementCount(_ shape: TensorShape, op: String) -> Int {
         if let count = shape.validElementCount { return count }

@@ -70,6 +70,12 @@ public struct TensorShape: Sendable {
 
     /// The number of elements, or `nil` when a size is negative or the product overflows
     /// `Int` (``Shapes/elementCount(_:op:)`` says which).
+    ///
+    /// ```swift
+    /// TensorShape([2, 3]).validElementCount        // 6
+    /// TensorShape([2, -3]).validElementCount       // nil
+    /// TensorShape([Int.max, 2]).validElementCount  // nil
+    /// ```
     @inlinable
     public var validElementCount: Int? {
         withUnsafeBytes(of: sizes) { raw in
