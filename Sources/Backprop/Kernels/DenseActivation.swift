@@ -78,22 +78,19 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
     /// The same with the output read in place (the fused ops' backward).
     @inlinable
     internal func applyGradient<Scalar: TensorScalar>(
-        to g: inout Tensor<Scalar>, fromOutput y: BorrowedTensor<Scalar>
+        to g: inout Tensor<Scalar>, fromOutput output: BorrowedTensor<Scalar>
     ) {
         precondition(
-            g.storage.hasShape(y.shape),
-            "\(rawValue) gradient: \(Shapes.format(g.shape)) vs \(Shapes.format(y.shape)): shapes differ")
-        let y = y.buffer
+            g.storage.hasShape(output.shape),
+            "\(rawValue) gradient: \(Shapes.format(g.shape)) vs \(Shapes.format(output.shape)): shapes differ")
+        let y = output.buffer
         switch self {
         case .identity: return
         case .relu:
             // Out of place: a select into a fresh buffer vectorises, while the in-place form
             // became a branch per element (mispredicted half the time: the digits epoch ran
             // 10 % slower).
-            let source = g.borrowed.scalars
-            g = Tensor(shape: g.shape, count: y.count) { out in
-                for i in 0..<y.count { out[i] = y[i] > 0 ? source[i] : 0 }
-            }
+            g = g.borrowed.zipMap(output, op: "relu gradient") { g, y in y > 0 ? g : 0 }
             return
         case .sigmoid, .tanh: break
         }

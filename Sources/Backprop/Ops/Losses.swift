@@ -95,9 +95,7 @@ internal func squaredErrorTensorPullback<Scalar>(
     let (p, t) = (predicted.value, target.value)
     let factor: Scalar = scale.factor(count: p.count)
     let s = 2 * factor * gradient.scalar
-    let share = Tensor(shape: p.shape, count: p.count) { out in
-        for i in 0..<p.count { out[i] = s * (p.scalars[i] - t.scalars[i]) }
-    }
+    let share = p.zipMap(t, op: "squaredError") { s * ($0 - $1) }
     if !target.requiresGradient { return InputGradients(consume share, nil) }
     return InputGradients(predicted.requiresGradient ? share : nil, -share)
 }
