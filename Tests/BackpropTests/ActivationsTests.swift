@@ -74,4 +74,14 @@ extension ActivationsTests {
         XCTAssertEqual(x.softplus().value.scalars[4], 1000)
         XCTAssertEqual(x.softplus().value.scalars[0], 0, accuracy: 1e-300)
     }
+
+    /// Regression: relu was the leaky form with slope 0, and 0 · (−∞) gave NaN.
+    func testReluOfMinusInfinityIsZero() {
+        let x = Variable(Tensor<Double>([-.infinity, -2, 0, 3, .infinity, .nan]))
+        for y in [x.relu(), x.leakyRelu(slope: 0)] {
+            XCTAssertEqual(Array(y.value.scalars.prefix(5)), [0, 0, 0, 3, .infinity])
+            XCTAssertTrue(y.value.scalars[5].isNaN, "NaN stays NaN")
+        }
+        XCTAssertEqual(x.leakyRelu(slope: 0.1).value.scalars[0], -.infinity)
+    }
 }

@@ -32,4 +32,26 @@ final class DenseActivationTests: XCTestCase {
         DenseActivation.relu.applyGradient(to: &g, fromOutput: Tensor([0, -1, 0, 2]))
         XCTAssertEqual(g.scalars, [0, 0, 0, 5])
     }
+
+    /// The fused forward (bias added, then f, row by row) equals the unfused ops for every
+    /// activation, at ±∞ and NaN too: relu keeps NaN as NaN, as `relu()` does (regression:
+    /// the fused relu's select was rewritten as `max`, which vectorises).
+    func testFusedForwardMatchesTheUnfusedOps() {
+        // One input column and a 1 × 1 weight of 1, so every value reaches f as it is.
+        let x = Variable(Tensor<Double>(shape: [6, 1], scalars: [1, -2, 0.5, .infinity, -.infinity, .nan]))
+        let w = Variable(Tensor<Double>([[1]]))
+        let b = Variable(Tensor<Double>([0.25]))
+        let u = x.matmul(w) + b
+        let unfused: [DenseActivation: Variable<Double>] = [
+            .identity: u, .sigmoid: u.sigmoid(), .tanh: u.tanh(), .relu: u.relu(),
+        ]
+        for activation in DenseActivation.allCases {
+            let fused = x.dense(weight: w, bias: b, activation: activation).value.scalars
+            let expected = unfused[activation]!.value.scalars
+            XCTAssertEqual(expected.filter(\.isNaN).count, 1, "only the NaN input gives NaN")
+            for (f, e) in zip(fused, expected) {
+                XCTAssertTrue(f == e || (f.isNaN && e.isNaN), "\(activation): \(fused) vs \(expected)")
+            }
+        }
+    }
 }

@@ -9,7 +9,8 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
     case sigmoid
     /// f(u) = tanh u;  f' = 1 − y².
     case tanh
-    /// f(u) = max(0, u);  f' = 1 where y > 0, else 0 (0 at the kink).
+    /// f(u) = max(0, u) (NaN stays NaN, as in `relu()`);  f' = 1 where y > 0, else 0 (0 at
+    /// the kink).
     case relu
 
     /// f(u).
@@ -19,7 +20,7 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
         case .identity: return u
         case .sigmoid: return stableSigmoid(u)
         case .tanh: return Scalar.tanh(u)
-        case .relu: return u > 0 ? u : 0
+        case .relu: return Swift.max(u, 0)
         }
     }
 
@@ -54,7 +55,9 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
         case .identity: Self.mapRows(out, columns: columns, bias: bias) { $0 }
         case .sigmoid: Self.mapRows(out, columns: columns, bias: bias) { stableSigmoid($0) }
         case .tanh: Self.mapRows(out, columns: columns, bias: bias) { Scalar.tanh($0) }
-        case .relu: Self.mapRows(out, columns: columns, bias: bias) { $0 > 0 ? $0 : 0 }
+        // `max` rather than `u > 0 ? u : 0`: the select written that way compiled to a branch
+        // per element and kept the loop scalar.
+        case .relu: Self.mapRows(out, columns: columns, bias: bias) { Swift.max($0, 0) }
         }
     }
 
@@ -103,19 +106,22 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// `f` applied to every element (after adding `bias` along each row), with pointers and
+    /// no checked index arithmetic so the loops vectorise.
     @inlinable
     static func mapRows<Scalar: TensorScalar>(
         _ out: UnsafeMutableBufferPointer<Scalar>, columns: Int,
         bias: UnsafeBufferPointer<Scalar>?, _ f: (Scalar) -> Scalar
     ) {
-        guard let bias else {
-            for i in 0..<out.count { out[i] = f(out[i]) }
+        guard let start = out.baseAddress else { return }
+        guard let bias = bias?.baseAddress, columns > 0 else {
+            for i in 0..<out.count { start[i] = f(start[i]) }
             return
         }
-        var base = 0
-        while base < out.count {
-            for j in 0..<columns { out[base + j] = f(out[base + j] + bias[j]) }
-            base += columns
+        var row = start
+        for _ in 0..<out.count / columns {
+            for j in 0..<columns { row[j] = f(row[j] + bias[j]) }
+            row += columns
         }
     }
 }

@@ -39,14 +39,18 @@ extension Variable {
 
     /// The rectified linear unit, element-wise.
     ///
-    /// y = max(x, 0);  ∂y/∂x = 1 for x > 0, else 0 (0 at the kink x = 0).
+    /// y = max(x, 0);  ∂y/∂x = 1 for x > 0, else 0 (0 at the kink x = 0). −∞ gives 0 and NaN
+    /// stays NaN.
     ///
     /// ```swift
     /// Variable(Tensor<Double>([-1, 0, 2])).relu().value   // [0.0, 0.0, 2.0]
     /// ```
     @inlinable
     public func relu(file: StaticString = #fileID, line: UInt = #line) -> Variable {
-        leakyRelu(slope: 0, op: "relu", file: file, line: line)
+        // `max`, not the leaky form with slope 0: 0 · (−∞) is NaN.
+        elementwise("relu", file: file, line: line, { Swift.max($0, 0) }) { x, _, g in
+            g.routed(by: x.value.map { $0 > 0 ? 1 : 0 })
+        }
     }
 
     /// The leaky rectified linear unit, element-wise.
@@ -56,19 +60,14 @@ extension Variable {
     /// ```swift
     /// Variable(Tensor<Double>([-10, 2])).leakyRelu(slope: 0.1).value   // [-1.0, 2.0]
     /// ```
+    /// A slope of 0 is ``relu(file:line:)``.
     @inlinable
     public func leakyRelu(
         slope: Scalar = 0.01, file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
-        leakyRelu(slope: slope, op: "leakyRelu", file: file, line: line)
-    }
-
-    @inlinable
-    internal func leakyRelu(slope: Scalar, op: String, file: StaticString, line: UInt)
-        -> Variable
-    {
-        elementwise(op, file: file, line: line, { $0 > 0 ? $0 : slope * $0 }) { x, _, g in
-            g.routed(by: x.value.map { $0 > 0 ? 1 : slope })
+        if slope == 0 { return relu(file: file, line: line) }
+        return elementwise("leakyRelu", file: file, line: line, { $0 > 0 ? $0 : slope * $0 }) {
+            x, _, g in g.routed(by: x.value.map { $0 > 0 ? 1 : slope })
         }
     }
 
