@@ -10,9 +10,10 @@ internal struct AxisSplit {
 
     @inlinable
     init(_ shape: TensorShape, axis: Int) {
-        outer = Shapes.count(shape[..<axis])
-        length = shape[axis]
-        inner = Shapes.count(shape[(axis + 1)...])
+        var (outer, inner) = (1, 1)
+        for i in 0..<axis { outer &*= shape[i] }
+        for i in (axis + 1)..<shape.count { inner &*= shape[i] }
+        (self.outer, self.length, self.inner) = (outer, shape[axis], inner)
     }
 }
 
@@ -25,20 +26,30 @@ extension Tensor {
         alongAxis axis: Int, keepingDimension: Bool = false, op: String,
         _ combine: (Scalar, Scalar) -> Scalar
     ) -> Tensor {
-        let axis = Shapes.normalizedAxis(axis, rank: rank, op: op).orFail()
+        let shape = self.shape  // read once: each read copies it out of the buffer
+        let axis = axis >= 0 && axis < shape.count
+            ? axis : Shapes.normalizedAxis(axis, rank: shape.count, op: op).orFail()
         precondition(shape[axis] > 0, "\(op): axis \(axis) of \(Shapes.format(shape)) is empty")
         let s = AxisSplit(shape, axis: axis)
         let resultShape = Shapes.reduced(shape, axis: axis, keepingDimension: keepingDimension)
-        return Tensor(shape: resultShape) { out in
-            storage.withUnsafeBufferPointer { src in
+        let src = borrowed.scalars
+        return Tensor(shape: resultShape, count: s.outer &* s.inner) { out in
+            if s.inner == 1 {  // the last axis (a softmax's): one running value per row
                 for o in 0..<s.outer {
-                    let dst = o * s.inner
-                    let first = o * s.length * s.inner
-                    for j in 0..<s.inner { out[dst + j] = src[first + j] }
-                    for k in 1..<Swift.max(s.length, 1) {
-                        let row = (o * s.length + k) * s.inner
-                        for j in 0..<s.inner { out[dst + j] = combine(out[dst + j], src[row + j]) }
-                    }
+                    let row = src + o &* s.length
+                    var value = row[0]
+                    for k in 1..<s.length { value = combine(value, row[k]) }
+                    out[o] = value
+                }
+                return
+            }
+            for o in 0..<s.outer {
+                let dst = out + o &* s.inner
+                let block = src + o &* s.length &* s.inner
+                for j in 0..<s.inner { dst[j] = block[j] }
+                for k in 1..<s.length {
+                    let row = block + k &* s.inner
+                    for j in 0..<s.inner { dst[j] = combine(dst[j], row[j]) }
                 }
             }
         }

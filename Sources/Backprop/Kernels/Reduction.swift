@@ -9,25 +9,6 @@ extension Tensor {
         return Tensor(total)
     }
 
-    /// The column sums of a 2-D tensor under `resultShape` (one element per column, e.g. a
-    /// bias's shape, reused so the backward of a dense layer allocates no shape array).
-    @inlinable
-    internal func columnSums(shapedAs resultShape: TensorShape) -> Tensor {
-        precondition(rank == 2, "columnSums: \(Shapes.format(shape)) is not 2-D")
-        let (rows, columns) = (shape[0], shape[1])
-        precondition(
-            Shapes.count(resultShape) == columns,
-            "columnSums: \(Shapes.format(resultShape)) for \(columns) columns")
-        return Tensor(shape: resultShape) { out in
-            storage.withUnsafeBufferPointer { src in
-                for j in 0..<columns { out[j] = 0 }
-                for i in 0..<rows {
-                    for j in 0..<columns { out[j] += src[i * columns + j] }
-                }
-            }
-        }
-    }
-
     /// Sums along `axis` (negative counts from the end), dropping it unless
     /// `keepingDimension`.
     ///
@@ -37,26 +18,13 @@ extension Tensor {
     /// ```
     @inlinable
     public func sum(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
-        let axis = axis >= 0 && axis < rank
-            ? axis : Shapes.normalizedAxis(axis, rank: rank, op: "sum").orFail()
-        var outer = 1
-        for d in shape[..<axis] { outer *= d }
-        let length = shape[axis]
-        var inner = 1
-        for d in shape[(axis + 1)...] { inner *= d }
-        let resultShape = Shapes.reduced(shape, axis: axis, keepingDimension: keepingDimension)
-        return Tensor(shape: resultShape) { out in
-            storage.withUnsafeBufferPointer { src in
-                for o in 0..<outer {
-                    let dst = o * inner
-                    for j in 0..<inner { out[dst + j] = 0 }
-                    for k in 0..<length {
-                        let row = (o * length + k) * inner
-                        for j in 0..<inner { out[dst + j] += src[row + j] }
-                    }
-                }
-            }
+        let shape = self.shape
+        let axis = axis >= 0 && axis < shape.count
+            ? axis : Shapes.normalizedAxis(axis, rank: shape.count, op: "sum").orFail()
+        if shape[axis] == 0 {
+            return Tensor.zeros(Shapes.reduced(shape, axis: axis, keepingDimension: keepingDimension))
         }
+        return reduce(alongAxis: axis, keepingDimension: keepingDimension, op: "sum", +)
     }
 
     /// Sums a broadcast result back down to `target`, the shape of the operand that was

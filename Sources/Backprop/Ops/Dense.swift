@@ -96,7 +96,8 @@ internal func denseTensorPullback<Scalar>(
         ? Tensor.product(x.value, d, transposingA: true, transposingB: false) : nil
     guard output.inputCount == 3 else { return InputGradients(consume gx, consume gw) }
     let bias = output.borrowedInput(at: 2)
-    let gb = bias.requiresGradient ? delta.columnSums(shapedAs: bias.value.shape) : nil
+    // The forward checked that the bias is [columns], the shape of the sum over rows.
+    let gb = bias.requiresGradient ? delta.sum(alongAxis: 0) : nil
     return InputGradients(consume gx, consume gw, consume gb)
 }
 

@@ -149,6 +149,21 @@ extension TensorShape: RangeReplaceableCollection {
     }
 }
 
+extension TensorShape {
+    /// Removes the axis at `axis` and returns its size, shifting the later ones down in
+    /// place (reductions drop an axis on every call).
+    ///
+    /// - Precondition: `0 <= axis < count`.
+    @inlinable @discardableResult
+    public mutating func remove(at axis: Int) -> Int {
+        let removed = self[axis]
+        for i in axis..<(rank - 1) { self[i] = self[i + 1] }
+        self[rank - 1] = 0  // sizes beyond the rank stay 0
+        rank -= 1
+        return removed
+    }
+}
+
 extension TensorShape: ExpressibleByArrayLiteral {
     @inlinable
     public init(arrayLiteral sizes: Int...) {

@@ -142,10 +142,7 @@ enum DigitsWorkload {
             let h = xb.dense(weight: m.w1, bias: m.b1, activation: act)
             let logits = h.dense(weight: m.w2, bias: m.b2)
             crossEntropy(logits: logits, labels: labels).backward()
-            for p in m.all {
-                p.value.addScaled(p.gradient!, by: -lr)
-                p.zeroGradient()
-            }
+            for p in m.all { p.value.addScaled(p.gradient.take()!, by: -lr) }
             start += batch
         }
     }
