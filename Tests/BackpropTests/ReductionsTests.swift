@@ -82,4 +82,26 @@ extension ReductionsTests {
         XCTAssertEqual(x.variance(alongAxis: 1).value, Tensor([1, 0]))
         XCTAssertEqual(x.variance().value.scalar, 0.5)
     }
+
+    /// Sums along an axis against plain loops, for every axis of a rank-3 tensor (the last
+    /// axis runs its own loop), and over an empty axis (zeros).
+    func testSumAlongAxisValues() {
+        let x = Tensor<Double>(shape: [2, 3, 4], scalars: (0..<24).map { Double($0 * $0 % 7) - 3 })
+        for axis in 0..<3 {
+            let sum = x.sum(alongAxis: axis)
+            var expected = [Double](repeating: 0, count: 24 / x.shape[axis])
+            for i in 0..<2 {
+                for j in 0..<3 {
+                    for k in 0..<4 {
+                        let kept = [j * 4 + k, i * 4 + k, i * 3 + j][axis]  // index in the sum
+                        expected[kept] += x[i, j, k]
+                    }
+                }
+            }
+            XCTAssertEqual(sum.scalars, expected, "axis \(axis)")
+        }
+        let empty = Tensor<Double>(shape: [2, 0, 3], scalars: [])
+        XCTAssertEqual(empty.sum(alongAxis: 1), Tensor.zeros([2, 3]))
+        XCTAssertEqual(empty.sum(alongAxis: 2, keepingDimension: true).shape, [2, 0, 1])
+    }
 }
