@@ -1,6 +1,7 @@
 // AVX2 + FMA direct (unpacked) loops for small products, instantiated for float and
 // double from kernels_avx2.c. Define before including:
-//   T, V (vector type), VL (lanes), VI (mask vector type), SFX(name)
+//   T, V (vector type), VL (lanes), VI (mask vector type), SFX(name), SMALL_FN (the entry
+//   point's name, declared in bp_gemm_internal.h)
 //   V_ZERO(), V_LOAD(p), V_MLOAD(p, mask), V_STORE(p, v), V_MSTORE(p, mask, v), V_BCAST(p),
 //   V_SET1(x), V_FMA(a, b, c), V_MUL(a, b), V_ADD(a, b), V_HSUM(v), MASK(w) (mask of the first w lanes)
 // No include guard.
@@ -108,7 +109,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(dot_ro
   }
 }
 
-static __attribute__((target("avx2,fma"))) void SFX(small_avx2_direct)(
+__attribute__((target("avx2,fma"))) void SMALL_FN(
     int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda,
     const T *b, ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
   ptrdiff_t sai = ta ? 1 : lda, sap = ta ? lda : 1;

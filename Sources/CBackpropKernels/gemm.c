@@ -62,7 +62,11 @@ static int detect_isa(void) {
   isa = BP_ISA_GENERIC;
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) isa = BP_ISA_AVX2_FMA;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    isa = BP_ISA_AVX2_FMA;
+    // compiler-rt / libgcc report avx512f only when the OS saves the zmm state (XCR0).
+    if (__builtin_cpu_supports("avx512f")) isa = BP_ISA_AVX512;
+  }
 #endif
   atomic_store_explicit(&detected_isa, isa, memory_order_relaxed);
   return isa;
@@ -74,8 +78,9 @@ int bp_kernel_isa(void) {
 }
 
 int bp_kernel_force_isa(int isa) {
-  if (isa == BP_ISA_AVX2_FMA && detect_isa() != BP_ISA_AVX2_FMA) isa = -1;
-  if (isa != BP_ISA_GENERIC && isa != BP_ISA_AVX2_FMA) isa = -1;
+  // Each path runs on every CPU that has the next one (AVX-512 CPUs have AVX2 + FMA).
+  if (isa != BP_ISA_GENERIC && isa != BP_ISA_AVX2_FMA && isa != BP_ISA_AVX512) isa = -1;
+  if (isa > detect_isa()) isa = -1;
   atomic_store_explicit(&forced_isa, isa, memory_order_relaxed);
   return bp_kernel_isa();
 }
@@ -85,7 +90,11 @@ void bp_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, f
               float *c, ptrdiff_t ldc, int threads) {
   const bp_skernels *kp = &bp_skernels_generic;
 #if defined(__x86_64__)
-  if (bp_kernel_isa() == BP_ISA_AVX2_FMA) kp = &bp_skernels_avx2;
+  int isa = bp_kernel_isa();
+  if (isa == BP_ISA_AVX512)
+    kp = &bp_skernels_avx512;
+  else if (isa == BP_ISA_AVX2_FMA)
+    kp = &bp_skernels_avx2;
 #endif
   s_gemm(kp, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
 }
@@ -95,7 +104,11 @@ void bp_dgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, d
               double *c, ptrdiff_t ldc, int threads) {
   const bp_dkernels *kp = &bp_dkernels_generic;
 #if defined(__x86_64__)
-  if (bp_kernel_isa() == BP_ISA_AVX2_FMA) kp = &bp_dkernels_avx2;
+  int isa = bp_kernel_isa();
+  if (isa == BP_ISA_AVX512)
+    kp = &bp_dkernels_avx512;
+  else if (isa == BP_ISA_AVX2_FMA)
+    kp = &bp_dkernels_avx2;
 #endif
   d_gemm(kp, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
 }

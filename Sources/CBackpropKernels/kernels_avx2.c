@@ -266,6 +266,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #define VI __m256i
 #define VL 8
 #define SFX(x) s_##x
+#define SMALL_FN bp_s_small_avx2
 #define V_ZERO() _mm256_setzero_ps()
 #define V_LOAD(p) _mm256_loadu_ps(p)
 #define V_MLOAD(p, mk) _mm256_maskload_ps(p, mk)
@@ -284,6 +285,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #undef VI
 #undef VL
 #undef SFX
+#undef SMALL_FN
 #undef V_ZERO
 #undef V_LOAD
 #undef V_MLOAD
@@ -307,6 +309,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #define VI __m256i
 #define VL 4
 #define SFX(x) d_##x
+#define SMALL_FN bp_d_small_avx2
 #define V_ZERO() _mm256_setzero_pd()
 #define V_LOAD(p) _mm256_loadu_pd(p)
 #define V_MLOAD(p, mk) _mm256_maskload_pd(p, mk)
@@ -325,6 +328,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #undef VI
 #undef VL
 #undef SFX
+#undef SMALL_FN
 #undef V_ZERO
 #undef V_LOAD
 #undef V_MLOAD
@@ -371,10 +375,10 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #endif
 
 const bp_skernels bp_skernels_avx2 = {SMR, SNR, BP_S_MC, BP_S_KC, BP_S_NC,
-                                      s_ukr_avx2, s_pack_a_avx2, s_pack_b_avx2, s_small_avx2_direct,
+                                      s_ukr_avx2, s_pack_a_avx2, s_pack_b_avx2, bp_s_small_avx2,
                                       BP_S_SMALL_MNK, BP_S_SMALL_KN};
 const bp_dkernels bp_dkernels_avx2 = {DMR, DNR, BP_D_MC, BP_D_KC, BP_D_NC,
-                                      d_ukr_avx2, d_pack_a_avx2, d_pack_b_avx2, d_small_avx2_direct,
+                                      d_ukr_avx2, d_pack_a_avx2, d_pack_b_avx2, bp_d_small_avx2,
                                       BP_D_SMALL_MNK, BP_D_SMALL_KN};
 
 #endif  // __x86_64__
