@@ -2,6 +2,7 @@
 // x86-64 (SwiftPM passes no -march); every function carries target("avx512f") and is only
 // reached after the runtime check in gemm.c.
 #include "bp_gemm_internal.h"
+#include "bp_transpose_avx.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -12,7 +13,9 @@
 #ifndef SMR
 #define SMR 12
 #endif
+#ifndef SNR
 #define SNR 32
+#endif
 
 #define T float
 #define V __m512
@@ -31,7 +34,8 @@
 #define V_SET1(x) _mm512_set1_ps(x)
 #define V_FMA(x, y, z) _mm512_fmadd_ps(x, y, z)
 #define V_MUL(x, y) _mm512_mul_ps(x, y)
-#include "bp_ukr_avx512_template.h"
+#define PACK_ROWS bp_s_pack_rows
+#include "bp_avx512_template.h"
 #undef T
 #undef V
 #undef M
@@ -49,6 +53,7 @@
 #undef V_SET1
 #undef V_FMA
 #undef V_MUL
+#undef PACK_ROWS
 
 #define BP_T float
 #define BP_MR SMR
@@ -56,6 +61,8 @@
 #define BP_ATTR BP_AVX512
 #define BP_FN(x) s_##x##_avx512
 #define BP_NO_SMALL
+#define BP_PACK_A_FULL(trans, kc, src, ld, dst) s_pack_a_full_avx512(trans, kc, src, ld, dst)
+#define BP_PACK_BT_FULL(kc, src, ld, dst) s_pack_bt_full_avx512(kc, src, ld, dst)
 #include "bp_pack_template.h"
 #undef BP_T
 #undef BP_MR
@@ -63,12 +70,16 @@
 #undef BP_ATTR
 #undef BP_FN
 #undef BP_NO_SMALL
+#undef BP_PACK_A_FULL
+#undef BP_PACK_BT_FULL
 
 // ---- double: DMR x 16 (2 * DMR zmm accumulators) ----
 #ifndef DMR
 #define DMR 12
 #endif
+#ifndef DNR
 #define DNR 16
+#endif
 
 #define T double
 #define V __m512d
@@ -87,7 +98,8 @@
 #define V_SET1(x) _mm512_set1_pd(x)
 #define V_FMA(x, y, z) _mm512_fmadd_pd(x, y, z)
 #define V_MUL(x, y) _mm512_mul_pd(x, y)
-#include "bp_ukr_avx512_template.h"
+#define PACK_ROWS bp_d_pack_rows
+#include "bp_avx512_template.h"
 #undef T
 #undef V
 #undef M
@@ -105,6 +117,7 @@
 #undef V_SET1
 #undef V_FMA
 #undef V_MUL
+#undef PACK_ROWS
 
 #define BP_T double
 #define BP_MR DMR
@@ -112,6 +125,8 @@
 #define BP_ATTR BP_AVX512
 #define BP_FN(x) d_##x##_avx512
 #define BP_NO_SMALL
+#define BP_PACK_A_FULL(trans, kc, src, ld, dst) d_pack_a_full_avx512(trans, kc, src, ld, dst)
+#define BP_PACK_BT_FULL(kc, src, ld, dst) d_pack_bt_full_avx512(kc, src, ld, dst)
 #include "bp_pack_template.h"
 #undef BP_T
 #undef BP_MR
@@ -119,6 +134,8 @@
 #undef BP_ATTR
 #undef BP_FN
 #undef BP_NO_SMALL
+#undef BP_PACK_A_FULL
+#undef BP_PACK_BT_FULL
 
 #ifndef BP_S512_MC
 #define BP_S512_MC 240

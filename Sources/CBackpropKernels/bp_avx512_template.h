@@ -1,9 +1,10 @@
-// AVX-512 micro-kernel, instantiated for float and double from kernels_avx512.c. Define
-// before including:
+// AVX-512 micro-kernel and full-sliver packers, instantiated for float and double from
+// kernels_avx512.c. Define before including:
 //   T, V (512-bit vector type), M (its lane-mask type), VL (lanes), NV (vectors per row of
 //   the tile), MR (rows), SFX(name), BP_ATTR (the target attribute)
 //   V_ZERO(), V_LOAD(p) (aligned), V_LOADU(p), V_MLOADZ(mk, p), V_STOREU(p, v),
 //   V_MSTORE(p, mk, v), V_SET1(x), V_FMA(a, b, c), V_MUL(a, b)
+//   PACK_ROWS(R, kc, s, ld, dst, ds)  register transposes (bp_transpose_avx.h)
 // No include guard.
 
 // C[0:mr, 0:nr] = alpha * Apanel * Bpanel + beta * C (see bp_sukr_fn). The MR x (NV * VL)
@@ -80,4 +81,30 @@ static BP_ATTR void SFX(ukr_avx512)(ptrdiff_t kc, const T *restrict a, const T *
       }
     }
   }
+}
+
+// One full MR-row sliver of op(A) (BP_PACK_A_FULL of bp_pack_template.h). Untransposed
+// A(i,p) = s[i*ld + p]: register transposes; transposed A(i,p) = s[p*ld + i]: each k step
+// is MR contiguous values, copied with masked vector moves.
+static BP_ATTR void SFX(pack_a_full_avx512)(int trans, ptrdiff_t kc, const T *s, ptrdiff_t ld,
+                                            T *restrict dst) {
+  if (!trans) {
+    PACK_ROWS(MR, kc, s, ld, dst, MR);
+    return;
+  }
+  enum { AV = (MR + VL - 1) / VL };  // vectors per step
+  for (ptrdiff_t p = 0; p < kc; p++) {
+    BP_UNROLL
+    for (int v = 0; v < AV; v++) {
+      int lanes = MR - v * VL;
+      M mk = lanes >= VL ? (M)~0u : (M)((1u << lanes) - 1);
+      V_MSTORE(dst + p * MR + v * VL, mk, V_MLOADZ(mk, s + p * ld + v * VL));
+    }
+  }
+}
+
+// One full NV*VL-column sliver of a transposed B (B(p,j) = s[j*ld + p]; BP_PACK_BT_FULL).
+static BP_ATTR void SFX(pack_bt_full_avx512)(ptrdiff_t kc, const T *s, ptrdiff_t ld,
+                                             T *restrict dst) {
+  PACK_ROWS(NV * VL, kc, s, ld, dst, NV * VL);
 }
