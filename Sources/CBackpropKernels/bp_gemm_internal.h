@@ -65,6 +65,12 @@ void bp_s_small_avx2(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, floa
 void bp_d_small_avx2(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
                      const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb,
                      double beta, double *c, ptrdiff_t ldc);
+void bp_s_small_avx512(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                     const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
+                     float *c, ptrdiff_t ldc);
+void bp_d_small_avx512(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
+                     const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb,
+                     double beta, double *c, ptrdiff_t ldc);
 #endif
 
 // Persistent worker pool. Runs fn(arg, i, count) once for each i in 0..<count, on the

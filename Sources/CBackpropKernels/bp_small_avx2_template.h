@@ -8,7 +8,7 @@
 
 // C[0:R, 0:W] tile of op(A) * B, W = NV vectors (NV = 1 or 2), the last one masked to w
 // lanes when MASKED. B(p,j) = b[p*ldb + j]; A(i,p) = a[i*sai + p*sap].
-static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(nn_tile)(
+static inline __attribute__((always_inline, target(SMALL_TARGET))) void SFX(nn_tile)(
     const int R, const int NV, const int MASKED, ptrdiff_t w, ptrdiff_t k, T alpha,
     const T *a, ptrdiff_t sai, ptrdiff_t sap, const T *b, ptrdiff_t ldb, T beta, T *c,
     ptrdiff_t ldc) {
@@ -89,7 +89,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(nn_til
   }
 
 // Four dot products C(i, j..j+3) = alpha * <x, B^T row> + beta * C, x contiguous.
-static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(dot_rows)(
+static inline __attribute__((always_inline, target(SMALL_TARGET))) void SFX(dot_rows)(
     const int J, ptrdiff_t k, T alpha, const T *x, const T *b, ptrdiff_t ldb, T beta, T *c) {
   V acc[4];
   for (int j = 0; j < J; j++) acc[j] = V_ZERO();
@@ -109,7 +109,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(dot_ro
   }
 }
 
-__attribute__((target("avx2,fma"))) void SMALL_FN(
+__attribute__((target(SMALL_TARGET))) void SMALL_FN(
     int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda,
     const T *b, ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
   ptrdiff_t sai = ta ? 1 : lda, sap = ta ? lda : 1;
@@ -126,7 +126,7 @@ __attribute__((target("avx2,fma"))) void SMALL_FN(
   T *bs = m > (ta ? 2 : 4) ? bp_scratch((size_t)k * (size_t)((n + 2 * VL - 1) / (2 * VL) * 2 * VL) * sizeof(T))
                 : NULL;
   if (bs) {
-    SFX(pack_b_avx2)(1, n, k, b, ldb, bs);
+    SMALL_PACK_B(1, n, k, b, ldb, bs);
 #define BCOL(j) (bs + (j) / (2 * VL) * (2 * VL) * k + (j) % (2 * VL))
 #define BLD (2 * VL)
     SMALL_ALL_ROWS

@@ -216,6 +216,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #define VL 8
 #define SFX(x) s_##x
 #define SMALL_FN bp_s_small_avx2
+#define SMALL_TARGET "avx2,fma"
+#define SMALL_PACK_B s_pack_b_avx2
 #define V_ZERO() _mm256_setzero_ps()
 #define V_LOAD(p) _mm256_loadu_ps(p)
 #define V_MLOAD(p, mk) _mm256_maskload_ps(p, mk)
@@ -235,6 +237,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #undef VL
 #undef SFX
 #undef SMALL_FN
+#undef SMALL_TARGET
+#undef SMALL_PACK_B
 #undef V_ZERO
 #undef V_LOAD
 #undef V_MLOAD
@@ -259,6 +263,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #define VL 4
 #define SFX(x) d_##x
 #define SMALL_FN bp_d_small_avx2
+#define SMALL_TARGET "avx2,fma"
+#define SMALL_PACK_B d_pack_b_avx2
 #define V_ZERO() _mm256_setzero_pd()
 #define V_LOAD(p) _mm256_loadu_pd(p)
 #define V_MLOAD(p, mk) _mm256_maskload_pd(p, mk)
@@ -278,6 +284,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #undef VL
 #undef SFX
 #undef SMALL_FN
+#undef SMALL_TARGET
+#undef SMALL_PACK_B
 #undef V_ZERO
 #undef V_LOAD
 #undef V_MLOAD
