@@ -14,11 +14,15 @@
 // stay in registers.
 // Every loop over r (< MR) and v (< NV) must be unrolled for the accumulators to live in
 // registers; -O2 alone stops short of 24 FMAs per k step and keeps them on the stack.
+// The k loop runs two steps per iteration (1-3% faster than one at 512^2 and 1024^2,
+// float and double; four measured no better).
 #ifndef BP_UNROLL
 #if defined(__clang__)
 #define BP_UNROLL _Pragma("clang loop unroll(full)")
+#define BP_UNROLL_K2 _Pragma("clang loop unroll_count(2)")
 #else
 #define BP_UNROLL _Pragma("GCC unroll 32")
+#define BP_UNROLL_K2 _Pragma("GCC unroll 2")
 #endif
 #endif
 
@@ -33,6 +37,7 @@ static BP_ATTR void SFX(ukr_avx512)(ptrdiff_t kc, const T *restrict a, const T *
   BP_UNROLL
   for (int r = 0; r < MR; r++)
     if (r < mr) _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+  BP_UNROLL_K2
   for (ptrdiff_t p = 0; p < kc; p++) {
     V bv[NV];
     BP_UNROLL
