@@ -230,7 +230,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #define V_ADD(x, y) _mm256_add_ps(x, y)
 #define V_HSUM(v) s_hsum(v)
 #define MASK(w) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
-#include "bp_small_avx2_template.h"
+#include "bp_small_template.h"
 #undef T
 #undef V
 #undef VI
@@ -277,7 +277,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #define V_ADD(x, y) _mm256_add_pd(x, y)
 #define V_HSUM(v) d_hsum(v)
 #define MASK(w) _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(w)), _mm256_setr_epi64x(0, 1, 2, 3))
-#include "bp_small_avx2_template.h"
+#include "bp_small_template.h"
 #undef T
 #undef V
 #undef VI

@@ -119,9 +119,14 @@ final class GemmKernelTests: XCTestCase {
         defer { _ = bp_kernel_force_isa(-1) }
         if forced != isa { return }  // this path is not available on this CPU
 
+        // 13 x 33 is one row and one column past the AVX-512 tiles (12 x 32 float, 12 x 16
+        // double): with k = 29 in the direct loops, with k = 4100 (k * n above their limit)
+        // in the packed path, over many KC blocks; 25 x 47 with k = 300 is packed when A is
+        // transposed (the direct loops take transposed A only up to k = 256).
         let shapes: [(Int, Int, Int)] = [
             (1, 1, 1), (1, 5, 4), (1, 4, 5), (7, 7, 7), (33, 33, 33), (5, 300, 17),
             (300, 5, 17), (17, 5, 300), (2, 70, 3), (40, 33, 260), (130, 9, 70),
+            (13, 33, 29), (13, 33, 4100), (25, 47, 300),
         ]
         let scalars: [(Double, Double)] = [(1, 0), (1, 1), (0.5, -2), (-1.5, 0)]
         var index = 0

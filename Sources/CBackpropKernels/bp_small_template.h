@@ -1,7 +1,9 @@
-// AVX2 + FMA direct (unpacked) loops for small products, instantiated for float and
-// double from kernels_avx2.c. Define before including:
-//   T, V (vector type), VL (lanes), VI (mask vector type), SFX(name), SMALL_FN (the entry
-//   point's name, declared in bp_gemm_internal.h)
+// SIMD direct (unpacked) loops for small products, instantiated for float and double from
+// kernels_avx2.c (ymm vectors, AVX2 + FMA) and kernels_avx512.c (zmm vectors, lane masks).
+// Define before including:
+//   T, V (vector type), VL (lanes), VI (lane-mask type), SFX(name), SMALL_FN (the entry
+//   point's name, declared in bp_gemm_internal.h), SMALL_TARGET (the target attribute
+//   string), SMALL_PACK_B (the kernel set's pack_b, whose NR must be 2 * VL)
 //   V_ZERO(), V_LOAD(p), V_MLOAD(p, mask), V_STORE(p, v), V_MSTORE(p, mask, v), V_BCAST(p),
 //   V_SET1(x), V_FMA(a, b, c), V_MUL(a, b), V_ADD(a, b), V_HSUM(v), MASK(w) (mask of the first w lanes)
 // No include guard.
