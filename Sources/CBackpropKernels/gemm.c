@@ -22,8 +22,11 @@
 //   (bp_small_template.h, on ymm for AVX2 and zmm for AVX-512). On AVX2 it also wins for
 //   mid sizes while B stays in L2 (k*n*sizeof <= 256 KB and m*n*k <= 256^3); on AVX-512,
 //   whose packed path is twice as fast, up to m*n*k <= 128^3 (k*n*sizeof <= 512 KB).
-//   The AVX-512 set hands products with short rows (n <= 8 floats / 4 doubles) to the AVX2
-//   loops, which measured faster there: tiny products cost the same on both.
+//   The AVX-512 set hands narrow products (rows of up to 8 floats / 4 doubles, or short
+//   dot products) to the AVX2 loops, which measured faster there.
+// - Tiny products (below 8192 multiply-adds float, 4096 double) run on the AVX2 kernels
+//   even when AVX-512 is available: 512-bit instructions slow down the code that follows
+//   them for a while by more than zmm saves on such a product (see BP_S_AVX512_MIN_MNK).
 // - Threads: C split into a grid of chunks (tm x tn = threads, along the larger side),
 //   claimed by the caller and the persistent pool's workers (pool.c); each chunk runs the
 //   serial path with thread-local packing scratch.
@@ -66,6 +69,26 @@
 #undef BP_K
 #undef BP_FN
 
+// Products below this many multiply-adds run on the AVX2 kernels even when AVX-512 is
+// available. After 512-bit instructions the core runs the SSE code that follows (Swift's,
+// for one) slower for a while (Intel keeps port 1's vector unit off while 512-bit uops are
+// about): with ~160 ns of scalar SSE code after each product, 25-45 ns more than after the
+// AVX2 loops. So a tiny product that saved 3 ns in zmm (1 x 5 x 4 double: 17.8 vs 20.2 ns)
+// made the loop around it 24 ns slower. zmm loops pay from about 8192 multiply-adds (float;
+// 4096 double): 20^3 float -6 ns net, 16^3 double -51 ns, 32^3 float -406 ns.
+#ifndef BP_S_AVX512_MIN_MNK
+#define BP_S_AVX512_MIN_MNK 8192
+#endif
+#ifndef BP_D_AVX512_MIN_MNK
+#define BP_D_AVX512_MIN_MNK 4096
+#endif
+
+// m * n * k < limit (m, n, k >= 0; limit <= 2^20): the product is formed only when all
+// three are below 2^20, where it cannot overflow.
+static inline int bp_mnk_below(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, ptrdiff_t limit) {
+  return ((m | n | k) >> 20) == 0 && m * n * k < limit;
+}
+
 static atomic_int detected_isa = -1;
 static atomic_int forced_isa = -1;
 
@@ -78,7 +101,7 @@ static int detect_isa(void) {
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     isa = BP_ISA_AVX2_FMA;
     // compiler-rt and libgcc report avx512f only when the OS also saves the zmm state
-    // (XCR0), so the check covers kernels that disable AVX-512 for processes.
+    // (XCR0): an OS without AVX-512 support gets the AVX2 kernels.
     if (__builtin_cpu_supports("avx512f")) isa = BP_ISA_AVX512;
   }
 #endif
@@ -106,10 +129,10 @@ void bp_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, f
   const bp_skernels *kp = &bp_skernels_generic;
 #if defined(__x86_64__)
   int isa = bp_kernel_isa();
-  if (isa == BP_ISA_AVX512)
-    kp = &bp_skernels_avx512;
-  else if (isa == BP_ISA_AVX2_FMA)
-    kp = &bp_skernels_avx2;
+  if (isa >= BP_ISA_AVX2_FMA)
+    kp = isa == BP_ISA_AVX512 && !bp_mnk_below(m, n, k, BP_S_AVX512_MIN_MNK)
+             ? &bp_skernels_avx512
+             : &bp_skernels_avx2;
 #endif
   s_gemm(kp, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
 }
@@ -120,10 +143,10 @@ void bp_dgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, d
   const bp_dkernels *kp = &bp_dkernels_generic;
 #if defined(__x86_64__)
   int isa = bp_kernel_isa();
-  if (isa == BP_ISA_AVX512)
-    kp = &bp_dkernels_avx512;
-  else if (isa == BP_ISA_AVX2_FMA)
-    kp = &bp_dkernels_avx2;
+  if (isa >= BP_ISA_AVX2_FMA)
+    kp = isa == BP_ISA_AVX512 && !bp_mnk_below(m, n, k, BP_D_AVX512_MIN_MNK)
+             ? &bp_dkernels_avx512
+             : &bp_dkernels_avx2;
 #endif
   d_gemm(kp, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
 }

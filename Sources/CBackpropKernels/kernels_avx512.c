@@ -236,29 +236,33 @@ _Static_assert(DNR == 2 * 8, "double NR must be two zmm vectors");
 #undef SMALL_TARGET
 
 // The direct loops of this kernel set: the zmm ones above, except when the dimension they
-// vectorize is short. That is n for the tile loops, but k for the dot products that
-// bp_small_template.h uses when B is transposed and C has few rows (m <= 4, or <= 2
-// when A is transposed too). With n within one ymm (8 floats / 4 doubles) both loops run
-// the same instructions, and the AVX2 ones measured faster on tiny products (4 x 5 x 4
-// float: 23.2 vs 24.7 ns per call, 8 x 8 x 8: 36.6 vs 48.0 ns); dot products with k up to
-// 16 floats / 8 doubles pay more for the zmm horizontal sums than they gain (1 x 100 x 16
-// float: 167 vs 197 ns, 1 x 100 x 8 double: 144 vs 170 ns), while at 10 columns or 32
-// steps the zmm loops win (32 x 10 x 4 float: 87 vs 134 ns).
-#define BP_SMALL_NARROW(ta, tb, m, n, k, vl)                                               \
-  ((tb) && (m) <= ((ta) ? 2 : 4) ? (k) <= 2 * (vl) : (n) <= (vl))
+// vectorize is short (tiny products never get here: gemm.c keeps them on the AVX2 kernels,
+// away from 512-bit instructions). That dimension is n for the tile loops, but k for the
+// dot products that bp_small_template.h uses when B is transposed and C has few rows
+// (m <= 4, or <= 2 when A is transposed too). Measured, AVX2 loops vs zmm loops:
+// - n within one ymm (8 floats / 4 doubles): one masked zmm does the work of one ymm, more
+//   slowly (256 x 5 x 64 float: 3.99 vs 5.19 us; 64 x 8 x 64: 1.02 vs 1.30 us).
+// - Dot products with k up to 32 floats / 16 doubles: the zmm horizontal sums cost more
+//   than the wider steps gain (4 x 256 x 32 float: 2.12 vs 2.31 us; 4 x 256 x 16 double:
+//   1.74 vs 1.86 us); from 48 floats / 24 doubles on the zmm loops are 4-9% faster.
+#define BP_NARROW(ta, tb, m, n, k, vl) ((tb) && (m) <= ((ta) ? 2 : 4) ? (k) <= 4 * (vl) : (n) <= (vl))
 static void s_small_avx512(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                            const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
                            float beta, float *c, ptrdiff_t ldc) {
-  (BP_SMALL_NARROW(ta, tb, m, n, k, 8) ? bp_s_small_avx2 : bp_s_small_avx512)(
-      ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (BP_NARROW(ta, tb, m, n, k, 8))
+    bp_s_small_avx2(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else
+    bp_s_small_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 static void d_small_avx512(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
                            const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb,
                            double beta, double *c, ptrdiff_t ldc) {
-  (BP_SMALL_NARROW(ta, tb, m, n, k, 4) ? bp_d_small_avx2 : bp_d_small_avx512)(
-      ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (BP_NARROW(ta, tb, m, n, k, 4))
+    bp_d_small_avx2(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else
+    bp_d_small_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
-#undef BP_SMALL_NARROW
+#undef BP_NARROW
 
 // Cache blocks and the direct-loop limits (see the top of the file).
 #ifndef BP_S512_MC
