@@ -9,7 +9,9 @@
 // double at 512^2 and 1024^2, against 80 / 38 for the AVX2 kernels.
 // - Tiles: float 12 x 32 and double 12 x 16, i.e. 24 zmm accumulators, 2 B vectors and a
 //   broadcast per k step (27 of the 32 zmm registers, no spills). 14 x 32 / 14 x 16
-//   (28 accumulators), 8 x 48 / 8 x 24 and 6 x 64 measured the same or up to 10% slower.
+//   (28 accumulators) and 8 x 24 double measured the same within noise; 8 x 48 and 6 x 64
+//   float up to 10% slower on A*B^T (their wider B^T slivers, then packed by generic
+//   loops).
 // - Cache blocks: MC 240 / 120 rows (A block 240 KB in L2), KC 256 (the 12 x 32 B sliver,
 //   32 KB, stays in L1 across an MC block), NC 2048. MC 96-480 and KC 192-512 all came
 //   within 2-3% of each other at 256-1024; these are the AVX2 blocks, kept.
@@ -19,8 +21,8 @@
 //   unpacked up to m*n*k = 128^3 (and k*n <= 128K floats / 64K doubles, 512 KB, within
 //   L2): 64^3 float 127-145 GFLOP/s direct vs 100-108 packed, 32 x 256 x 256 up to 140
 //   vs 111; from 160^3 on the packed path wins (and it suffers less when the other core
-//   is busy). The AVX2 direct loops (kernels_avx2.c) still take narrow products, see
-//   s_small_avx512.
+//   is busy). The AVX2 direct loops (kernels_avx2.c) still take narrow products (see
+//   s_small_avx512), and tiny products never reach this file (see gemm.c).
 #include "bp_gemm_internal.h"
 #include "bp_transpose_avx.h"
 
