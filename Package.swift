@@ -13,7 +13,7 @@ let package = Package(
     ],
     targets: [
         // SIMD micro-kernels in C, compiled by the toolchain's clang, with runtime CPU
-        // dispatch between an AVX2 + FMA path and a portable one. No unsafe flags.
+        // dispatch between AVX-512, AVX2 + FMA and portable paths. No unsafe flags.
         .target(name: "CBackpropKernels"),
         // Tensors, variables, the reverse sweep and the ops.
         .target(name: "Backprop", dependencies: ["CBackpropKernels"]),

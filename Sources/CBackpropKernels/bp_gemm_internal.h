@@ -56,6 +56,25 @@ extern const bp_dkernels bp_dkernels_generic;
 #if defined(__x86_64__)
 extern const bp_skernels bp_skernels_avx2;
 extern const bp_dkernels bp_dkernels_avx2;
+extern const bp_skernels bp_skernels_avx512;
+extern const bp_dkernels bp_dkernels_avx512;
+// The SIMD direct loops (bp_small_template.h) on ymm (kernels_avx2.c) and zmm
+// (kernels_avx512.c); the AVX-512 kernel sets call both. Hidden: calls within the library
+// need no GOT indirection.
+#define BP_HIDDEN __attribute__((visibility("hidden")))
+BP_HIDDEN void bp_s_small_avx2(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                               float alpha, const float *a, ptrdiff_t lda, const float *b,
+                               ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc);
+BP_HIDDEN void bp_d_small_avx2(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                               double alpha, const double *a, ptrdiff_t lda, const double *b,
+                               ptrdiff_t ldb, double beta, double *c, ptrdiff_t ldc);
+BP_HIDDEN void bp_s_small_avx512(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                                 float alpha, const float *a, ptrdiff_t lda, const float *b,
+                                 ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc);
+BP_HIDDEN void bp_d_small_avx512(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                                 double alpha, const double *a, ptrdiff_t lda,
+                                 const double *b, ptrdiff_t ldb, double beta, double *c,
+                                 ptrdiff_t ldc);
 #endif
 
 // Persistent worker pool. Runs fn(arg, i, count) once for each i in 0..<count, on the

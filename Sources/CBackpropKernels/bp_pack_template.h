@@ -9,6 +9,13 @@
 //                 transposed B (B(p,j) = src[j*ld + p]) faster than the generic loop
 // No include guard: included several times.
 
+// Edge slivers (fewer than MR rows / NR columns) are zeroed in one contiguous pass, then
+// the used part is copied in the source's order: cheaper than a `j < used ? src : 0`
+// select per value (4 x 5 x 8 float product, both transposed, NR = 32: 190 -> 70 ns).
+static inline BP_ATTR void BP_FN(zero_sliver)(const int width, ptrdiff_t kc, BP_T *restrict dst) {
+  for (ptrdiff_t i = 0; i < kc * width; i++) dst[i] = 0;
+}
+
 // op(A)[0:mc, 0:kc] -> MR-row slivers, each kc columns of MR values, zero-padded.
 // trans == 0: A(i,p) = src[i*ld + p]; trans != 0: A(i,p) = src[p*ld + i].
 static BP_ATTR void BP_FN(pack_a)(int trans, ptrdiff_t mc, ptrdiff_t kc, const BP_T *src,
@@ -35,8 +42,9 @@ static BP_ATTR void BP_FN(pack_a)(int trans, ptrdiff_t mc, ptrdiff_t kc, const B
         for (; p < kc; p++)
           for (int r = 0; r < BP_MR; r++) dst[p * BP_MR + r] = rows[r][p];
       } else {
-        for (ptrdiff_t p = 0; p < kc; p++)
-          for (int r = 0; r < BP_MR; r++) dst[p * BP_MR + r] = r < mr ? s[r * ld + p] : 0;
+        BP_FN(zero_sliver)(BP_MR, kc, dst);
+        for (ptrdiff_t r = 0; r < mr; r++)
+          for (ptrdiff_t p = 0; p < kc; p++) dst[p * BP_MR + r] = s[r * ld + p];
       }
     } else {
       const BP_T *s = src + i0;
@@ -44,8 +52,9 @@ static BP_ATTR void BP_FN(pack_a)(int trans, ptrdiff_t mc, ptrdiff_t kc, const B
         for (ptrdiff_t p = 0; p < kc; p++)
           for (int r = 0; r < BP_MR; r++) dst[p * BP_MR + r] = s[p * ld + r];
       } else {
+        BP_FN(zero_sliver)(BP_MR, kc, dst);
         for (ptrdiff_t p = 0; p < kc; p++)
-          for (int r = 0; r < BP_MR; r++) dst[p * BP_MR + r] = r < mr ? s[p * ld + r] : 0;
+          for (ptrdiff_t r = 0; r < mr; r++) dst[p * BP_MR + r] = s[p * ld + r];
       }
     }
     dst += BP_MR * kc;
@@ -64,8 +73,9 @@ static BP_ATTR void BP_FN(pack_b)(int trans, ptrdiff_t nc, ptrdiff_t kc, const B
         for (ptrdiff_t p = 0; p < kc; p++)
           for (int j = 0; j < BP_NR; j++) dst[p * BP_NR + j] = s[p * ld + j];
       } else {
+        BP_FN(zero_sliver)(BP_NR, kc, dst);
         for (ptrdiff_t p = 0; p < kc; p++)
-          for (int j = 0; j < BP_NR; j++) dst[p * BP_NR + j] = j < nr ? s[p * ld + j] : 0;
+          for (ptrdiff_t j = 0; j < nr; j++) dst[p * BP_NR + j] = s[p * ld + j];
       }
     } else {
       const BP_T *s = src + j0 * ld;
@@ -85,8 +95,9 @@ static BP_ATTR void BP_FN(pack_b)(int trans, ptrdiff_t nc, ptrdiff_t kc, const B
         for (; p < kc; p++)
           for (int j = 0; j < BP_NR; j++) dst[p * BP_NR + j] = cols[j][p];
       } else {
-        for (ptrdiff_t p = 0; p < kc; p++)
-          for (int j = 0; j < BP_NR; j++) dst[p * BP_NR + j] = j < nr ? s[j * ld + p] : 0;
+        BP_FN(zero_sliver)(BP_NR, kc, dst);
+        for (ptrdiff_t j = 0; j < nr; j++)
+          for (ptrdiff_t p = 0; p < kc; p++) dst[p * BP_NR + j] = s[j * ld + p];
       }
     }
     dst += BP_NR * kc;

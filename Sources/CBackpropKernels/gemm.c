@@ -1,22 +1,38 @@
 // GEMM entry points: runtime ISA dispatch, the direct / packed choice and the threading
 // threshold.
 //
-// Design (see bp_driver_template.h, kernels_avx2.c, kernels_generic.c, pool.c):
+// Design (see bp_driver_template.h, kernels_avx512.c, kernels_avx2.c, kernels_generic.c,
+// pool.c):
+// - Three kernel sets, chosen once at run time: AVX-512 (kernels_avx512.c), AVX2 + FMA
+//   (kernels_avx2.c) and portable C (kernels_generic.c). Each is a micro-kernel, its
+//   packing routines, direct loops, cache blocks and direct / packed limits (bp_skernels /
+//   bp_dkernels); the driver below is shared.
 // - Packed path (GotoBLAS / BLIS loop order jc -> pc -> ic -> jr -> ir): op(B) panels of
 //   KC x NC packed into NR-column slivers, op(A) blocks of MC x KC into MR-row slivers
 //   (transposes are absorbed by the packing), then an MR x NR register-tiled micro-kernel.
-//   Block sizes are balanced (equal blocks no larger than the caps). AVX2 + FMA: float
-//   5 x 16 (10 ymm accumulators), MC 240, KC 256, NC 2048; double 5 x 8, MC 120, KC 256,
-//   NC 2048. Portable: 4 x 8 float / 4 x 4 double on 16-byte vector-extension types.
+//   Block sizes are balanced (equal blocks no larger than the caps).
+//   AVX-512: float 12 x 32, double 12 x 16 (24 zmm accumulators, edge tiles stored through
+//   lane masks), MC 240 / 120, KC 256, NC 2048; 150-155 GFLOP/s float and 72-75 double on
+//   one Sapphire Rapids core at 512^2-1024^2 (2x the AVX2 kernels there, on par with
+//   OpenBLAS / MKL). AVX2 + FMA: float 5 x 16 (10 ymm accumulators), MC 240, KC 256,
+//   NC 2048; double 5 x 8, MC 120, KC 256, NC 2048. Portable: 4 x 8 float / 4 x 4 double
+//   on 16-byte vector-extension types.
 // - Direct path for small products (no packing of A; B^T packed for 3+ rows): register
-//   tiles of up to 4 rows x 2 vectors read straight from row-major B with masked tails.
-//   On AVX2 it also wins for mid sizes while B stays in L2 (k*n*sizeof <= 256 KB and
-//   m*n*k <= 256^3).
+//   tiles of up to 4 rows x 2 vectors read straight from row-major B with masked tails
+//   (bp_small_template.h, on ymm for AVX2 and zmm for AVX-512). On AVX2 it also wins for
+//   mid sizes while B stays in L2 (k*n*sizeof <= 256 KB and m*n*k <= 256^3); on AVX-512,
+//   whose packed path is twice as fast, up to m*n*k <= 128^3 (k*n*sizeof <= 512 KB).
+//   The AVX-512 set hands narrow products (rows of up to 8 floats / 4 doubles, or short
+//   dot products) to the AVX2 loops, which measured faster there.
+// - Tiny products (below 8192 multiply-adds float, 4096 double) run on the AVX2 kernels
+//   even when AVX-512 is available: 512-bit instructions slow down the code that follows
+//   them for a while by more than zmm saves on such a product (see BP_S_AVX512_MIN_MNK).
 // - Threads: C split into a grid of chunks (tm x tn = threads, along the larger side),
 //   claimed by the caller and the persistent pool's workers (pool.c); each chunk runs the
 //   serial path with thread-local packing scratch.
-// - Dispatch: __builtin_cpu_supports("avx2") && ("fma"), cached; the AVX2 code is compiled
-//   from target attributes only, so the package needs no compiler flags.
+// - Dispatch: __builtin_cpu_supports("avx512f") (reported only when the OS saves the zmm
+//   state) on top of "avx2" && "fma", cached; the AVX2 and AVX-512 code is compiled from
+//   target attributes only, so the package needs no compiler flags.
 #include "CBackpropKernels.h"
 #include "bp_gemm_internal.h"
 
@@ -53,6 +69,26 @@
 #undef BP_K
 #undef BP_FN
 
+// Products below this many multiply-adds run on the AVX2 kernels even when AVX-512 is
+// available. After 512-bit instructions the core runs the SSE code that follows (Swift's,
+// for one) slower for a while (Intel keeps port 1's vector unit off while 512-bit uops are
+// about): with ~160 ns of scalar SSE code after each product, 25-45 ns more than after the
+// AVX2 loops. So a tiny product that saved 3 ns in zmm (1 x 5 x 4 double: 17.8 vs 20.2 ns)
+// made the loop around it 24 ns slower. zmm loops pay from about 8192 multiply-adds (float;
+// 4096 double): 20^3 float -6 ns net, 16^3 double -51 ns, 32^3 float -406 ns.
+#ifndef BP_S_AVX512_MIN_MNK
+#define BP_S_AVX512_MIN_MNK 8192
+#endif
+#ifndef BP_D_AVX512_MIN_MNK
+#define BP_D_AVX512_MIN_MNK 4096
+#endif
+
+// m * n * k < limit (m, n, k >= 0; limit <= 2^20): the product is formed only when all
+// three are below 2^20, where it cannot overflow.
+static inline int bp_mnk_below(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, ptrdiff_t limit) {
+  return ((m | n | k) >> 20) == 0 && m * n * k < limit;
+}
+
 static atomic_int detected_isa = -1;
 static atomic_int forced_isa = -1;
 
@@ -62,7 +98,12 @@ static int detect_isa(void) {
   isa = BP_ISA_GENERIC;
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) isa = BP_ISA_AVX2_FMA;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    isa = BP_ISA_AVX2_FMA;
+    // compiler-rt and libgcc report avx512f only when the OS also saves the zmm state
+    // (XCR0): an OS without AVX-512 support gets the AVX2 kernels.
+    if (__builtin_cpu_supports("avx512f")) isa = BP_ISA_AVX512;
+  }
 #endif
   atomic_store_explicit(&detected_isa, isa, memory_order_relaxed);
   return isa;
@@ -74,8 +115,10 @@ int bp_kernel_isa(void) {
 }
 
 int bp_kernel_force_isa(int isa) {
-  if (isa == BP_ISA_AVX2_FMA && detect_isa() != BP_ISA_AVX2_FMA) isa = -1;
-  if (isa != BP_ISA_GENERIC && isa != BP_ISA_AVX2_FMA) isa = -1;
+  // detect_isa() is the highest path the CPU runs, and every lower one runs too (AVX-512
+  // is only chosen on top of AVX2 + FMA).
+  if (isa != BP_ISA_GENERIC && isa != BP_ISA_AVX2_FMA && isa != BP_ISA_AVX512) isa = -1;
+  if (isa > detect_isa()) isa = -1;
   atomic_store_explicit(&forced_isa, isa, memory_order_relaxed);
   return bp_kernel_isa();
 }
@@ -85,7 +128,11 @@ void bp_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, f
               float *c, ptrdiff_t ldc, int threads) {
   const bp_skernels *kp = &bp_skernels_generic;
 #if defined(__x86_64__)
-  if (bp_kernel_isa() == BP_ISA_AVX2_FMA) kp = &bp_skernels_avx2;
+  int isa = bp_kernel_isa();
+  if (isa >= BP_ISA_AVX2_FMA)
+    kp = isa == BP_ISA_AVX512 && !bp_mnk_below(m, n, k, BP_S_AVX512_MIN_MNK)
+             ? &bp_skernels_avx512
+             : &bp_skernels_avx2;
 #endif
   s_gemm(kp, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
 }
@@ -95,7 +142,11 @@ void bp_dgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, d
               double *c, ptrdiff_t ldc, int threads) {
   const bp_dkernels *kp = &bp_dkernels_generic;
 #if defined(__x86_64__)
-  if (bp_kernel_isa() == BP_ISA_AVX2_FMA) kp = &bp_dkernels_avx2;
+  int isa = bp_kernel_isa();
+  if (isa >= BP_ISA_AVX2_FMA)
+    kp = isa == BP_ISA_AVX512 && !bp_mnk_below(m, n, k, BP_D_AVX512_MIN_MNK)
+             ? &bp_dkernels_avx512
+             : &bp_dkernels_avx2;
 #endif
   d_gemm(kp, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
 }

@@ -2,6 +2,7 @@
 // passes no -march); every function carries target("avx2,fma") and is only reached after
 // the runtime check in gemm.c.
 #include "bp_gemm_internal.h"
+#include "bp_transpose_avx.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -66,40 +67,8 @@ static BP_AVX2 void s_ukr_avx2(ptrdiff_t kc, const float *restrict a, const floa
   }
 }
 
-// One 16-column sliver of B^T (B(p,j) = s[j*ld + p]): 8x8 register transposes.
-static BP_AVX2 void s_pack_bt16_avx2(ptrdiff_t kc, const float *s, ptrdiff_t ld,
-                                     float *restrict dst) {
-  ptrdiff_t p = 0;
-  for (; p + 8 <= kc; p += 8) {
-    for (int h = 0; h < 2; h++) {
-      const float *r = s + (8 * h) * ld + p;
-      __m256 r0 = _mm256_loadu_ps(r), r1 = _mm256_loadu_ps(r + ld);
-      __m256 r2 = _mm256_loadu_ps(r + 2 * ld), r3 = _mm256_loadu_ps(r + 3 * ld);
-      __m256 r4 = _mm256_loadu_ps(r + 4 * ld), r5 = _mm256_loadu_ps(r + 5 * ld);
-      __m256 r6 = _mm256_loadu_ps(r + 6 * ld), r7 = _mm256_loadu_ps(r + 7 * ld);
-      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-      __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-      __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-      __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-      __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-      __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-      __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-      float *d = dst + p * SNR + 8 * h;
-      _mm256_store_ps(d + 0 * SNR, _mm256_permute2f128_ps(u0, u4, 0x20));
-      _mm256_store_ps(d + 1 * SNR, _mm256_permute2f128_ps(u1, u5, 0x20));
-      _mm256_store_ps(d + 2 * SNR, _mm256_permute2f128_ps(u2, u6, 0x20));
-      _mm256_store_ps(d + 3 * SNR, _mm256_permute2f128_ps(u3, u7, 0x20));
-      _mm256_store_ps(d + 4 * SNR, _mm256_permute2f128_ps(u0, u4, 0x31));
-      _mm256_store_ps(d + 5 * SNR, _mm256_permute2f128_ps(u1, u5, 0x31));
-      _mm256_store_ps(d + 6 * SNR, _mm256_permute2f128_ps(u2, u6, 0x31));
-      _mm256_store_ps(d + 7 * SNR, _mm256_permute2f128_ps(u3, u7, 0x31));
-    }
-  }
-  for (; p < kc; p++)
-    for (int j = 0; j < SNR; j++) dst[p * SNR + j] = s[j * ld + p];
-}
-#define BP_PACK_BT_FULL(kc, src, ld, dst) s_pack_bt16_avx2(kc, src, ld, dst)
+// One 16-column sliver of B^T (B(p,j) = s[j*ld + p]): 8 x 8 register transposes.
+#define BP_PACK_BT_FULL(kc, src, ld, dst) bp_s_pack_rows(SNR, kc, src, ld, dst, SNR)
 
 // One full 5-row sliver of op(A). Each k step is 5 floats. Untransposed A: 8-float stores
 // overlap into the next step's slots, which are written afterwards, so they are only used
@@ -216,28 +185,8 @@ static BP_AVX2 void d_ukr_avx2(ptrdiff_t kc, const double *restrict a, const dou
   }
 }
 
-// One 8-column sliver of B^T (B(p,j) = s[j*ld + p]): 4x4 register transposes.
-static BP_AVX2 void d_pack_bt8_avx2(ptrdiff_t kc, const double *s, ptrdiff_t ld,
-                                    double *restrict dst) {
-  ptrdiff_t p = 0;
-  for (; p + 4 <= kc; p += 4) {
-    for (int h = 0; h < 2; h++) {
-      const double *r = s + (4 * h) * ld + p;
-      __m256d r0 = _mm256_loadu_pd(r), r1 = _mm256_loadu_pd(r + ld);
-      __m256d r2 = _mm256_loadu_pd(r + 2 * ld), r3 = _mm256_loadu_pd(r + 3 * ld);
-      __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
-      __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
-      double *d = dst + p * DNR + 4 * h;
-      _mm256_store_pd(d + 0 * DNR, _mm256_permute2f128_pd(t0, t2, 0x20));
-      _mm256_store_pd(d + 1 * DNR, _mm256_permute2f128_pd(t1, t3, 0x20));
-      _mm256_store_pd(d + 2 * DNR, _mm256_permute2f128_pd(t0, t2, 0x31));
-      _mm256_store_pd(d + 3 * DNR, _mm256_permute2f128_pd(t1, t3, 0x31));
-    }
-  }
-  for (; p < kc; p++)
-    for (int j = 0; j < DNR; j++) dst[p * DNR + j] = s[j * ld + p];
-}
-#define BP_PACK_BT_FULL(kc, src, ld, dst) d_pack_bt8_avx2(kc, src, ld, dst)
+// One 8-column sliver of B^T (B(p,j) = s[j*ld + p]): 4 x 4 register transposes.
+#define BP_PACK_BT_FULL(kc, src, ld, dst) bp_d_pack_rows(DNR, kc, src, ld, dst, DNR)
 
 #define BP_T double
 #define BP_MR DMR
@@ -266,6 +215,9 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #define VI __m256i
 #define VL 8
 #define SFX(x) s_##x
+#define SMALL_FN bp_s_small_avx2
+#define SMALL_TARGET "avx2,fma"
+#define SMALL_PACK_B s_pack_b_avx2
 #define V_ZERO() _mm256_setzero_ps()
 #define V_LOAD(p) _mm256_loadu_ps(p)
 #define V_MLOAD(p, mk) _mm256_maskload_ps(p, mk)
@@ -278,12 +230,15 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #define V_ADD(x, y) _mm256_add_ps(x, y)
 #define V_HSUM(v) s_hsum(v)
 #define MASK(w) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
-#include "bp_small_avx2_template.h"
+#include "bp_small_template.h"
 #undef T
 #undef V
 #undef VI
 #undef VL
 #undef SFX
+#undef SMALL_FN
+#undef SMALL_TARGET
+#undef SMALL_PACK_B
 #undef V_ZERO
 #undef V_LOAD
 #undef V_MLOAD
@@ -307,6 +262,9 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #define VI __m256i
 #define VL 4
 #define SFX(x) d_##x
+#define SMALL_FN bp_d_small_avx2
+#define SMALL_TARGET "avx2,fma"
+#define SMALL_PACK_B d_pack_b_avx2
 #define V_ZERO() _mm256_setzero_pd()
 #define V_LOAD(p) _mm256_loadu_pd(p)
 #define V_MLOAD(p, mk) _mm256_maskload_pd(p, mk)
@@ -319,12 +277,15 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #define V_ADD(x, y) _mm256_add_pd(x, y)
 #define V_HSUM(v) d_hsum(v)
 #define MASK(w) _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(w)), _mm256_setr_epi64x(0, 1, 2, 3))
-#include "bp_small_avx2_template.h"
+#include "bp_small_template.h"
 #undef T
 #undef V
 #undef VI
 #undef VL
 #undef SFX
+#undef SMALL_FN
+#undef SMALL_TARGET
+#undef SMALL_PACK_B
 #undef V_ZERO
 #undef V_LOAD
 #undef V_MLOAD
@@ -371,10 +332,10 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #endif
 
 const bp_skernels bp_skernels_avx2 = {SMR, SNR, BP_S_MC, BP_S_KC, BP_S_NC,
-                                      s_ukr_avx2, s_pack_a_avx2, s_pack_b_avx2, s_small_avx2_direct,
+                                      s_ukr_avx2, s_pack_a_avx2, s_pack_b_avx2, bp_s_small_avx2,
                                       BP_S_SMALL_MNK, BP_S_SMALL_KN};
 const bp_dkernels bp_dkernels_avx2 = {DMR, DNR, BP_D_MC, BP_D_KC, BP_D_NC,
-                                      d_ukr_avx2, d_pack_a_avx2, d_pack_b_avx2, d_small_avx2_direct,
+                                      d_ukr_avx2, d_pack_a_avx2, d_pack_b_avx2, bp_d_small_avx2,
                                       BP_D_SMALL_MNK, BP_D_SMALL_KN};
 
 #endif  // __x86_64__

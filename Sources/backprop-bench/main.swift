@@ -78,7 +78,12 @@ while let arg = arguments.popFirst() {
 }
 
 let bench = Bench(quick: quick, filters: filters, repeats: repeats, quietWait: quietWait)
-let isa = bp_kernel_isa() == BP_ISA_AVX2_FMA ? "avx2+fma" : "generic"
+let isa: String
+switch bp_kernel_isa() {
+case BP_ISA_AVX512: isa = "avx512"
+case BP_ISA_AVX2_FMA: isa = "avx2+fma"
+default: isa = "generic"
+}
 var header: [(String, JSONValue)] = [
     ("name", .string("machine")), ("cores", .int(Int(bp_cpu_count()))),
     ("kernel_isa", .string(isa)), ("quick", .string(quick ? "yes" : "no")),

@@ -2,7 +2,7 @@ import CBackpropKernels
 import Dispatch
 import XCTest
 
-/// Checks `bp_sgemm` / `bp_dgemm` (both the AVX2 + FMA path, when the CPU has it, and the
+/// Checks `bp_sgemm` / `bp_dgemm` (every path the CPU can run: AVX-512, AVX2 + FMA and the
 /// portable one) against a naive triple loop in Double: odd and non-square sizes, all four
 /// transpose combinations, alpha / beta cases, leading dimensions wider than the matrix,
 /// one thread and all cores, and k = 0.
@@ -117,11 +117,16 @@ final class GemmKernelTests: XCTestCase {
     private func runAll(isa: Int32) {
         let forced = bp_kernel_force_isa(isa)
         defer { _ = bp_kernel_force_isa(-1) }
-        if forced != isa { return }  // AVX2 + FMA not available on this CPU
+        if forced != isa { return }  // this path is not available on this CPU
 
+        // 13 x 33 is one row and one column past the AVX-512 tiles (12 x 32 float, 12 x 16
+        // double): with k = 29 in the direct loops, with k = 4100 (k * n above their limit)
+        // in the packed path, over many KC blocks; 25 x 47 with k = 300 is packed when A is
+        // transposed (the direct loops take transposed A only up to k = 256).
         let shapes: [(Int, Int, Int)] = [
             (1, 1, 1), (1, 5, 4), (1, 4, 5), (7, 7, 7), (33, 33, 33), (5, 300, 17),
             (300, 5, 17), (17, 5, 300), (2, 70, 3), (40, 33, 260), (130, 9, 70),
+            (13, 33, 29), (13, 33, 4100), (25, 47, 300),
         ]
         let scalars: [(Double, Double)] = [(1, 0), (1, 1), (0.5, -2), (-1.5, 0)]
         var index = 0
@@ -160,6 +165,10 @@ final class GemmKernelTests: XCTestCase {
                    pad: 2, threads: 0))
     }
 
+    func testAVX512Kernels() {
+        runAll(isa: Int32(BP_ISA_AVX512))
+    }
+
     func testAVX2Kernels() {
         runAll(isa: Int32(BP_ISA_AVX2_FMA))
     }
@@ -171,7 +180,15 @@ final class GemmKernelTests: XCTestCase {
     func testReportsPathAndCPUs() {
         XCTAssertGreaterThanOrEqual(bp_cpu_count(), 1)
         let isa = bp_kernel_isa()
-        XCTAssertTrue(isa == BP_ISA_GENERIC || isa == BP_ISA_AVX2_FMA)
+        XCTAssertTrue(isa == BP_ISA_GENERIC || isa == BP_ISA_AVX2_FMA || isa == BP_ISA_AVX512)
+        // Forcing a path the CPU lacks is ignored; forcing one it has (or -1) sticks.
+        defer { _ = bp_kernel_force_isa(-1) }
+        for want in [BP_ISA_GENERIC, BP_ISA_AVX2_FMA, BP_ISA_AVX512] {
+            let got = bp_kernel_force_isa(Int32(want))
+            XCTAssertTrue(got == want || (want > isa && got == isa), "forced \(want), got \(got)")
+        }
+        XCTAssertEqual(bp_kernel_force_isa(-1), isa)
+        XCTAssertEqual(bp_kernel_force_isa(7), isa)
     }
 
     /// Several threads calling at once: the pool is shared, so all but one fall back to

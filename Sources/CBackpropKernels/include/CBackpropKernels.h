@@ -26,15 +26,17 @@ void bp_dgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, d
               const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
               double *c, ptrdiff_t ldc, int threads);
 
-/// Which kernel path `bp_sgemm` / `bp_dgemm` run: `BP_ISA_AVX2_FMA` when the CPU has AVX2 and
-/// FMA (checked once at run time), else `BP_ISA_GENERIC` (portable C).
+/// Which kernel path `bp_sgemm` / `bp_dgemm` run, checked once at run time: `BP_ISA_AVX512`
+/// when the CPU (and OS) support AVX-512F, else `BP_ISA_AVX2_FMA` when the CPU has AVX2 and
+/// FMA, else `BP_ISA_GENERIC` (portable C).
 #define BP_ISA_GENERIC 0
 #define BP_ISA_AVX2_FMA 1
+#define BP_ISA_AVX512 2
 int bp_kernel_isa(void);
 
-/// Forces a kernel path (for tests and benchmarks): `BP_ISA_GENERIC`, `BP_ISA_AVX2_FMA`
-/// (ignored when the CPU lacks it) or -1 to return to the automatic choice. Returns the path
-/// now in use.
+/// Forces a kernel path (for tests and benchmarks): `BP_ISA_GENERIC`, `BP_ISA_AVX2_FMA`,
+/// `BP_ISA_AVX512` (each ignored when the CPU lacks it) or -1 to return to the automatic
+/// choice. Returns the path now in use.
 int bp_kernel_force_isa(int isa);
 
 /// The number of CPUs this process may run on (what `threads == 0` uses).

@@ -1,13 +1,16 @@
-// AVX2 + FMA direct (unpacked) loops for small products, instantiated for float and
-// double from kernels_avx2.c. Define before including:
-//   T, V (vector type), VL (lanes), VI (mask vector type), SFX(name)
+// SIMD direct (unpacked) loops for small products, instantiated for float and double from
+// kernels_avx2.c (ymm vectors, AVX2 + FMA) and kernels_avx512.c (zmm vectors, lane masks).
+// Define before including:
+//   T, V (vector type), VL (lanes), VI (lane-mask type), SFX(name), SMALL_FN (the entry
+//   point's name, declared in bp_gemm_internal.h), SMALL_TARGET (the target attribute
+//   string), SMALL_PACK_B (the kernel set's pack_b, whose NR must be 2 * VL)
 //   V_ZERO(), V_LOAD(p), V_MLOAD(p, mask), V_STORE(p, v), V_MSTORE(p, mask, v), V_BCAST(p),
 //   V_SET1(x), V_FMA(a, b, c), V_MUL(a, b), V_ADD(a, b), V_HSUM(v), MASK(w) (mask of the first w lanes)
 // No include guard.
 
 // C[0:R, 0:W] tile of op(A) * B, W = NV vectors (NV = 1 or 2), the last one masked to w
 // lanes when MASKED. B(p,j) = b[p*ldb + j]; A(i,p) = a[i*sai + p*sap].
-static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(nn_tile)(
+static inline __attribute__((always_inline, target(SMALL_TARGET))) void SFX(nn_tile)(
     const int R, const int NV, const int MASKED, ptrdiff_t w, ptrdiff_t k, T alpha,
     const T *a, ptrdiff_t sai, ptrdiff_t sap, const T *b, ptrdiff_t ldb, T beta, T *c,
     ptrdiff_t ldc) {
@@ -88,7 +91,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(nn_til
   }
 
 // Four dot products C(i, j..j+3) = alpha * <x, B^T row> + beta * C, x contiguous.
-static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(dot_rows)(
+static inline __attribute__((always_inline, target(SMALL_TARGET))) void SFX(dot_rows)(
     const int J, ptrdiff_t k, T alpha, const T *x, const T *b, ptrdiff_t ldb, T beta, T *c) {
   V acc[4];
   for (int j = 0; j < J; j++) acc[j] = V_ZERO();
@@ -108,7 +111,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) void SFX(dot_ro
   }
 }
 
-static __attribute__((target("avx2,fma"))) void SFX(small_avx2_direct)(
+__attribute__((target(SMALL_TARGET))) void SMALL_FN(
     int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda,
     const T *b, ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
   ptrdiff_t sai = ta ? 1 : lda, sap = ta ? lda : 1;
@@ -125,7 +128,7 @@ static __attribute__((target("avx2,fma"))) void SFX(small_avx2_direct)(
   T *bs = m > (ta ? 2 : 4) ? bp_scratch((size_t)k * (size_t)((n + 2 * VL - 1) / (2 * VL) * 2 * VL) * sizeof(T))
                 : NULL;
   if (bs) {
-    SFX(pack_b_avx2)(1, n, k, b, ldb, bs);
+    SMALL_PACK_B(1, n, k, b, ldb, bs);
 #define BCOL(j) (bs + (j) / (2 * VL) * (2 * VL) * k + (j) % (2 * VL))
 #define BLD (2 * VL)
     SMALL_ALL_ROWS
