@@ -1,8 +1,9 @@
 // Timing, machine-load notes and reporting for backprop-bench.
 //
 // Every figure is measured as several samples after a warm-up; the JSON line gives the
-// median, min and max of the samples (in the figure's unit) and the load the rest of the
-// machine put on the cores while the samples ran (the machine is shared, 2 cores).
+// median, min and max of the samples (in the figure's unit), the load the rest of the
+// machine put on the cores while the samples ran (the machine is shared, 2 cores) and how
+// much slower than its fastest the host ran us meanwhile (a fixed loop timed per CPU).
 
 import Foundation
 
@@ -104,6 +105,65 @@ struct LoadMonitor {
     }
 }
 
+/// How fast the host runs us now, as the peers' `speed_probe` measures it: the host slows
+/// one vCPU at a time by up to about 1.5× for seconds (another guest on the same cores), so
+/// a fixed loop runs pinned to each CPU in turn and the slower CPU counts. The slowdown is
+/// its time over the fastest probe seen in this run (1 = as fast as seen).
+struct SpeedProbe {
+    private var best = Double.infinity
+
+    /// A dependent chain of integer multiply-adds (about 0.3 ms), median of 5 timings.
+    private static func timeLoop() -> Double {
+        var times: [Double] = []
+        for _ in 0..<5 {
+            let t0 = now()
+            var x: UInt64 = 1
+            for i in 0..<UInt64(100_000) { x = x &* 6_364_136_223_846_793_005 &+ i }
+            times.append(now() - t0)
+            if x == 42 { print("") }  // keeps the loop (never true in practice)
+        }
+        return median(times)
+    }
+
+    #if canImport(Glibc)
+        /// glibc's sched_getaffinity / sched_setaffinity (the Glibc module leaves out these
+        /// GNU extensions), looked up at run time.
+        private typealias AffinityCall = @convention(c) (pid_t, Int, UnsafeMutableRawPointer) -> Int32
+        private static func affinityCall(_ name: String) -> AffinityCall? {
+            dlsym(nil, name).map { unsafeBitCast($0, to: AffinityCall.self) }  // nil: RTLD_DEFAULT
+        }
+        private static let getAffinity = affinityCall("sched_getaffinity")
+        private static let setAffinity = affinityCall("sched_setaffinity")
+    #endif
+
+    /// The slowdown of the slower CPU now (of this thread's CPU when pinning is
+    /// unavailable).
+    mutating func slowdown() -> Double {
+        var times: [Double] = []
+        #if canImport(Glibc)
+            var original = cpu_set_t()
+            if let sched_getaffinity = SpeedProbe.getAffinity,
+                let sched_setaffinity = SpeedProbe.setAffinity,
+                sched_getaffinity(0, MemoryLayout<cpu_set_t>.size, &original) == 0
+            {
+                let cpus = (0..<(8 * MemoryLayout<cpu_set_t>.size)).filter { cpu in
+                    withUnsafeBytes(of: original) { $0[cpu / 8] & (1 << (cpu % 8)) != 0 }
+                }
+                for cpu in cpus {
+                    var one = cpu_set_t()
+                    withUnsafeMutableBytes(of: &one) { $0[cpu / 8] = 1 << (cpu % 8) }
+                    guard sched_setaffinity(0, MemoryLayout<cpu_set_t>.size, &one) == 0 else { continue }
+                    times.append(SpeedProbe.timeLoop())
+                }
+                _ = sched_setaffinity(0, MemoryLayout<cpu_set_t>.size, &original)
+            }
+        #endif
+        if times.isEmpty { times.append(SpeedProbe.timeLoop()) }
+        best = min(best, times.min()!)
+        return times.max()! / best
+    }
+}
+
 /// One reported figure.
 struct Figure {
     var name: String
@@ -113,6 +173,8 @@ struct Figure {
     var higherIsBetter = false
     var extra: [(String, JSONValue)] = []
     var others: Double? = nil
+    /// The host's slowdown around the measurement (see ``SpeedProbe``).
+    var slowdown: Double? = nil
     var load1: Double? = nil
 
     var medianValue: Double { median(samples) }
@@ -127,6 +189,7 @@ struct Figure {
         ]
         fields += extra
         if let others { fields.append(("others_load", .number(others))) }
+        if let slowdown { fields.append(("slowdown", .number(slowdown))) }
         if let load1 { fields.append(("loadavg1", .number(load1))) }
         return "{" + fields.map { "\(JSONValue.string($0.0).text): \($0.1.text)" }
             .joined(separator: ", ") + "}"
@@ -141,12 +204,29 @@ final class Bench {
     /// Seconds to wait, before each measurement, for the rest of the machine to go quiet.
     let quietWait: Double
     private(set) var figures: [Figure] = []
+    private var probe = SpeedProbe()
+    /// The host's slowdown around the last `monitored` measurement, for the figures it reports.
+    private var lastSlowdown: Double? = nil
 
     init(quick: Bool, filters: [String], repeats: Int?, quietWait: Double?) {
         self.quick = quick
         self.filters = filters
         self.repeatsOverride = repeats
         self.quietWait = quietWait ?? (quick ? 0 : 3)
+        if !quick {
+            for _ in 0..<10 { _ = probe.slowdown() }  // a first idea of the host's fast phase
+        }
+    }
+
+    /// Polls the speed probe for up to `quietWait` seconds until the host runs at most
+    /// 1.25× slower than its fastest (the peers' `wait_fast`); returns the last slowdown.
+    func waitFast() -> Double {
+        let start = now()
+        while true {
+            let slow = probe.slowdown()
+            if slow <= 1.25 || now() - start >= quietWait { return slow }
+            usleep(250_000)
+        }
     }
 
     /// Waits up to `quietWait` seconds until other processes keep fewer than 0.15 cores
@@ -161,21 +241,27 @@ final class Bench {
         }
     }
 
-    /// Runs a measurement after `waitQuiet`, with a load monitor around it; when other
-    /// processes kept more than half a core busy, measures once more (not under --quick)
-    /// and keeps the less disturbed attempt, as the peers' `measure` does.
-    /// Returns the body's result and the others' load (cores) during it.
+    /// Runs a measurement after `waitQuiet` and `waitFast`, with a load monitor around it
+    /// and the speed probe before and after; when other processes kept more than half a
+    /// core busy or the host ran more than 1.25× slower, measures again (up to 3 attempts,
+    /// 1 under --quick) and keeps the least disturbed attempt, as the peers' `measure` does.
+    /// Returns the body's result and the others' load (cores) during it; the figures
+    /// reported next carry the attempt's slowdown.
     func monitored<T>(_ body: () -> T) -> (T, Double?) {
-        var best: (T, Double?)? = nil
-        for _ in 0..<(quick ? 1 : 2) {
+        var best: (result: T, others: Double?, slowdown: Double, score: Double)? = nil
+        for _ in 0..<(quick ? 1 : 3) {
             waitQuiet()
+            let before = quick ? 1 : waitFast()
             let monitor = LoadMonitor()
             let result = body()
             let others = monitor.others()
-            if best == nil || (others ?? 0) < (best!.1 ?? 0) { best = (result, others) }
-            if (others ?? 0) <= 0.5 { break }
+            let slowdown = max(before, quick ? 1 : probe.slowdown())
+            let score = max((others ?? 0) / 0.5, slowdown / 1.25)
+            if best == nil || score < best!.score { best = (result, others, slowdown, score) }
+            if score <= 1 { break }
         }
-        return best!
+        lastSlowdown = quick ? nil : best!.slowdown
+        return (best!.result, best!.others)
     }
 
     /// Whether the figure called `name` is selected by `--filter` (substring match).
@@ -197,6 +283,7 @@ final class Bench {
         guard wants(figure.name) else { return }
         var f = figure
         if f.load1 == nil { f.load1 = LoadMonitor.loadAverage() }
+        if f.slowdown == nil { f.slowdown = lastSlowdown }
         print(f.json)
         fflush(nil)  // all C streams: stdout without naming the global
         figures.append(f)
@@ -205,13 +292,13 @@ final class Bench {
     /// The readable table of all figures.
     func printTable() {
         guard !figures.isEmpty else { return }
-        let header = ["figure", "unit", "median", "min", "max", "n", "others", "load1", "note"]
+        let header = ["figure", "unit", "median", "min", "max", "n", "others", "slow", "note"]
         let noteKeys = ["gflops", "test_acc", "val_acc_mean", "op_nodes"]
         let rows = figures.map { f -> [String] in
             [
                 f.name, f.unit, format(f.medianValue), format(f.minValue), format(f.maxValue),
                 String(f.samples.count), f.others.map { String(format: "%.2f", $0) } ?? "-",
-                f.load1.map { String(format: "%.2f", $0) } ?? "-",
+                f.slowdown.map { String(format: "%.2f", $0) } ?? "-",
                 f.extra.first { noteKeys.contains($0.0) }.map { key, value in
                     if case .number(let x) = value { return "\(key) \(format(x))" }
                     return "\(key) \(value.text)"

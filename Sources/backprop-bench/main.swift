@@ -22,8 +22,11 @@ let usage = """
                      e.g. matmul, matmul.f32.512, iris, digits.relu, tiny, scaling.f64
       --repeats N    samples per figure (overrides the defaults)
       --quiet-wait S before each measurement, wait up to S seconds for other processes to
-                     leave the cores idle (default 3, 0 under --quick); a measurement during
-                     which others kept more than half a core busy is run once more
+                     leave the cores idle and up to S more for the host to run us at most
+                     1.25x slower than its fastest (default 3, 0 under --quick); a
+                     measurement during which others kept more than half a core busy or
+                     the host ran slower is run again (3 attempts at most, the least
+                     disturbed one is kept)
       --list         print the workload groups and exit
       --help, -h     print this help and exit
     """

@@ -104,4 +104,19 @@ extension ReductionsTests {
         XCTAssertEqual(empty.sum(alongAxis: 1), Tensor.zeros([2, 3]))
         XCTAssertEqual(empty.sum(alongAxis: 2, keepingDimension: true).shape, [2, 0, 1])
     }
+
+    /// Along a one-long axis the sum reuses the tensor's scalars: the result must still be
+    /// a value of its own, and the source must keep its shape.
+    func testSumAlongAOneLongAxisIsTheTensorReshaped() {
+        let x = Tensor<Double>(shape: [2, 1, 3], scalars: [1, 2, 3, 4, 5, 6])
+        var sum = x.sum(alongAxis: 1)
+        XCTAssertEqual(sum, Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]))
+        XCTAssertEqual(x.sum(alongAxis: -2, keepingDimension: true), x)
+        sum[0, 0] = 100
+        XCTAssertEqual(x.shape, [2, 1, 3])
+        XCTAssertEqual(x.scalars, [1, 2, 3, 4, 5, 6])
+        let row = Tensor<Double>(shape: [1, 4], scalars: [1, -2, 3, -4])
+        XCTAssertEqual(row.sum(alongAxis: 0), Tensor(shape: [4], scalars: [1, -2, 3, -4]))
+        XCTAssertEqual(row.shape, [1, 4])
+    }
 }

@@ -12,17 +12,27 @@ extension Tensor {
     /// Sums along `axis` (negative counts from the end), dropping it unless
     /// `keepingDimension`.
     ///
+    /// Along an axis of length 1 the sum is the tensor itself: no scalar is added or
+    /// copied, and a tensor passed by its last use becomes the result in place.
+    ///
     /// ```swift
     /// let t: Tensor<Double> = [[1, 2], [3, 4]]
     /// t.sum(alongAxis: 0)   // [4.0, 6.0]
     /// ```
     @inlinable
-    public func sum(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
-        let shape = self.shape
+    public consuming func sum(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
+        var shape = self.shape
         let axis = axis >= 0 && axis < shape.count
             ? axis : Shapes.normalizedAxis(axis, rank: shape.count, op: "sum").orFail()
-        if shape[axis] == 0 {
+        switch shape[axis] {
+        case 0:
             return Tensor.zeros(Shapes.reduced(shape, axis: axis, keepingDimension: keepingDimension))
+        case 1:
+            if keepingDimension { return self }
+            shape.remove(at: axis)
+            return (consume self).reshaped(to: shape)
+        default:
+            break
         }
         return reduce(alongAxis: axis, keepingDimension: keepingDimension, op: "sum", +)
     }

@@ -97,7 +97,8 @@ internal func denseTensorPullback<Scalar>(
     guard output.inputCount == 3 else { return InputGradients(consume gx, consume gw) }
     let bias = output.borrowedInput(at: 2)
     // The forward checked that the bias is [columns], the shape of the sum over rows.
-    let gb = bias.requiresGradient ? delta.sum(alongAxis: 0) : nil
+    // With one row the sum is delta itself, which becomes the bias gradient in place.
+    let gb = bias.requiresGradient ? (consume delta).sum(alongAxis: 0) : nil
     return InputGradients(consume gx, consume gw, consume gb)
 }
 
