@@ -51,6 +51,13 @@ final class PreconditionTests: XCTestCase {
                 _ = a.matmul(Variable(Tensor.zeros([5, 2])))
             }
         ),
+        "summedToShapeThatDoesNotBroadcast": (
+            // Same element count, so it must not pass as a reshape.
+            "unbroadcast: [3, 1] does not broadcast to [1, 3]",
+            {
+                _ = Tensor<Double>(shape: [1, 3], scalars: [1, 2, 3]).summed(toShape: [3, 1])
+            }
+        ),
         "addBroadcast": (
             "add: [2, 3] + [4]: sizes 3 and 4 do not broadcast",
             {

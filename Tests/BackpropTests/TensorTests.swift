@@ -142,6 +142,20 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(cube.summed(toShape: [2, 1]).scalars, [30, 48])
     }
 
+    /// Broadcasting that only added one-long axes sums nothing: the result reuses the
+    /// scalars but stays a value of its own, and a target that does not broadcast still
+    /// stops (PreconditionTests).
+    func testSummedToShapeWithTheSameCountIsAReshape() {
+        let row = Tensor<Double>(shape: [1, 3], scalars: [1, 2, 3])
+        var bias = row.summed(toShape: [3])
+        XCTAssertEqual(bias, Tensor([1, 2, 3]))
+        XCTAssertEqual(Tensor<Double>(shape: [1, 1, 2], scalars: [4, 5]).summed(toShape: [1, 2]).shape, [1, 2])
+        bias[0] = 100
+        XCTAssertEqual(row.shape, [1, 3])
+        XCTAssertEqual(row.scalars, [1, 2, 3])
+        XCTAssertEqual(Tensor<Double>(7).summed(toShape: [1, 1]).shape, [1, 1])
+    }
+
     func testTransposeAndMatmul() {
         let a: Tensor<Double> = [[1, 2, 3], [4, 5, 6]]  // 2 × 3
         let b: Tensor<Double> = [[1, 0], [0, 1], [2, -1]]  // 3 × 2

@@ -22,7 +22,7 @@ extension Variable {
                 let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
                 return InputGradients(
                     a.requiresGradient ? g.summed(toShape: a.value.shape) : nil,
-                    b.requiresGradient ? g.summed(toShape: b.value.shape) : nil)
+                    b.requiresGradient ? (consume g).summed(toShape: b.value.shape) : nil)
             }
         ) { y, g in
             [g.summed(toShape: y.input(at: 0).shape), g.summed(toShape: y.input(at: 1).shape)]
