@@ -113,3 +113,23 @@ static BP_ATTR void SFX(pack_bt_full_avx512)(ptrdiff_t kc, const T *s, ptrdiff_t
                                              T *restrict dst) {
   PACK_ROWS(NV * VL, kc, s, ld, dst, NV * VL);
 }
+
+// The parameters, undefined so that the next instantiation starts clean.
+#undef T
+#undef V
+#undef M
+#undef VL
+#undef NV
+#undef MR
+#undef SFX
+#undef BP_ATTR
+#undef V_ZERO
+#undef V_LOAD
+#undef V_LOADU
+#undef V_MLOADZ
+#undef V_STOREU
+#undef V_MSTORE
+#undef V_SET1
+#undef V_FMA
+#undef V_MUL
+#undef PACK_ROWS

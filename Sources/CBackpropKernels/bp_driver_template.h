@@ -147,3 +147,8 @@ static void BP_FN(gemm)(const BP_K *kp, int ta, int tb, ptrdiff_t m, ptrdiff_t n
   }
   BP_FN(serial)(kp, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
+
+// The parameters, undefined so that the next instantiation starts clean.
+#undef BP_T
+#undef BP_K
+#undef BP_FN

@@ -173,3 +173,13 @@ static BP_ATTR void BP_FN(small)(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdi
 }
 #undef BP_SW
 #endif  // BP_NO_SMALL
+
+// The parameters, undefined so that the next instantiation starts clean.
+#undef BP_T
+#undef BP_MR
+#undef BP_NR
+#undef BP_ATTR
+#undef BP_FN
+#undef BP_NO_SMALL
+#undef BP_PACK_BT_FULL
+#undef BP_PACK_A_FULL

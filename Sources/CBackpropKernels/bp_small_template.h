@@ -167,3 +167,25 @@ __attribute__((target(SMALL_TARGET))) void SMALL_FN(
 }
 #undef SMALL_COLS
 #undef SMALL_ALL_ROWS
+
+// The parameters, undefined so that the next instantiation starts clean.
+#undef T
+#undef V
+#undef VI
+#undef VL
+#undef SFX
+#undef SMALL_FN
+#undef SMALL_TARGET
+#undef SMALL_PACK_B
+#undef V_ZERO
+#undef V_LOAD
+#undef V_MLOAD
+#undef V_STORE
+#undef V_MSTORE
+#undef V_BCAST
+#undef V_SET1
+#undef V_FMA
+#undef V_MUL
+#undef V_ADD
+#undef V_HSUM
+#undef MASK

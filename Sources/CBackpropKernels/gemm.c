@@ -57,17 +57,11 @@
 #define BP_K bp_skernels
 #define BP_FN(x) s_##x
 #include "bp_driver_template.h"
-#undef BP_T
-#undef BP_K
-#undef BP_FN
 
 #define BP_T double
 #define BP_K bp_dkernels
 #define BP_FN(x) d_##x
 #include "bp_driver_template.h"
-#undef BP_T
-#undef BP_K
-#undef BP_FN
 
 // Products below this many multiply-adds run on the AVX2 kernels even when AVX-512 is
 // available. After 512-bit instructions the core runs the SSE code that follows (Swift's,

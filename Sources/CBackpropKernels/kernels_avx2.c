@@ -118,14 +118,6 @@ static BP_AVX2 void s_pack_a5_avx2(int trans, ptrdiff_t kc, const float *s, ptrd
 #define BP_FN(x) s_##x##_avx2
 #define BP_NO_SMALL
 #include "bp_pack_template.h"
-#undef BP_T
-#undef BP_MR
-#undef BP_NR
-#undef BP_ATTR
-#undef BP_FN
-#undef BP_NO_SMALL
-#undef BP_PACK_BT_FULL
-#undef BP_PACK_A_FULL
 
 // ---- double: DMR x 8 (2 * DMR ymm accumulators) ----
 #define DMR 5
@@ -195,14 +187,6 @@ static BP_AVX2 void d_ukr_avx2(ptrdiff_t kc, const double *restrict a, const dou
 #define BP_FN(x) d_##x##_avx2
 #define BP_NO_SMALL
 #include "bp_pack_template.h"
-#undef BP_T
-#undef BP_MR
-#undef BP_NR
-#undef BP_ATTR
-#undef BP_FN
-#undef BP_NO_SMALL
-#undef BP_PACK_BT_FULL
-#undef BP_PACK_A_FULL
 
 static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__m256 v) {
   __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -231,26 +215,6 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float s_hsum(__
 #define V_HSUM(v) s_hsum(v)
 #define MASK(w) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #include "bp_small_template.h"
-#undef T
-#undef V
-#undef VI
-#undef VL
-#undef SFX
-#undef SMALL_FN
-#undef SMALL_TARGET
-#undef SMALL_PACK_B
-#undef V_ZERO
-#undef V_LOAD
-#undef V_MLOAD
-#undef V_STORE
-#undef V_MSTORE
-#undef V_BCAST
-#undef V_SET1
-#undef V_FMA
-#undef V_MUL
-#undef V_ADD
-#undef V_HSUM
-#undef MASK
 
 static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(__m256d v) {
   __m128d x = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
@@ -278,26 +242,6 @@ static inline __attribute__((always_inline, target("avx2,fma"))) double d_hsum(_
 #define V_HSUM(v) d_hsum(v)
 #define MASK(w) _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(w)), _mm256_setr_epi64x(0, 1, 2, 3))
 #include "bp_small_template.h"
-#undef T
-#undef V
-#undef VI
-#undef VL
-#undef SFX
-#undef SMALL_FN
-#undef SMALL_TARGET
-#undef SMALL_PACK_B
-#undef V_ZERO
-#undef V_LOAD
-#undef V_MLOAD
-#undef V_STORE
-#undef V_MSTORE
-#undef V_BCAST
-#undef V_SET1
-#undef V_FMA
-#undef V_MUL
-#undef V_ADD
-#undef V_HSUM
-#undef MASK
 
 #ifndef BP_S_MC
 #define BP_S_MC 240

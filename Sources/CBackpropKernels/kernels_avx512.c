@@ -56,24 +56,6 @@ _Static_assert(SNR == 2 * 16, "float NR must be two zmm vectors");
 #define V_MUL(x, y) _mm512_mul_ps(x, y)
 #define PACK_ROWS bp_s_pack_rows
 #include "bp_avx512_template.h"
-#undef T
-#undef V
-#undef M
-#undef VL
-#undef NV
-#undef MR
-#undef SFX
-#undef BP_ATTR
-#undef V_ZERO
-#undef V_LOAD
-#undef V_LOADU
-#undef V_MLOADZ
-#undef V_STOREU
-#undef V_MSTORE
-#undef V_SET1
-#undef V_FMA
-#undef V_MUL
-#undef PACK_ROWS
 
 #define BP_T float
 #define BP_MR SMR
@@ -84,14 +66,6 @@ _Static_assert(SNR == 2 * 16, "float NR must be two zmm vectors");
 #define BP_PACK_A_FULL(trans, kc, src, ld, dst) s_pack_a_full_avx512(trans, kc, src, ld, dst)
 #define BP_PACK_BT_FULL(kc, src, ld, dst) s_pack_bt_full_avx512(kc, src, ld, dst)
 #include "bp_pack_template.h"
-#undef BP_T
-#undef BP_MR
-#undef BP_NR
-#undef BP_ATTR
-#undef BP_FN
-#undef BP_NO_SMALL
-#undef BP_PACK_A_FULL
-#undef BP_PACK_BT_FULL
 
 // ---- double: 12 x 16 (24 zmm accumulators) ----
 #define DMR 12
@@ -117,24 +91,6 @@ _Static_assert(DNR == 2 * 8, "double NR must be two zmm vectors");
 #define V_MUL(x, y) _mm512_mul_pd(x, y)
 #define PACK_ROWS bp_d_pack_rows
 #include "bp_avx512_template.h"
-#undef T
-#undef V
-#undef M
-#undef VL
-#undef NV
-#undef MR
-#undef SFX
-#undef BP_ATTR
-#undef V_ZERO
-#undef V_LOAD
-#undef V_LOADU
-#undef V_MLOADZ
-#undef V_STOREU
-#undef V_MSTORE
-#undef V_SET1
-#undef V_FMA
-#undef V_MUL
-#undef PACK_ROWS
 
 #define BP_T double
 #define BP_MR DMR
@@ -145,14 +101,6 @@ _Static_assert(DNR == 2 * 8, "double NR must be two zmm vectors");
 #define BP_PACK_A_FULL(trans, kc, src, ld, dst) d_pack_a_full_avx512(trans, kc, src, ld, dst)
 #define BP_PACK_BT_FULL(kc, src, ld, dst) d_pack_bt_full_avx512(kc, src, ld, dst)
 #include "bp_pack_template.h"
-#undef BP_T
-#undef BP_MR
-#undef BP_NR
-#undef BP_ATTR
-#undef BP_FN
-#undef BP_NO_SMALL
-#undef BP_PACK_A_FULL
-#undef BP_PACK_BT_FULL
 
 // ---- direct (unpacked) loops for small products: the SIMD template on zmm vectors ----
 #define SMALL_TARGET "avx512f"
@@ -176,26 +124,8 @@ _Static_assert(DNR == 2 * 8, "double NR must be two zmm vectors");
 #define V_HSUM(v) _mm512_reduce_add_ps(v)
 #define MASK(w) ((__mmask16)((1u << (w)) - 1))
 #include "bp_small_template.h"
-#undef T
-#undef V
-#undef VI
-#undef VL
-#undef SFX
-#undef SMALL_FN
-#undef SMALL_PACK_B
-#undef V_ZERO
-#undef V_LOAD
-#undef V_MLOAD
-#undef V_STORE
-#undef V_MSTORE
-#undef V_BCAST
-#undef V_SET1
-#undef V_FMA
-#undef V_MUL
-#undef V_ADD
-#undef V_HSUM
-#undef MASK
 
+#define SMALL_TARGET "avx512f"
 #define T double
 #define V __m512d
 #define VI __mmask8
@@ -216,26 +146,6 @@ _Static_assert(DNR == 2 * 8, "double NR must be two zmm vectors");
 #define V_HSUM(v) _mm512_reduce_add_pd(v)
 #define MASK(w) ((__mmask8)((1u << (w)) - 1))
 #include "bp_small_template.h"
-#undef T
-#undef V
-#undef VI
-#undef VL
-#undef SFX
-#undef SMALL_FN
-#undef SMALL_PACK_B
-#undef V_ZERO
-#undef V_LOAD
-#undef V_MLOAD
-#undef V_STORE
-#undef V_MSTORE
-#undef V_BCAST
-#undef V_SET1
-#undef V_FMA
-#undef V_MUL
-#undef V_ADD
-#undef V_HSUM
-#undef MASK
-#undef SMALL_TARGET
 
 // The direct loops of this kernel set: the zmm ones above, except when the dimension they
 // vectorize is short (tiny products never get here: gemm.c keeps them on the AVX2 kernels,

@@ -52,11 +52,6 @@ BP_GENERIC_UKR(d_ukr_generic, double, bp_v2d, 2, DMR)
 #define BP_ATTR
 #define BP_FN(x) s_##x##_generic
 #include "bp_pack_template.h"
-#undef BP_T
-#undef BP_MR
-#undef BP_NR
-#undef BP_ATTR
-#undef BP_FN
 
 #define BP_T double
 #define BP_MR DMR
@@ -64,11 +59,6 @@ BP_GENERIC_UKR(d_ukr_generic, double, bp_v2d, 2, DMR)
 #define BP_ATTR
 #define BP_FN(x) d_##x##_generic
 #include "bp_pack_template.h"
-#undef BP_T
-#undef BP_MR
-#undef BP_NR
-#undef BP_ATTR
-#undef BP_FN
 
 const bp_skernels bp_skernels_generic = {SMR, SNR, 128, 256, 2048,
                                          s_ukr_generic, s_pack_a_generic, s_pack_b_generic,
