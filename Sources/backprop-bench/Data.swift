@@ -1,7 +1,7 @@
-// The bundled data sets (Sources/BackpropNN/Resources), read with a tiny local CSV reader.
-// The files are found relative to this source file (#filePath), or relative to the current
-// directory when the bench runs from the package root.
+// The bundled data sets (BackpropNN's resources, found through `BundledData`), read with a
+// tiny local CSV reader into plain arrays, the form the peers' scripts start from.
 
+import BackpropNN
 import Foundation
 
 enum BenchData {
@@ -9,26 +9,9 @@ enum BenchData {
         var description: String
     }
 
-    static func resource(_ name: String) throws -> URL {
-        let sourceRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()  // backprop-bench
-            .deletingLastPathComponent()  // Sources
-        let candidates = [
-            sourceRoot.appendingPathComponent("BackpropNN/Resources/\(name)"),
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-                .appendingPathComponent("Sources/BackpropNN/Resources/\(name)"),
-        ]
-        for url in candidates where FileManager.default.fileExists(atPath: url.path) {
-            return url
-        }
-        throw LoadError(
-            description: "\(name) not found (looked in "
-                + candidates.map(\.path).joined(separator: ", ") + ")")
-    }
-
     /// Rows of a CSV file without its header line.
-    static func rows(_ name: String) throws -> [[Substring]] {
-        let text = try String(contentsOf: resource(name), encoding: .utf8)
+    static func rows(_ url: URL) throws -> [[Substring]] {
+        let text = try String(contentsOf: url, encoding: .utf8)
         return text.split(whereSeparator: \.isNewline).dropFirst().map {
             $0.split(separator: ",", omittingEmptySubsequences: false)
         }
@@ -40,7 +23,7 @@ enum BenchData {
     static func iris() throws -> (x: [[Double]], y: [Int]) {
         var xs: [[Double]] = []
         var ys: [Int] = []
-        for (i, row) in try rows("iris.csv").enumerated() {
+        for (i, row) in try rows(BundledData.iris).enumerated() {
             guard row.count == 5, let label = irisSpecies.firstIndex(of: String(row[4])) else {
                 throw LoadError(description: "iris.csv row \(i + 2): expected 4 numbers and a species")
             }
@@ -58,7 +41,7 @@ enum BenchData {
     static func digits() throws -> (x: [[Double]], y: [Int]) {
         var xs: [[Double]] = []
         var ys: [Int] = []
-        for (i, row) in try rows("digits.csv").enumerated() {
+        for (i, row) in try rows(BundledData.digits).enumerated() {
             let values = row.compactMap { Double($0) }
             guard row.count == 65, values.count == 65 else {
                 throw LoadError(description: "digits.csv row \(i + 2): expected 65 numbers")
