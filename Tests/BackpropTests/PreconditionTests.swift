@@ -52,7 +52,7 @@ final class PreconditionTests: XCTestCase {
             }
         ),
         "summedToShapeThatDoesNotBroadcast": (
-            // Same element count, so it must not pass as a reshape.
+            // Same element count: the check must come before any reshape.
             "unbroadcast: [3, 1] does not broadcast to [1, 3]",
             {
                 _ = Tensor<Double>(shape: [1, 3], scalars: [1, 2, 3]).summed(toShape: [3, 1])

@@ -142,10 +142,10 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(cube.summed(toShape: [2, 1]).scalars, [30, 48])
     }
 
-    /// Broadcasting that only added one-long axes sums nothing: the result reuses the
-    /// scalars but stays a value of its own, and a target that does not broadcast still
-    /// stops (PreconditionTests).
-    func testSummedToShapeWithTheSameCountIsAReshape() {
+    /// Broadcasting that only added one-long axes sums nothing (the one-long sums are
+    /// reshapes): the result reuses the scalars but stays a value of its own, and a target
+    /// that does not broadcast still stops (PreconditionTests).
+    func testSummedToShapeOverOneLongAxesStaysAValue() {
         let row = Tensor<Double>(shape: [1, 3], scalars: [1, 2, 3])
         var bias = row.summed(toShape: [3])
         XCTAssertEqual(bias, Tensor([1, 2, 3]))

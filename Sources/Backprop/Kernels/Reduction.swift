@@ -40,28 +40,26 @@ extension Tensor {
     /// Sums a broadcast result back down to `target`, the shape of the operand that was
     /// broadcast: the vector–Jacobian product of broadcasting.
     ///
-    /// When broadcasting only added axes of length 1 (a `[5]` bias against one `[1, 5]`
-    /// row) there is nothing to sum: the result is this tensor reshaped, in place when it
-    /// is passed by its last use.
+    /// Axes that broadcasting only added with length 1 (a `[5]` bias against one `[1, 5]`
+    /// row) cost no sum: ``sum(alongAxis:keepingDimension:)`` reshapes them away, in place
+    /// when this tensor is passed by its last use.
     ///
     /// - Precondition: `target` broadcasts to this tensor's shape.
     @inlinable
     public consuming func summed(toShape target: TensorShape) -> Tensor {
         let shape = self.shape
         if target == shape { return self }
-        let targetCount = Shapes.count(target)
-        if targetCount == 1 { return (count == 1 ? self : sum()).reshaped(to: target) }
+        if Shapes.count(target) == 1 { return sum().reshaped(to: target) }
         let rank = shape.count
         precondition(
             target.count <= rank
                 && zip(target.reversed(), shape.reversed()).allSatisfy { $0 == $1 || $0 == 1 },
             "unbroadcast: \(Shapes.format(target)) does not broadcast to \(Shapes.format(shape))")
-        if targetCount == count { return (consume self).reshaped(to: target) }
         var result = consume self
         // Leading axes the target lacks are summed away first.
-        for _ in 0..<(rank - target.count) { result = result.sum(alongAxis: 0) }
+        for _ in 0..<(rank - target.count) { result = (consume result).sum(alongAxis: 0) }
         for axis in 0..<target.count where target[axis] == 1 && result.shape[axis] != 1 {
-            result = result.sum(alongAxis: axis, keepingDimension: true)
+            result = (consume result).sum(alongAxis: axis, keepingDimension: true)
         }
         return result.reshaped(to: target)
     }
