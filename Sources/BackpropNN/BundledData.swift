@@ -1,3 +1,4 @@
+import Backprop
 import Foundation
 
 /// The data sets shipped inside the package as resources of BackpropNN.
@@ -15,7 +16,7 @@ public enum BundledData {
 
     private static func url(_ name: String) -> URL {
         guard let url = Bundle.module.url(forResource: name, withExtension: "csv") else {
-            preconditionFailure("BundledData: the resource \(name).csv is missing from the bundle")
+            misuseFailure("BundledData: the resource \(name).csv is missing from the bundle")
         }
         return url
     }

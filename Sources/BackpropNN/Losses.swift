@@ -86,7 +86,7 @@ public struct Loss<Scalar: TensorScalar> {
             let labels = t.value.withUnsafeBufferPointer { targets in
                 targets.enumerated().map { row, value in
                     guard let label = Int(exactly: value) else {
-                        preconditionFailure(
+                        misuseFailure(
                             "sparse-cross-entropy: target \(value) in row \(row) is not a class index")
                     }
                     return label

@@ -85,7 +85,7 @@ public func checkGradients(
     }
 
     for i in inputs.indices {
-        precondition(
+        require(
             analytical[i].shape == inputs[i].shape,
             "checkGradients: gradient of input \(i) has shape \(analytical[i].shape), "
                 + "the input has \(inputs[i].shape)")

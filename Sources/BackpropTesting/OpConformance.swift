@@ -82,7 +82,7 @@ public struct OpInfo<Scalar: TensorScalar> {
         tolerance: GradientCheckTolerance = .init(),
         _ function: @escaping ([Variable<Scalar>]) -> Variable<Scalar>
     ) {
-        precondition(!samples.isEmpty, "OpInfo \(name): no samples")
+        require(!samples.isEmpty, "OpInfo \(name): no samples")
         self.name = name
         self.samples = samples
         self.domains = domains

@@ -38,7 +38,7 @@ extension Variable {
         seed: Tensor<Scalar>?, carrier: Carrier.Type, storesLeafGradients: Bool,
         visit: (Variable, Carrier) -> Void
     ) where Carrier.Scalar == Scalar {
-        precondition(
+        require(
             requiresGradient,
             "backward: the output of op '\(op)' \(Shapes.format(shape)) does not require a "
                 + "gradient (no input requires one, or it was computed without gradients)")
@@ -47,7 +47,7 @@ extension Variable {
             Shapes.requireSame(seed.shape, shape, op: "backward", symbol: "seed for output")
             seedValue = seed
         } else {
-            precondition(
+            require(
                 value.count == 1,
                 "backward: output of op '\(op)' has shape \(Shapes.format(shape)), not one "
                     + "element; pass `seed:` with the gradient of the output")
@@ -133,7 +133,7 @@ extension Variable {
                 + gradientShapes.dropFirst(inputs.count),
             inputs: inputs.map(\.shape), op: "backward: op '\(op)'\(place)"
         ).orFail()
-        preconditionFailure("backward: op '\(op)'\(place): pullback gradients do not match its inputs")
+        misuseFailure("backward: op '\(op)'\(place): pullback gradients do not match its inputs")
     }
 }
 
@@ -268,7 +268,7 @@ internal func differentiate<Scalar, Carrier: GradientCarrier>(
     carrier: Carrier.Type
 ) -> [Carrier] where Carrier.Scalar == Scalar {
     for (i, v) in variables.enumerated() {
-        precondition(
+        require(
             v.requiresGradient,
             "gradients: variable \(i) (op '\(v.op)', \(Shapes.format(v.shape))) does not "
                 + "require a gradient")

@@ -88,7 +88,7 @@ public struct CustomOp<Scalar: TensorScalar>: Sendable {
     ) -> Variable<Scalar> {
         let name = self.name
         if let arity {
-            precondition(
+            require(
                 inputs.count == arity,
                 "custom op '\(name)': called with \(inputs.count) inputs, expects \(arity)")
         }

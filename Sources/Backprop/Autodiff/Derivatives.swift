@@ -80,7 +80,7 @@ internal func jacobianRows<Scalar>(of y: Variable<Scalar>, withRespectTo x: Vari
 
 @usableFromInline
 internal func scalarOutput<Scalar>(_ y: Variable<Scalar>, _ op: String) -> Variable<Scalar> {
-    precondition(
+    require(
         y.value.count == 1,
         "\(op): the function returns shape \(Shapes.format(y.shape)), not one element")
     return y

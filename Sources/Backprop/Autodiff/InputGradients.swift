@@ -70,7 +70,7 @@ public struct InputGradients<Element>: RandomAccessCollection, ExpressibleByArra
 
     @inlinable
     public subscript(index: Int) -> Element? {
-        precondition(index >= 0 && index < count, "InputGradients: index \(index) of \(count)")
+        require(index >= 0 && index < count, "InputGradients: index \(index) of \(count)")
         switch index {
         case 0: return first
         case 1: return second

@@ -193,7 +193,7 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     /// - Precondition: `0 <= index < inputCount`.
     @inlinable
     public func input(at index: Int) -> Variable {
-        precondition(
+        require(
             index >= 0 && index < edges.count,
             "Variable.input(at:): index \(index) of \(edges.count) inputs (op '\(op)')")
         return unsafeDowncast(edges[index], to: Variable.self)
@@ -231,7 +231,7 @@ internal enum Anomaly {
     ) {
         guard let index = tensor.scalars.firstIndex(where: { !$0.isFinite }) else { return }
         let place = origin.map { " created at \($0)" } ?? ""
-        preconditionFailure(
+        misuseFailure(
             "anomaly: \(phase) of op '\(op)'\(place) has \(tensor.scalars[index]) at element "
                 + "\(index) (shape \(Shapes.format(tensor.shape)))")
     }

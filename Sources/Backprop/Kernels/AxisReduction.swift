@@ -29,7 +29,7 @@ extension Tensor {
         let shape = self.shape  // read once: each read copies it out of the buffer
         let axis = axis >= 0 && axis < shape.count
             ? axis : Shapes.normalizedAxis(axis, rank: shape.count, op: op).orFail()
-        precondition(shape[axis] > 0, "\(op): axis \(axis) of \(Shapes.format(shape)) is empty")
+        require(shape[axis] > 0, "\(op): axis \(axis) of \(Shapes.format(shape)) is empty")
         let s = AxisSplit(shape, axis: axis)
         let resultShape = Shapes.reduced(shape, axis: axis, keepingDimension: keepingDimension)
         let src = borrowed.scalars

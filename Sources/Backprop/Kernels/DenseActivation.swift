@@ -83,7 +83,7 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
     internal func applyGradient<Scalar: TensorScalar>(
         to g: inout Tensor<Scalar>, fromOutput output: BorrowedTensor<Scalar>
     ) {
-        precondition(
+        require(
             g.storage.hasShape(output.shape),
             "\(rawValue) gradient: \(Shapes.format(g.shape)) vs \(Shapes.format(output.shape)): shapes differ")
         let y = output.buffer

@@ -116,7 +116,7 @@ extension Tensor {
     /// `indices[r]`: the adjoint of ``gatheringRows(_:)``.
     @inlinable
     public func scatterAddingRows(_ indices: [Int], rowCount: Int) -> Tensor {
-        precondition(
+        require(
             rank >= 1 && indices.count == shape[0],
             "scatterRows: \(indices.count) indices for \(Shapes.format(shape))")
         let rowShape = TensorShape(shape.dropFirst())

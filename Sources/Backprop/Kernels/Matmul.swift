@@ -28,7 +28,7 @@ extension Tensor {
         guard a.rank == 2, b.rank == 2 else {
             // Not 2-D: let the shape rule produce the message.
             _ = Shapes.matmul(a.shape, b.shape, op: op).orFail()
-            preconditionFailure("unreachable")
+            misuseFailure("unreachable")
         }
         let (a0, a1, b0, b1) = (a.size(0), a.size(1), b.size(0), b.size(1))
         let (m, k) = transposingA ? (a1, a0) : (a0, a1)
@@ -49,7 +49,7 @@ extension Tensor {
     /// The transpose of a 2-D tensor.
     @inlinable
     public func transposed() -> Tensor {
-        precondition(rank == 2, "transpose: \(Shapes.format(shape)) is not 2-D")
+        require(rank == 2, "transpose: \(Shapes.format(shape)) is not 2-D")
         let (rows, columns) = (shape[0], shape[1])
         return Tensor(shape: [columns, rows]) { out in
             storage.withUnsafeBufferPointer { src in

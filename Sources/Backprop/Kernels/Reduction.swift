@@ -51,7 +51,7 @@ extension Tensor {
         if target == shape { return self }
         if Shapes.count(target) == 1 { return sum().reshaped(to: target) }
         let rank = shape.count
-        precondition(
+        require(
             target.count <= rank
                 && zip(target.reversed(), shape.reversed()).allSatisfy { $0 == $1 || $0 == 1 },
             "unbroadcast: \(Shapes.format(target)) does not broadcast to \(Shapes.format(shape))")

@@ -26,13 +26,13 @@ extension Variable {
         let (xv, wv) = (x.storedValue.borrowed, weight.storedValue.borrowed)
         guard xv.rank == 2, wv.rank == 2, xv.size(1) == wv.size(0) else {
             _ = Shapes.matmul(xv.shape, wv.shape, op: "dense").orFail()
-            preconditionFailure("unreachable")
+            misuseFailure("unreachable")
         }
         let columns = wv.size(1)
         var y = Tensor.product(xv, wv, transposingA: false, transposingB: false, op: "dense")
         if let bias {
             let bv = bias.storedValue.borrowed
-            precondition(
+            require(
                 bv.rank == 1 && bv.size(0) == columns,
                 "dense: bias \(Shapes.format(bv.shape)) for output "
                     + "\(Shapes.format([xv.size(0), columns])): expected [\(columns)]")

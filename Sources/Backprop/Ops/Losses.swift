@@ -124,7 +124,7 @@ internal func batchRows(_ shape: TensorShape) -> Int { shape.first ?? 1 }
 /// Checks that logits are a non-empty 2-D batch `[N, C]`.
 @inlinable
 internal func checkLogits(_ shape: TensorShape, op: String) {
-    precondition(
+    require(
         shape.count == 2 && shape[0] > 0 && shape[1] > 0,
         "\(op): logits \(Shapes.format(shape)) must be a non-empty 2-D batch [rows, classes]")
 }
@@ -148,11 +148,11 @@ public func crossEntropy<Scalar>(
     let op = "crossEntropy"
     checkLogits(logits.shape, op: op)
     let (rows, classes) = (logits.shape[0], logits.shape[1])
-    precondition(
+    require(
         labels.count == rows,
         "\(op): \(labels.count) labels for logits \(Shapes.format(logits.shape))")
     if let bad = labels.first(where: { $0 < 0 || $0 >= classes }) {
-        preconditionFailure(
+        misuseFailure(
             "\(op): label \(bad) is out of range 0..<\(classes) for logits "
                 + "\(Shapes.format(logits.shape))")
     }

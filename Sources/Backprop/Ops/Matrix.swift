@@ -42,7 +42,7 @@ extension Variable {
                 other, transposingOther: transposingOther, file: file, line: line)
             return product.reshaped(to: [b, m, product.shape[1]], file: file, line: line)
         default:
-            preconditionFailure(
+            misuseFailure(
                 "matmul: \(Shapes.format(shape)) × \(Shapes.format(other.shape)): unsupported ranks "
                     + "(2-D × 2-D, 3-D × 3-D, 2-D × 1-D, 1-D × 2-D, 3-D × 2-D)")
         }

@@ -96,7 +96,7 @@ extension Variable {
     ) -> Variable {
         let lo = lower ?? -.infinity
         let hi = upper ?? .infinity
-        precondition(lo <= hi, "clamp: lower bound \(lo) exceeds upper bound \(hi)")
+        require(lo <= hi, "clamp: lower bound \(lo) exceeds upper bound \(hi)")
         return elementwise("clamp", file: file, line: line, { Swift.min(Swift.max($0, lo), hi) }) {
             x, _, g in g.routed(by: x.value.map { $0 >= lo && $0 <= hi ? 1 : 0 })
         }

@@ -112,7 +112,7 @@ extension Variable {
         prefers: @escaping (Scalar, Scalar) -> Bool
     ) -> Variable {
         let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: op).orFail()
-        precondition(shape[axis] > 0, "\(op): axis \(axis) of \(Shapes.format(shape)) is empty")
+        require(shape[axis] > 0, "\(op): axis \(axis) of \(Shapes.format(shape)) is empty")
         let mask = value.selectionMask(alongAxis: axis, prefers: prefers)
         let keptShape = Shapes.reduced(shape, axis: axis, keepingDimension: true)
         let picked = value.reduce(alongAxis: axis, keepingDimension: keepingDimension, op: op) {

@@ -12,7 +12,7 @@ extension Variable {
     {
         if target == shape { return self }
         let resultShape = Shapes.broadcast(shape, target, op: "broadcast", symbol: "to").orFail()
-        precondition(
+        require(
             resultShape == target,
             "broadcast: \(Shapes.format(shape)) to \(Shapes.format(target)): the target is not "
                 + "a broadcast of the shape")
@@ -88,7 +88,7 @@ extension Variable {
     @inlinable
     public func squeezed(axis: Int, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let a = Shapes.normalizedAxis(axis, rank: shape.count, op: "squeeze").orFail()
-        precondition(
+        require(
             shape[a] == 1, "squeeze: axis \(axis) of \(Shapes.format(shape)) has size \(shape[a]), not 1")
         return reshaped(to: Shapes.reduced(shape, axis: a, keepingDimension: false), file: file, line: line)
     }
@@ -223,9 +223,9 @@ public func stack<Scalar>(
     _ parts: [Variable<Scalar>], alongAxis axis: Int = 0, file: StaticString = #fileID,
     line: UInt = #line
 ) -> Variable<Scalar> {
-    precondition(!parts.isEmpty, "stack: no variables to stack")
+    require(!parts.isEmpty, "stack: no variables to stack")
     if let bad = parts.first(where: { $0.shape != parts[0].shape }) {
-        preconditionFailure(
+        misuseFailure(
             "stack: shapes \(Shapes.format(parts[0].shape)) and \(Shapes.format(bad.shape)) differ")
     }
     return concatenate(

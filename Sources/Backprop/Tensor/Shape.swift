@@ -306,12 +306,12 @@ extension Shapes {
 }
 
 extension Result where Failure == Shapes.Mismatch {
-    /// The success value, or a precondition failure with the mismatch's message.
+    /// The success value, or a stop (``misuseFailure(_:file:line:)``) with the mismatch's message.
     @inlinable
-    public func orFail(file: StaticString = #file, line: UInt = #line) -> Success {
+    public func orFail(file: StaticString = #fileID, line: UInt = #line) -> Success {
         switch self {
         case .success(let value): return value
-        case .failure(let error): preconditionFailure(error.description, file: file, line: line)
+        case .failure(let error): misuseFailure(error.description, file: file, line: line)
         }
     }
 }

@@ -16,7 +16,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     public var scalars: [Scalar] {
         get { storage.array }
         set {
-            precondition(
+            require(
                 newValue.count == storage.count,
                 "Tensor.scalars: \(newValue.count) scalars for shape \(Shapes.format(shape))")
             storage = TensorStorage(shape: shape, newValue)
@@ -31,7 +31,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     @inlinable
     public init(shape: TensorShape, scalars: [Scalar]) {
         if let message = Shapes.invalidContents(shape: shape, scalarCount: scalars.count) {
-            preconditionFailure(message)
+            misuseFailure(message)
         }
         self.storage = TensorStorage(shape: shape, scalars)
     }
@@ -52,7 +52,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     @inlinable
     public init(_ rows: [[Scalar]]) {
         let columns = rows.first?.count ?? 0
-        precondition(
+        require(
             rows.allSatisfy { $0.count == columns },
             "Tensor: rows have different lengths \(rows.map(\.count))")
         self.storage = TensorStorage(shape: TensorShape(rows.count, columns), rows.joined())
@@ -69,7 +69,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
         self.storage = try TensorStorage(shape: shape, count: count) { buffer in
             var buffer = buffer
             try body(&buffer)
-            precondition(
+            require(
                 buffer.count == count,
                 "Tensor(shape:unsafeUninitializedScalars:): the buffer was replaced")
         }
@@ -115,7 +115,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// The single element of a one-element tensor.
     @inlinable
     public var scalar: Scalar {
-        precondition(
+        require(
             storage.count == 1, "Tensor.scalar: shape \(Shapes.format(shape)) is not one element")
         return storage[0]
     }
@@ -129,12 +129,12 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
 
     @inlinable
     internal func offset(of indices: [Int]) -> Int {
-        precondition(
+        require(
             indices.count == shape.count,
             "Tensor subscript: \(indices.count) indices for shape \(Shapes.format(shape))")
         var offset = 0
         for (i, d) in zip(indices, shape) {
-            precondition(
+            require(
                 i >= 0 && i < d,
                 "Tensor subscript: index \(indices) out of range for shape \(Shapes.format(shape))")
             offset = offset * d + i
@@ -149,7 +149,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     @inlinable
     public consuming func reshaped(to newShape: TensorShape) -> Tensor {
         let newCount = Shapes.requireElementCount(newShape, op: "reshape")
-        precondition(
+        require(
             newCount == count,
             "reshape: \(Shapes.format(shape)) → \(Shapes.format(newShape)): "
                 + "\(count) and \(newCount) elements differ")
@@ -249,7 +249,7 @@ public struct TensorLiteral<Scalar: TensorScalar>: ExpressibleByArrayLiteral,
             scalars = []
             return
         }
-        precondition(
+        require(
             elements.allSatisfy { $0.shape == first.shape },
             "Tensor literal: elements have different shapes "
                 + "\(elements.map { Shapes.format($0.shape) })")

@@ -105,13 +105,13 @@ extension TensorShape: RandomAccessCollection, MutableCollection {
     @inlinable
     public subscript(axis: Int) -> Int {
         get {
-            precondition(axis >= 0 && axis < rank, "TensorShape: axis \(axis) of rank \(rank)")
+            require(axis >= 0 && axis < rank, "TensorShape: axis \(axis) of rank \(rank)")
             return withUnsafeBytes(of: sizes) {
                 $0.load(fromByteOffset: axis &* MemoryLayout<Int>.stride, as: Int.self)
             }
         }
         set {
-            precondition(axis >= 0 && axis < rank, "TensorShape: axis \(axis) of rank \(rank)")
+            require(axis >= 0 && axis < rank, "TensorShape: axis \(axis) of rank \(rank)")
             withUnsafeMutableBytes(of: &sizes) {
                 $0.storeBytes(of: newValue, toByteOffset: axis &* MemoryLayout<Int>.stride, as: Int.self)
             }
@@ -125,7 +125,7 @@ extension TensorShape: RangeReplaceableCollection {
     /// - Precondition: the shape has fewer than ``maxRank`` axes.
     @inlinable
     public mutating func append(_ size: Int) {
-        precondition(
+        require(
             rank < Self.maxRank,
             "TensorShape: more than \(Self.maxRank) axes (a tensor has rank \(Self.maxRank) or less)")
         rank += 1
@@ -138,7 +138,7 @@ extension TensorShape: RangeReplaceableCollection {
     public mutating func replaceSubrange<C: Collection<Int>>(
         _ subrange: Range<Int>, with newElements: C
     ) {
-        precondition(
+        require(
             subrange.lowerBound >= 0 && subrange.upperBound <= rank,
             "TensorShape: range \(subrange) out of bounds for rank \(rank)")
         var result = TensorShape()

@@ -142,7 +142,7 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
         let count = scalars.count
         self.init(shape: shape, count: count) { buffer in
             var (rest, written) = buffer.initialize(from: scalars)
-            precondition(written == count && rest.next() == nil, "TensorStorage: count changed")
+            require(written == count && rest.next() == nil, "TensorStorage: count changed")
         }
     }
 
@@ -188,11 +188,11 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     @inlinable
     subscript(index: Int) -> Scalar {
         get {
-            precondition(index >= 0 && index < count, "Tensor: index out of range")
+            require(index >= 0 && index < count, "Tensor: index out of range")
             return buffer.withScalars { $0[index] }
         }
         set {
-            precondition(index >= 0 && index < count, "Tensor: index out of range")
+            require(index >= 0 && index < count, "Tensor: index out of range")
             makeUnique()
             buffer.withScalars { $0[index] = newValue }
         }
@@ -216,7 +216,7 @@ internal struct TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
         return try buffer.withScalars { base in
             var scalars = UnsafeMutableBufferPointer(start: base, count: count)
             defer {
-                precondition(
+                require(
                     scalars.baseAddress == base && scalars.count == count,
                     "Tensor.withUnsafeMutableBufferPointer: the buffer was replaced")
             }

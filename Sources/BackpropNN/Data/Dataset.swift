@@ -39,10 +39,10 @@ public struct Dataset: Sendable, Equatable {
     public init(rows: [[Double]], labels: [Int] = [], classNames: [String] = [],
                 featureNames: [String]? = nil) {
         let width = featureNames?.count ?? rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == width }, "Dataset: rows have different lengths")
-        precondition(labels.isEmpty || labels.count == rows.count,
+        require(rows.allSatisfy { $0.count == width }, "Dataset: rows have different lengths")
+        require(labels.isEmpty || labels.count == rows.count,
                      "Dataset: \(labels.count) labels for \(rows.count) rows")
-        precondition(labels.allSatisfy { $0 >= 0 && $0 < classNames.count },
+        require(labels.allSatisfy { $0 >= 0 && $0 < classNames.count },
                      "Dataset: a label is outside 0..<\(classNames.count)")
         self.featureNames = featureNames ?? (0..<width).map { "x\($0)" }
         self.features = rows.flatMap { $0 }
@@ -180,7 +180,7 @@ public func oneHot<Scalar: TensorScalar>(_ labels: [Int], classCount: Int) -> Te
     var t = Tensor<Scalar>.zeros([labels.count, classCount])
     t.withUnsafeMutableBufferPointer { b in
         for (r, k) in labels.enumerated() {
-            precondition(k >= 0 && k < classCount, "oneHot: label \(k) is outside 0..<\(classCount)")
+            require(k >= 0 && k < classCount, "oneHot: label \(k) is outside 0..<\(classCount)")
             b[r * classCount + k] = 1
         }
     }

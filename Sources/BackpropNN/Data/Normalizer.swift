@@ -1,3 +1,5 @@
+import Backprop
+
 /// A per-column affine rescaling of the features, fitted on the training split only and
 /// then applied unchanged to validation, test and prediction data (so no information leaks
 /// from them into training).
@@ -32,7 +34,7 @@ public struct Normalizer: Codable, Sendable, Equatable {
 
     /// Creates a normaliser from its coefficients.
     public init(kind: Kind, offsets: [Double], scales: [Double], shift: Double) {
-        precondition(offsets.count == scales.count, "Normalizer: \(offsets.count) offsets, \(scales.count) scales")
+        require(offsets.count == scales.count, "Normalizer: \(offsets.count) offsets, \(scales.count) scales")
         self.kind = kind
         self.offsets = offsets
         self.scales = scales
@@ -61,7 +63,7 @@ public struct Normalizer: Codable, Sendable, Equatable {
     ///
     /// - Precondition: `data` has at least one row.
     public static func minMax(fittedOn data: Dataset, range: ClosedRange<Double> = 0...1) -> Normalizer {
-        precondition(data.count > 0, "Normalizer.minMax: no rows to fit on")
+        require(data.count > 0, "Normalizer.minMax: no rows to fit on")
         var offsets: [Double] = []
         var scales: [Double] = []
         for j in 0..<data.featureCount {
@@ -82,7 +84,7 @@ public struct Normalizer: Codable, Sendable, Equatable {
     ///
     /// - Precondition: `data` has at least one row.
     public static func zScore(fittedOn data: Dataset) -> Normalizer {
-        precondition(data.count > 0, "Normalizer.zScore: no rows to fit on")
+        require(data.count > 0, "Normalizer.zScore: no rows to fit on")
         var offsets: [Double] = []
         var scales: [Double] = []
         let n = Double(data.count)
@@ -106,7 +108,7 @@ public struct Normalizer: Codable, Sendable, Equatable {
     ///
     /// - Precondition: the data has as many feature columns as the fit.
     public func apply(to data: Dataset) -> Dataset {
-        precondition(
+        require(
             data.featureCount == offsets.count,
             "Normalizer: fitted on \(offsets.count) columns, applied to \(data.featureCount)")
         var copy = data

@@ -8,7 +8,7 @@ extension Dataset {
     /// ```
     /// - Precondition: the counts are non-negative and add up to at most `count`.
     public func split(counts: [Int]) -> [Dataset] {
-        precondition(counts.allSatisfy { $0 >= 0 } && counts.reduce(0, +) <= count,
+        require(counts.allSatisfy { $0 >= 0 } && counts.reduce(0, +) <= count,
                      "Dataset.split: counts \(counts) do not fit \(count) rows")
         var start = 0
         return counts.map { n in
@@ -24,7 +24,7 @@ extension Dataset {
     public func split(validationFraction: Double, testFraction: Double = 0)
         -> (training: Dataset, validation: Dataset, test: Dataset)
     {
-        precondition(
+        require(
             validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 1,
             "Dataset.split: fractions \(validationFraction) + \(testFraction) must be in [0, 1)")
         let v = Int((Double(count) * validationFraction).rounded())
@@ -41,7 +41,7 @@ extension Dataset {
     /// ```
     /// - Precondition: 2 ≤ k ≤ count.
     public func kFolds(_ k: Int) -> [(training: Dataset, validation: Dataset)] {
-        precondition(k >= 2 && k <= count, "Dataset.kFolds: k = \(k) for \(count) rows")
+        require(k >= 2 && k <= count, "Dataset.kFolds: k = \(k) for \(count) rows")
         return (0..<k).map { i in
             let start = i * count / k
             let end = (i + 1) * count / k
@@ -57,7 +57,7 @@ extension Dataset {
     /// Dataset.batches(of: Array(0..<5), size: 2)   // [[0, 1], [2, 3], [4]]
     /// ```
     public static func batches(of order: [Int], size: Int) -> [ArraySlice<Int>] {
-        precondition(size > 0, "Dataset.batches: size \(size) is not positive")
+        require(size > 0, "Dataset.batches: size \(size) is not positive")
         return stride(from: 0, to: order.count, by: size).map {
             order[$0..<Swift.min($0 + size, order.count)]
         }

@@ -47,7 +47,7 @@ public struct Dense<Scalar: TensorScalar>: Layer {
         initializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
         using generator: inout SeededGenerator
     ) {
-        precondition(
+        require(
             inputSize > 0 && outputSize > 0,
             "Dense: sizes must be positive, got \(inputSize) → \(outputSize)")
         let w: Tensor<Scalar> = initializer.make(
@@ -62,7 +62,7 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     /// - Precondition: `weight` is `[input, output]` and `bias` is `[output]`.
     @inlinable
     public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>, activation: Activation = .identity) {
-        precondition(
+        require(
             weight.rank == 2 && bias.shape == [weight.shape.last ?? -1],
             "Dense: weight \(Shapes.format(weight.shape)) and bias \(Shapes.format(bias.shape)) "
                 + "do not fit (expected [in, out] and [out])")

@@ -19,7 +19,7 @@ public struct Dropout<Scalar: TensorScalar>: Layer {
     ///
     /// - Precondition: 0 ≤ rate < 1.
     public init(rate: Double, seed: UInt64 = 0) {
-        precondition(rate >= 0 && rate < 1, "Dropout: rate \(rate) is not in [0, 1)")
+        require(rate >= 0 && rate < 1, "Dropout: rate \(rate) is not in [0, 1)")
         self.rate = rate
         self.random = RandomBox(SeededGenerator(seed: seed))
     }

@@ -62,10 +62,10 @@ public enum Initializer: Sendable, Hashable, Codable {
         case .zeros: return Tensor.zeros(shape)
         case .uniformUnit: return uniform(0, 1)
         case .uniform(let low, let high):
-            precondition(low < high, "Initializer.uniform: low \(low) is not below high \(high)")
+            require(low < high, "Initializer.uniform: low \(low) is not below high \(high)")
             return uniform(low, high)
         case .normal(let sigma):
-            precondition(sigma >= 0, "Initializer.normal: negative standard deviation \(sigma)")
+            require(sigma >= 0, "Initializer.normal: negative standard deviation \(sigma)")
             return normal(sigma)
         case .glorotUniform:
             let a = (6 / (fanIn + fanOut)).squareRoot()

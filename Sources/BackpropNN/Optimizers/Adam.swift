@@ -39,10 +39,10 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
         learningRate: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999,
         epsilon: Scalar = 1e-8, weightDecay: Scalar = 0
     ) {
-        precondition(learningRate > 0, "Adam: learning rate \(learningRate) is not positive")
-        precondition(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1,
+        require(learningRate > 0, "Adam: learning rate \(learningRate) is not positive")
+        require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1,
                      "Adam: betas \(beta1), \(beta2) are not in [0, 1)")
-        precondition(weightDecay >= 0, "Adam: weight decay \(weightDecay) is negative")
+        require(weightDecay >= 0, "Adam: weight decay \(weightDecay) is negative")
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2

@@ -40,7 +40,7 @@ func forEachGradient<Scalar: TensorScalar>(
         guard let gradient = p.gradient.take() else { continue }
         gradient.withUnsafeBufferPointer { g in
             p.value.withUnsafeMutableBufferPointer { w in
-                precondition(g.count == w.count, "\(optimizer): gradient and parameter sizes differ")
+                require(g.count == w.count, "\(optimizer): gradient and parameter sizes differ")
                 body(index, g, w)
             }
         }

@@ -35,10 +35,10 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     public init(
         learningRate: Scalar, momentum: Scalar = 0, nesterov: Bool = false, weightDecay: Scalar = 0
     ) {
-        precondition(learningRate > 0, "SGD: learning rate \(learningRate) is not positive")
-        precondition(momentum >= 0 && momentum < 1, "SGD: momentum \(momentum) is not in [0, 1)")
-        precondition(!nesterov || momentum > 0, "SGD: Nesterov needs a momentum above 0")
-        precondition(weightDecay >= 0, "SGD: weight decay \(weightDecay) is negative")
+        require(learningRate > 0, "SGD: learning rate \(learningRate) is not positive")
+        require(momentum >= 0 && momentum < 1, "SGD: momentum \(momentum) is not in [0, 1)")
+        require(!nesterov || momentum > 0, "SGD: Nesterov needs a momentum above 0")
+        require(weightDecay >= 0, "SGD: weight decay \(weightDecay) is negative")
         self.learningRate = learningRate
         self.momentum = momentum
         self.nesterov = nesterov

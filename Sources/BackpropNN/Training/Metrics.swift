@@ -11,7 +11,7 @@ import Backprop
 public func predictedClasses<Scalar: TensorScalar>(
     _ outputs: Tensor<Scalar>, threshold: Scalar = 0.5
 ) -> [Int] {
-    precondition(outputs.rank == 2, "predictedClasses: output \(Shapes.format(outputs.shape)) is not 2-D")
+    require(outputs.rank == 2, "predictedClasses: output \(Shapes.format(outputs.shape)) is not 2-D")
     let (rows, k) = (outputs.shape[0], outputs.shape[1])
     return outputs.withUnsafeBufferPointer { b in
         (0..<rows).map { r in
@@ -29,7 +29,7 @@ public func predictedClasses<Scalar: TensorScalar>(
 /// accuracy(predicted: [1, 0, 2], labels: [1, 1, 2])   // 0.666…
 /// ```
 public func accuracy(predicted: [Int], labels: [Int]) -> Double {
-    precondition(predicted.count == labels.count,
+    require(predicted.count == labels.count,
                  "accuracy: \(predicted.count) predictions for \(labels.count) labels")
     guard !labels.isEmpty else { return 0 }
     return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(labels.count)
@@ -52,11 +52,11 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable, CustomStringConvert
     ///
     /// - Precondition: the arrays have equal length and every class is in `0..<classCount`.
     public init(predicted: [Int], labels: [Int], classCount: Int, classNames: [String]? = nil) {
-        precondition(predicted.count == labels.count,
+        require(predicted.count == labels.count,
                      "ConfusionMatrix: \(predicted.count) predictions for \(labels.count) labels")
         var counts = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
         for (p, l) in zip(predicted, labels) {
-            precondition(p >= 0 && p < classCount && l >= 0 && l < classCount,
+            require(p >= 0 && p < classCount && l >= 0 && l < classCount,
                          "ConfusionMatrix: class outside 0..<\(classCount)")
             counts[l][p] += 1
         }

@@ -30,7 +30,7 @@ public struct EarlyStopping: Sendable, Hashable {
 
     /// Creates the rule.
     public init(patience: Int, minimumImprovement: Double = 0, restoresBestParameters: Bool = true) {
-        precondition(patience >= 1, "EarlyStopping: patience \(patience) is below 1")
+        require(patience >= 1, "EarlyStopping: patience \(patience) is below 1")
         self.patience = patience
         self.minimumImprovement = minimumImprovement
         self.restoresBestParameters = restoresBestParameters
@@ -52,10 +52,10 @@ public struct LabeledTensors<Scalar: TensorScalar> {
     ///   one entry per row.
     @inlinable
     public init(features: Tensor<Scalar>, targets: Tensor<Scalar>, labels: [Int] = []) {
-        precondition(features.rank == 2 && targets.rank == 2 && features.shape[0] == targets.shape[0],
+        require(features.rank == 2 && targets.rank == 2 && features.shape[0] == targets.shape[0],
                      "LabeledTensors: features \(Shapes.format(features.shape)) and targets "
                         + "\(Shapes.format(targets.shape)) need the same number of rows")
-        precondition(labels.isEmpty || labels.count == features.shape[0],
+        require(labels.isEmpty || labels.count == features.shape[0],
                      "LabeledTensors: \(labels.count) labels for \(features.shape[0]) rows")
         self.features = features
         self.targets = targets
@@ -76,12 +76,12 @@ public struct LabeledTensors<Scalar: TensorScalar> {
     /// A labeled data set's features with targets encoded from its labels.
     @inlinable
     public init(_ data: Dataset, encoding: TargetEncoding = .oneHot) {
-        precondition(data.isLabeled, "LabeledTensors: the data set has no labels")
+        require(data.isLabeled, "LabeledTensors: the data set has no labels")
         let targets: Tensor<Scalar>
         switch encoding {
         case .oneHot: targets = data.oneHotTargets()
         case .binary, .classIndex:
-            precondition(encoding == .classIndex || data.classCount <= 2,
+            require(encoding == .classIndex || data.classCount <= 2,
                          "LabeledTensors: binary targets need 2 classes, not \(data.classCount)")
             targets = Tensor(shape: [data.count, 1], scalars: data.labels.map { Scalar($0) })
         }
@@ -108,7 +108,7 @@ where C.Element == Int {
         Tensor(shape: [indices.count, width]) { dst in
             var k = 0
             for i in indices {
-                precondition(i >= 0 && i < t.shape[0], "gatherRows: row \(i) out of range")
+                require(i >= 0 && i < t.shape[0], "gatherRows: row \(i) out of range")
                 for j in 0..<width { dst[k + j] = src[i * width + j] }
                 k += width
             }
@@ -184,9 +184,9 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
         schedule: LearningRateSchedule = .constant, earlyStopping: EarlyStopping? = nil,
         recordsGradientNorms: Bool = true
     ) {
-        precondition(epochs >= 0, "Trainer: epochs \(epochs) is negative")
+        require(epochs >= 0, "Trainer: epochs \(epochs) is negative")
         if case .miniBatch(let size) = mode {
-            precondition(size >= 1, "Trainer: batch size \(size) is below 1")
+            require(size >= 1, "Trainer: batch size \(size) is below 1")
         }
         self.model = model
         self.loss = loss
