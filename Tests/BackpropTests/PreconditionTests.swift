@@ -107,6 +107,48 @@ final class PreconditionTests: XCTestCase {
                 _ = a.sum(alongAxis: 2)
             }
         ),
+        // A value changed between forward and backward (PyTorch's version counter).
+        "leafChangedBeforeBackward": (
+            "backward: the value of its input 0 (op 'leaf', now [2, 2]) was changed after op "
+                + "'matmul' read it; its gradient would use the new value",
+            {
+                let a = Variable(Tensor<Double>([[1, 2], [3, 4]]))
+                let x = Variable(Tensor<Double>([[1], [1]]), requiresGradient: true)
+                let y = a.matmul(x).sum()
+                a.value = a.value * Tensor(10)
+                y.backward()
+            }
+        ),
+        "leafShapeChangedBeforeBackward": (
+            "backward: the value of its input 1 (op 'leaf', now [1]) was changed after op 'multiply'",
+            {
+                let x = Variable(Tensor<Double>([1, 2, 3, 4]), requiresGradient: true)
+                let c = Variable(Tensor<Double>([1, 2, 3, 4]))
+                let y = x.multiplying(c).sum()
+                c.value = Tensor([5])
+                y.backward()
+            }
+        ),
+        "targetChangedBeforeBackward": (
+            "backward: the value of its input 1 (op 'leaf', now [1, 1]) was changed after op "
+                + "'binaryCrossEntropy'",
+            {
+                let logits = Variable(Tensor<Double>.zeros([2, 3]), requiresGradient: true)
+                let target = Variable(Tensor<Double>.zeros([2, 3]))
+                let loss = binaryCrossEntropy(logits: logits, targets: target)
+                target.value = Tensor.zeros([1, 1])
+                _ = gradients(of: loss, withRespectTo: [logits])
+            }
+        ),
+        "outputChangedBeforeBackward": (
+            "backward: the value of op 'sigmoid' (now [2]) was changed after it was computed",
+            {
+                let x = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
+                let h = x.sigmoid()
+                h.value = Tensor([0, 0])
+                h.sum().backward()
+            }
+        ),
     ]
 
     func testEveryMisuseStopsWithItsMessage() throws {

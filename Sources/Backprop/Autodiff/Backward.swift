@@ -1,6 +1,9 @@
 // The reverse sweep: an iterative topological order, then one pass from the output back
 // to the leaves, each node's pullback adding its inputs' shares.
 
+import CBackpropKernels
+import Synchronization
+
 extension Variable {
     /// Computes the gradient of this node with respect to every leaf that requires one and
     /// adds it to the leaf's ``gradient``.
@@ -17,92 +20,140 @@ extension Variable {
     /// (x * x).sum().backward()
     /// print(x.gradient!)   // [2.0, 4.0, 6.0]
     /// ```
-    /// - Precondition: the output requires a gradient, and `seed` (if given) has its shape.
+    ///
+    /// Several sweeps may run over shared nodes: a backward pass inside a custom op's
+    /// backward, or backward passes on several threads over the same parameters (each
+    /// leaf's ``gradient`` is updated under a lock, so the contributions add up).
+    /// - Precondition: the output requires a gradient, `seed` (if given) has its shape, and
+    ///   no value the graph read was changed since (``value``).
     @inlinable
-    public func backward(seed: Tensor<Scalar>? = nil) {
+    public func backward(
+        seed: Tensor<Scalar>? = nil, file: StaticString = #fileID, line: UInt = #line
+    ) {
         withoutGradients {
-            sweep(seed: seed, carrier: Tensor<Scalar>.self, storesLeafGradients: true) { _, _ in }
+            sweep(
+                seed: seed, carrier: Tensor<Scalar>.self, storesLeafGradients: true,
+                file: file, line: line
+            ) { _, _ in }
         }
     }
 
-    /// The reverse sweep shared by ``backward(seed:)``, ``gradients(of:withRespectTo:seed:)``
-    /// and ``differentiableGradients(of:withRespectTo:seed:)``.
+    /// The reverse sweep shared by ``backward(seed:file:line:)``,
+    /// ``gradients(of:withRespectTo:seed:file:line:)`` and
+    /// ``differentiableGradients(of:withRespectTo:seed:file:line:)``.
     ///
     /// Gradients travel as tensors (first order, no graph recorded) or as variables
     /// (recorded, so they can be differentiated again): the `carrier`. `visit` sees every
     /// node with its total gradient, once all of its consumers have contributed, before the
     /// node's own pullback runs; with `storesLeafGradients`, leaves instead add theirs to
-    /// their ``gradient`` (``backward(seed:)``).
+    /// their ``gradient`` (``backward(seed:file:line:)``).
+    ///
+    /// Everything the sweep keeps (the order, the pending gradients) is its own: a
+    /// ``SweepState``. So sweeps may share nodes: one run inside a pullback of another (a
+    /// custom op that differentiates), or sweeps on other threads over shared parameters.
     @inlinable
     internal func sweep<Carrier: GradientCarrier>(
         seed: Tensor<Scalar>?, carrier: Carrier.Type, storesLeafGradients: Bool,
-        visit: (Variable, Carrier) -> Void
+        file: StaticString, line: UInt, visit: (Variable, Carrier) -> Void
     ) where Carrier.Scalar == Scalar {
         require(
             requiresGradient,
             "backward: the output of op '\(op)' \(Shapes.format(shape)) does not require a "
-                + "gradient (no input requires one, or it was computed without gradients)")
+                + "gradient (no input requires one, or it was computed without gradients)",
+            file: file, line: line)
         let seedValue: Tensor<Scalar>
         if let seed {
-            Shapes.requireSame(seed.shape, shape, op: "backward", symbol: "seed for output")
+            if seed.shape != shape {
+                _ = Shapes.same(seed.shape, shape, op: "backward", symbol: "seed for output")
+                    .orFail(file: file, line: line)
+            }
             seedValue = seed
         } else {
             require(
                 value.count == 1,
                 "backward: output of op '\(op)' has shape \(Shapes.format(shape)), not one "
-                    + "element; pass `seed:` with the gradient of the output")
+                    + "element; pass `seed:` with the gradient of the output",
+                file: file, line: line)
             seedValue = Tensor(repeating: 1, shape: shape)
         }
-        let first = linkReverseTopologicalOrder()
+        var state = SweepState<Carrier>(from: self, seed: Carrier.carrying(seedValue))
+        defer { state.finish() }
         var quiet = GradientMode.current
         let anomalies = quiet.isDetectingAnomalies
         quiet.isDetectingAnomalies = false
-        Carrier.add(Carrier.carrying(seedValue), to: self)
         // Walk consumers before inputs: a node's gradient is complete when it is reached.
         // Nodes are borrowed, not retained: the output keeps the whole graph alive.
-        var link: Unmanaged<GraphNode>? = first
-        while let current = link {
-            link = current._withUnsafeGuaranteedRef { base in
-                let node = unsafeDowncast(base, to: Variable.self)
-                defer { node.orderLink = nil }
-                node.isMarked = false
-                guard let gradient = Carrier.take(from: node) else { return node.orderLink }
-                // A node has a pullback exactly when it has inputs that need gradients.
-                guard node.edges.count > 0 else {
-                    if storesLeafGradients {
-                        Carrier.accumulate(consume gradient, intoGradientOf: node)
-                    } else {
-                        visit(node, gradient)
-                    }
-                    return node.orderLink
-                }
-                visit(node, gradient)
-                // Under anomaly detection the ops inside a pullback are not checked one by
-                // one: their results are checked below as the gradients of this node's
-                // inputs, so a report names the op whose backward failed and where it was
-                // created.
-                var inputGradients: InputGradients<Carrier>
-                if anomalies {
-                    inputGradients = GradientMode.with(quiet) { Carrier.pull(node, gradient) }
+        var index = state.first
+        while index >= 0 {
+            let (node, gradient) = state.leave(index)
+            index = state.next(after: index)
+            guard let gradient else { continue }
+            // A node has a pullback exactly when it has inputs that need gradients.
+            guard node.edges.count > 0 else {
+                if storesLeafGradients {
+                    Carrier.accumulate(consume gradient, intoGradientOf: node)
                 } else {
-                    inputGradients = Carrier.pull(node, consume gradient)
+                    visit(node, gradient)
                 }
-                node.distribute(&inputGradients, checkingForAnomalies: anomalies)
-                return node.orderLink
+                continue
             }
+            visit(node, gradient)
+            node.requireUnchangedInputs(file: file, line: line)
+            // Under anomaly detection the ops inside a pullback are not checked one by
+            // one: their results are checked below as the gradients of this node's
+            // inputs, so a report names the op whose backward failed and where it was
+            // created.
+            var inputGradients: InputGradients<Carrier>
+            if anomalies {
+                inputGradients = GradientMode.with(quiet) { Carrier.pull(node, gradient) }
+            } else {
+                inputGradients = Carrier.pull(node, consume gradient)
+            }
+            node.distribute(
+                &inputGradients, into: &state, checkingForAnomalies: anomalies, file: file,
+                line: line)
         }
     }
 
+    /// Stops with a message naming the op and the input when the value of an input (or of
+    /// this node) changed after this node was made: its pullback would read the new value.
+    @inlinable
+    internal func requireUnchangedInputs(file: StaticString, line: UInt) {
+        if _slowPath(version != 0) { reportChangedValue(input: nil, file: file, line: line) }
+        for index in 0..<edges.count where edges[index].version != edges.recordedVersion(at: index) {
+            reportChangedValue(input: index, file: file, line: line)
+        }
+    }
+
+    @usableFromInline
+    internal func reportChangedValue(input index: Int?, file: StaticString, line: UInt) -> Never {
+        let place = origin.map { " (created at \($0))" } ?? ""
+        let what: String
+        if let index {
+            let input = self.input(at: index)
+            what = "the value of its input \(index) (op '\(input.op)', now "
+                + "\(Shapes.format(input.shape))) was changed after op '\(op)'\(place) read it"
+        } else {
+            what = "the value of op '\(op)'\(place) (now \(Shapes.format(shape))) was changed "
+                + "after it was computed"
+        }
+        misuseFailure(
+            "backward: \(what); its gradient would use the new value. Change values only "
+                + "between a backward pass and the next forward pass (optimizers do)",
+            file: file, line: line)
+    }
+
     /// Moves each input's gradient from this node's pullback (leaving `nil`) to the input's
-    /// pending gradient, after checking that there is one per input and that each has its input's
-    /// shape.
+    /// pending gradient in `state`, after checking that there is one per input and that
+    /// each has its input's shape.
     @inlinable
     internal func distribute<Carrier: GradientCarrier>(
-        _ inputGradients: inout InputGradients<Carrier>, checkingForAnomalies anomalies: Bool
+        _ inputGradients: inout InputGradients<Carrier>, into state: inout SweepState<Carrier>,
+        checkingForAnomalies anomalies: Bool, file: StaticString, line: UInt
     ) where Carrier.Scalar == Scalar {
         let count = edges.count
         if inputGradients.count != count {
-            reportPullbackMismatch(inputGradients.map { $0?.shape })
+            reportPullbackMismatch(inputGradients.map { $0?.shape }, file: file, line: line)
         }
         for index in 0..<count {
             guard let contribution = inputGradients.take(index) else { continue }
@@ -111,35 +162,40 @@ extension Variable {
                 guard parent.requiresGradient else { return }
                 if contribution.shape != parent.storedValue.borrowed.shape {
                     reportPullbackMismatch(
-                        inputGradients.indices.map { $0 == index ? contribution.shape : inputGradients[$0]?.shape })
+                        inputGradients.indices.map { $0 == index ? contribution.shape : inputGradients[$0]?.shape },
+                        file: file, line: line)
                 }
                 if anomalies {
                     Anomaly.check(
                         contribution.tensor, op: op, origin: origin, phase: "backward gradient")
                 }
-                Carrier.add(contribution, to: parent)
+                state.add(contribution, to: parent)
             }
         }
     }
-
     /// Stops with a message naming the op, where it was created, and the shapes its
     /// pullback returned against its inputs' shapes.
     @usableFromInline
-    internal func reportPullbackMismatch(_ gradientShapes: [TensorShape?]) -> Never {
+    internal func reportPullbackMismatch(
+        _ gradientShapes: [TensorShape?], file: StaticString, line: UInt
+    ) -> Never {
         let inputs = self.inputs
         let place = origin.map { " (created at \($0))" } ?? ""
         Shapes.pullback(
             zip(inputs, gradientShapes).map { $0.requiresGradient ? $1 : nil }
                 + gradientShapes.dropFirst(inputs.count),
             inputs: inputs.map(\.shape), op: "backward: op '\(op)'\(place)"
-        ).orFail()
-        misuseFailure("backward: op '\(op)'\(place): pullback gradients do not match its inputs")
+        ).orFail(file: file, line: line)
+        misuseFailure(
+            "backward: op '\(op)'\(place): pullback gradients do not match its inputs",
+            file: file, line: line)
     }
 }
 
 /// How gradients travel through a sweep: as plain tensors (first order) or as variables
 /// recorded in the graph (higher order).
-public protocol GradientCarrier {
+@usableFromInline
+internal protocol GradientCarrier {
     associatedtype Scalar: TensorScalar
     /// Wraps a tensor (a constant, for variables).
     static func carrying(_ tensor: Tensor<Scalar>) -> Self
@@ -147,78 +203,210 @@ public protocol GradientCarrier {
     var shape: TensorShape { get }
     /// The node's vector–Jacobian product applied to `gradient`.
     static func pull(_ node: Variable<Scalar>, _ gradient: consuming Self) -> InputGradients<Self>
-    /// Adds a contribution to the node's pending gradient (fan-out: the multivariable
-    /// chain rule sums them).
-    static func add(_ contribution: consuming Self, to node: Variable<Scalar>)
-    /// Removes and returns the node's pending gradient.
-    static func take(from node: Variable<Scalar>) -> Self?
+    /// Adds a contribution to a pending gradient (fan-out: the multivariable chain rule
+    /// sums them), or hands it over to an empty one.
+    static func add(_ contribution: consuming Self, into pending: inout Self?)
     /// Adds a leaf's total gradient to its ``Variable/gradient`` (handed over when the leaf
-    /// has none yet).
+    /// has none yet), under the leaf's lock.
     static func accumulate(_ gradient: consuming Self, intoGradientOf leaf: Variable<Scalar>)
 }
 
 extension Tensor: GradientCarrier {
-    @inlinable public static func carrying(_ tensor: Tensor) -> Tensor { tensor }
-    @inlinable public var tensor: Tensor { self }
+    @inlinable static func carrying(_ tensor: Tensor) -> Tensor { tensor }
+    @inlinable var tensor: Tensor { self }
     /// The first-order path: the node's tensor pullback when it has one (fused ops), else
     /// its variable pullback run without recording.
     @inlinable
-    public static func pull(_ node: Variable<Scalar>, _ gradient: consuming Tensor)
+    static func pull(_ node: Variable<Scalar>, _ gradient: consuming Tensor)
         -> InputGradients<Tensor>
     {
         if let fast = node.tensorPullback { return fast(node, consume gradient) }
         return InputGradients(node.pullback!(node, Variable(gradient)).map { $0?.value })
     }
-    @inlinable
-    public static func add(_ contribution: consuming Tensor, to node: Variable<Scalar>) {
-        add(contribution, into: &node.pendingTensor)
-    }
-    @inlinable
-    public static func take(from node: Variable<Scalar>) -> Tensor? {
-        node.pendingTensor.take()
-    }
-    @inlinable
-    public static func accumulate(_ gradient: consuming Tensor, intoGradientOf leaf: Variable<Scalar>) {
-        add(gradient, into: &leaf.storedGradient)
-    }
     /// Hands `contribution` over to an empty slot, or adds it to the tensor there in place.
     @inlinable
-    internal static func add(_ contribution: consuming Tensor, into slot: inout Tensor?) {
+    static func add(_ contribution: consuming Tensor, into slot: inout Tensor?) {
         if slot == nil {
             slot = contribution
         } else {
             slot!.addScaled(contribution, by: 1)
         }
     }
+    @inlinable
+    static func accumulate(_ gradient: consuming Tensor, intoGradientOf leaf: Variable<Scalar>) {
+        leaf.lockGradient()
+        add(gradient, into: &leaf.storedGradient)
+        leaf.unlockGradient()
+    }
 }
 
 extension Variable: GradientCarrier {
-    @inlinable public static func carrying(_ tensor: Tensor<Scalar>) -> Variable {
+    @inlinable static func carrying(_ tensor: Tensor<Scalar>) -> Variable {
         Variable(tensor)
     }
-    @inlinable public var tensor: Tensor<Scalar> { value }
+    @inlinable var tensor: Tensor<Scalar> { value }
     @inlinable
-    public static func pull(_ node: Variable, _ gradient: consuming Variable)
+    static func pull(_ node: Variable, _ gradient: consuming Variable)
         -> InputGradients<Variable>
     {
         InputGradients(node.pullback!(node, gradient))
     }
     @inlinable
-    public static func add(_ contribution: consuming Variable, to node: Variable) {
-        if let pending = node.pendingVariable.take() {
-            node.pendingVariable = pending.adding(contribution)
+    static func add(_ contribution: consuming Variable, into pending: inout Variable?) {
+        if let sum = pending.take() {
+            pending = sum.adding(contribution)
         } else {
-            node.pendingVariable = contribution
+            pending = contribution
         }
     }
     @inlinable
-    public static func take(from node: Variable) -> Variable? {
-        node.pendingVariable.take()
-    }
-    @inlinable
-    public static func accumulate(_ gradient: consuming Variable, intoGradientOf leaf: Variable) {
+    static func accumulate(_ gradient: consuming Variable, intoGradientOf leaf: Variable) {
         Tensor.accumulate(gradient.value, intoGradientOf: leaf)
     }
+}
+
+/// What one reverse sweep keeps: an entry per node that requires a gradient and that the
+/// output depends on, in depth-first order, with the node's pending gradient and its links.
+///
+/// A node finds its entry through its `sweepSlot` when this sweep holds the slot: the
+/// node was made on this thread and no enclosing sweep on the thread holds it. Any other
+/// node (one an enclosing sweep holds, or one made on another thread) is found in
+/// `others`, a dictionary made only when such a node is met. So the sweep writes no shared
+/// state, and nested and concurrent sweeps over shared nodes see their own entries.
+@usableFromInline
+internal struct SweepState<Carrier: GradientCarrier> {
+    @usableFromInline
+    internal struct Entry {
+        @usableFromInline var node: Unmanaged<GraphNode>
+        /// Sorting: the next input to visit.
+        @usableFromInline var nextInput: Int32
+        /// Sorting: the entry below this one on the depth-first stack; once sorted, the
+        /// next entry in reverse topological order (-1: none).
+        @usableFromInline var link: Int32
+        @usableFromInline var pending: Carrier?
+
+        @inlinable
+        init(_ node: GraphNode, link: Int32, pending: consuming Carrier?) {
+            self.node = Unmanaged.passUnretained(node)
+            (nextInput, self.link, self.pending) = (0, link, pending)
+        }
+    }
+
+    @usableFromInline var entries: [Entry]
+    @usableFromInline var others: [ObjectIdentifier: Int32]?
+    @usableFromInline let thread: UInt32
+    /// This sweep's depth on the thread, in the upper half of a slot it holds.
+    @usableFromInline let owner: UInt64
+    /// The first entry in reverse topological order: the output's.
+    @usableFromInline var first: Int32
+
+    /// Sorts the nodes that require a gradient and that `output` depends on, consumers
+    /// before their inputs (a reverse depth-first post-order, iterative), with `seed` as
+    /// the output's pending gradient.
+    ///
+    /// The references are unmanaged: the caller keeps the output, which keeps every node
+    /// of its graph alive, until ``finish()``.
+    @inlinable
+    init(from output: GraphNode, seed: consuming Carrier) {
+        thread = bp_thread_token()
+        owner = UInt64(bp_sweep_enter()) << 32
+        others = nil
+        entries = []
+        entries.reserveCapacity(16)
+        entries.append(Entry(output, link: -1, pending: seed))
+        first = -1
+        claim(output, 0)
+        var top: Int32 = 0
+        while top >= 0 {
+            let t = Int(top)
+            let next = Int(entries[t].nextInput)
+            let input: GraphNode? = entries[t].node._withUnsafeGuaranteedRef { node in
+                next < node.edges.count ? node.edges[next] : nil
+            }
+            guard let input else {
+                // All inputs done: the node goes to the front of the order.
+                let below = entries[t].link
+                entries[t].link = first
+                first = top
+                top = below
+                continue
+            }
+            entries[t].nextInput += 1
+            guard input.requiresGradient && entry(of: input) == nil else { continue }
+            let index = Int32(entries.count)
+            entries.append(Entry(input, link: top, pending: nil))
+            claim(input, index)
+            top = index
+        }
+    }
+
+    /// The entry of `node` in this sweep, if it has one.
+    @inlinable
+    func entry(of node: GraphNode) -> Int32? {
+        if node.creatorThread == thread {
+            let slot = node.sweepSlot
+            if slot & 0xFFFF_FFFF_0000_0000 == owner { return Int32(truncatingIfNeeded: slot) }
+            if slot == 0 { return nil }
+        }
+        return others?[ObjectIdentifier(node)]
+    }
+
+    @inlinable
+    mutating func claim(_ node: GraphNode, _ index: Int32) {
+        if node.creatorThread == thread && node.sweepSlot == 0 {
+            node.sweepSlot = owner | UInt64(UInt32(index))
+        } else {
+            if others == nil { others = [:] }
+            others![ObjectIdentifier(node)] = index
+        }
+    }
+
+    /// Gives the node at `index` its slot back and returns it with its pending gradient.
+    /// Called once per entry, in order: no consumer of the node is left to look it up.
+    @inlinable
+    mutating func leave(_ index: Int32) -> (Variable<Carrier.Scalar>, Carrier?) {
+        let i = Int(index)
+        let node = entries[i].node._withUnsafeGuaranteedRef { node in
+            if node.creatorThread == thread && node.sweepSlot & 0xFFFF_FFFF_0000_0000 == owner {
+                node.sweepSlot = 0
+            }
+            return unsafeDowncast(node, to: Variable<Carrier.Scalar>.self)
+        }
+        return (node, entries[i].pending.take())
+    }
+
+    /// The entry after `index` in reverse topological order (-1 after the last).
+    @inlinable
+    func next(after index: Int32) -> Int32 { entries[Int(index)].link }
+
+    /// Adds a contribution to the pending gradient of `node`, an input of a node already
+    /// left (so it has an entry).
+    @inlinable
+    mutating func add(_ contribution: consuming Carrier, to node: GraphNode) {
+        let index = Int(entry(of: node).unsafelyUnwrapped)
+        Carrier.add(contribution, into: &entries[index].pending)
+    }
+
+    /// Ends the sweep on this thread. Every entry has been left by then.
+    @inlinable
+    func finish() { bp_sweep_exit() }
+}
+
+extension Variable {
+    /// Takes this leaf's gradient lock, so that backward passes on several threads that
+    /// share the leaf add their contributions one at a time. It is held only while one
+    /// gradient is added, never across other work, so it cannot deadlock.
+    @inlinable
+    internal func lockGradient() {
+        while !gradientLock.compareExchange(
+            expected: false, desired: true, ordering: .acquiring
+        ).exchanged {
+            bp_yield_thread()
+        }
+    }
+
+    @inlinable
+    internal func unlockGradient() { gradientLock.store(false, ordering: .releasing) }
 }
 
 /// The gradients of a scalar with respect to the given variables, without touching their
@@ -235,13 +423,17 @@ extension Variable: GradientCarrier {
 ///   - variables: The variables to differentiate with respect to; each must require a
 ///     gradient.
 ///   - seed: The gradient of the output, for outputs of more than one element.
+///
+/// It may run on several threads at once over shared variables, and inside a pullback
+/// (a custom op's backward that differentiates): each sweep keeps its state to itself.
 @inlinable
 public func gradients<Scalar>(
     of output: Variable<Scalar>, withRespectTo variables: [Variable<Scalar>],
-    seed: Tensor<Scalar>? = nil
+    seed: Tensor<Scalar>? = nil, file: StaticString = #fileID, line: UInt = #line
 ) -> [Tensor<Scalar>] {
     withoutGradients {
-        differentiate(output, variables, seed: seed, carrier: Tensor<Scalar>.self)
+        differentiate(
+            output, variables, seed: seed, carrier: Tensor<Scalar>.self, file: file, line: line)
     }
 }
 
@@ -257,24 +449,27 @@ public func gradients<Scalar>(
 @inlinable
 public func differentiableGradients<Scalar>(
     of output: Variable<Scalar>, withRespectTo variables: [Variable<Scalar>],
-    seed: Tensor<Scalar>? = nil
+    seed: Tensor<Scalar>? = nil, file: StaticString = #fileID, line: UInt = #line
 ) -> [Variable<Scalar>] {
-    differentiate(output, variables, seed: seed, carrier: Variable<Scalar>.self)
+    differentiate(
+        output, variables, seed: seed, carrier: Variable<Scalar>.self, file: file, line: line)
 }
 
 @inlinable
 internal func differentiate<Scalar, Carrier: GradientCarrier>(
     _ output: Variable<Scalar>, _ variables: [Variable<Scalar>], seed: Tensor<Scalar>?,
-    carrier: Carrier.Type
+    carrier: Carrier.Type, file: StaticString, line: UInt
 ) -> [Carrier] where Carrier.Scalar == Scalar {
     for (i, v) in variables.enumerated() {
         require(
             v.requiresGradient,
             "gradients: variable \(i) (op '\(v.op)', \(Shapes.format(v.shape))) does not "
-                + "require a gradient")
+                + "require a gradient", file: file, line: line)
     }
     var found = [Carrier?](repeating: nil, count: variables.count)
-    output.sweep(seed: seed, carrier: carrier, storesLeafGradients: false) { node, gradient in
+    output.sweep(
+        seed: seed, carrier: carrier, storesLeafGradients: false, file: file, line: line
+    ) { node, gradient in
         for (i, v) in variables.enumerated() where v === node {
             found[i] = gradient
         }

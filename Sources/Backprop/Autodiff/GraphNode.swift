@@ -1,23 +1,30 @@
+import CBackpropKernels
+import Synchronization
+
 /// The part of a graph node that does not depend on the scalar type: its edges to its
-/// inputs, the mark used while sorting, and the iterative teardown.
+/// inputs, the versions of their values when it was made, the slot a sweep keeps for it,
+/// and the iterative teardown.
 ///
 /// Keeping this non-generic makes sorting and releasing a graph plain concrete code
 /// (no generic metadata at run time). ``Variable`` is the only subclass.
 ///
-/// The mutable fields of nodes are `@exclusivity(unchecked)`: a node is not `Sendable`, so
-/// it is only touched by one thread, and the engine never overlaps two accesses to one
-/// field; dynamic exclusivity checks cost about 10 % of a small graph's time.
+/// The mutable fields of nodes are `@exclusivity(unchecked)`: the engine never overlaps two
+/// accesses to one field, and dynamic exclusivity checks cost about a tenth of a small
+/// graph's time. `sweepSlot` is only read and written by the thread that made the node
+/// (`creatorThread`), so sweeps on other threads never touch it.
 public class GraphNode {
-    /// The inputs of the op that made this node, as untyped nodes.
+    /// The inputs of the op that made this node, as untyped nodes, and their versions.
     @exclusivity(unchecked) @usableFromInline internal final var edges: NodeInputs
-    /// Set while a sweep has visited the node; cleared before the sweep returns.
-    @exclusivity(unchecked) @usableFromInline internal final var isMarked = false
-    /// Sorting: the next input to visit, and the node below this one on the depth-first
-    /// stack. The stack and the order live in the nodes, so sorting allocates nothing.
-    @exclusivity(unchecked) @usableFromInline internal final var nextInput = 0
-    @exclusivity(unchecked) @usableFromInline internal final var stackLink: Unmanaged<GraphNode>?
-    /// The next node in reverse topological order (consumers before their inputs).
-    @exclusivity(unchecked) @usableFromInline internal final var orderLink: Unmanaged<GraphNode>?
+    /// How many times the value was changed in place since the node was made; an op
+    /// records each input's version, and the sweep stops if it changed before backward.
+    @exclusivity(unchecked) @usableFromInline internal final var version: UInt32 = 0
+    /// The thread that made the node (`bp_thread_token`).
+    @usableFromInline internal final let creatorThread: UInt32
+    /// While a sweep on `creatorThread` holds the node: that sweep's depth on the thread
+    /// (upper 32 bits) and the node's entry in the sweep (lower 32 bits); 0 otherwise.
+    @exclusivity(unchecked) @usableFromInline internal final var sweepSlot: UInt64 = 0
+    /// Held while a backward pass adds to the ``Variable/gradient`` of this leaf.
+    @usableFromInline internal final let gradientLock = Atomic<Bool>(false)
     /// Teardown: the next node waiting to be released (a strong reference).
     @exclusivity(unchecked) @usableFromInline internal final var teardownNext: GraphNode?
     /// Whether gradients flow to this node.
@@ -27,6 +34,7 @@ public class GraphNode {
     internal init(edges: consuming NodeInputs, requiresGradient: Bool) {
         self.edges = edges
         self.requiresGradient = requiresGradient
+        self.creatorThread = bp_thread_token()
     }
 
     deinit {
@@ -74,49 +82,12 @@ public class GraphNode {
         }
         node.edges.count = 0
     }
-
-    /// Links the nodes that require a gradient and that this node depends on through
-    /// ``orderLink``, consumers before their inputs (a reverse depth-first post-order), and
-    /// returns the first: this node. Every linked node is marked.
-    ///
-    /// The references are unmanaged: the caller keeps this node, which keeps every node of
-    /// its graph, alive until it has walked the order.
-    @usableFromInline
-    internal final func linkReverseTopologicalOrder() -> Unmanaged<GraphNode> {
-        var head: Unmanaged<GraphNode>? = nil
-        var top: Unmanaged<GraphNode>? = Unmanaged.passUnretained(self)
-        isMarked = true
-        nextInput = 0
-        stackLink = nil
-        // The walk only reads nodes that the graph keeps alive, so it borrows them
-        // (`_withUnsafeGuaranteedRef`) instead of counting references (half of its time).
-        while let current = top {
-            top = current._withUnsafeGuaranteedRef { node in
-                let next = node.nextInput
-                guard next < node.edges.count else {
-                    node.orderLink = head
-                    head = current
-                    defer { node.stackLink = nil }
-                    return node.stackLink
-                }
-                node.nextInput = next + 1
-                return Unmanaged.passUnretained(node.edges[next])._withUnsafeGuaranteedRef {
-                    input in
-                    guard input.requiresGradient && !input.isMarked else { return current }
-                    input.isMarked = true
-                    input.nextInput = 0
-                    input.stackLink = current
-                    return Unmanaged.passUnretained(input)
-                }
-            }
-        }
-        return head!
-    }
 }
 
-/// A node's inputs: the first three inline, any others in an array (only ops such as
-/// `concatenate` have more than three). Inline fields save the array a node would
-/// otherwise allocate, and let the optimizer keep the array literal an op passes to
+/// A node's inputs and the versions of their values when the node was made: the first
+/// three inline, any others in arrays (only ops such as `concatenate` have more than
+/// three). Inline fields save the array a node would otherwise allocate, and let the
+/// optimizer keep the array literal an op passes to
 /// ``Variable/init(op:value:inputs:file:line:tensorPullback:pullback:)`` on the stack.
 @usableFromInline
 internal struct NodeInputs {
@@ -125,11 +96,14 @@ internal struct NodeInputs {
     @usableFromInline var third: GraphNode?
     @usableFromInline var rest: [GraphNode]
     @usableFromInline var count: Int
+    @usableFromInline var versions: (UInt32, UInt32, UInt32)
+    @usableFromInline var restVersions: [UInt32]
 
     /// No inputs.
     @inlinable
     init() {
         (first, second, third, rest, count) = (nil, nil, nil, [], 0)
+        (versions, restVersions) = ((0, 0, 0), [])
     }
 
     @inlinable @inline(__always)
@@ -139,12 +113,15 @@ internal struct NodeInputs {
         second = count > 1 ? nodes[1] : nil
         third = count > 2 ? nodes[2] : nil
         rest = count > 3 ? nodes[3...].map { $0 } : []
+        versions = (first?.version ?? 0, second?.version ?? 0, third?.version ?? 0)
+        restVersions = count > 3 ? nodes[3...].map(\.version) : []
     }
 
     /// Two or three inputs, without an array.
     @inlinable
     init(_ a: GraphNode, _ b: GraphNode, _ c: GraphNode? = nil) {
         (first, second, third, rest, count) = (a, b, c, [], c == nil ? 2 : 3)
+        (versions, restVersions) = ((a.version, b.version, c?.version ?? 0), [])
     }
 
     @inlinable
@@ -154,6 +131,17 @@ internal struct NodeInputs {
         case 1: second.unsafelyUnwrapped
         case 2: third.unsafelyUnwrapped
         default: rest[index - 3]
+        }
+    }
+
+    /// The version of input `index` when the node was made.
+    @inlinable
+    func recordedVersion(at index: Int) -> UInt32 {
+        switch index {
+        case 0: versions.0
+        case 1: versions.1
+        case 2: versions.2
+        default: restVersions[index - 3]
         }
     }
 }

@@ -77,6 +77,29 @@ public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
     return try GradientMode.with(mode, body)
 }
 
+/// Runs `body` recording a graph, also where recording is off (PyTorch's
+/// `torch.enable_grad()`): inside ``withoutGradients(_:)``, and inside a pullback during
+/// ``Variable/backward(seed:file:line:)`` or ``gradients(of:withRespectTo:seed:file:line:)``,
+/// which run pullbacks without recording.
+///
+/// A custom op whose backward differentiates a function of its own inputs needs it:
+///
+/// ```swift
+/// let y = Variable(op: "cubeSum", value: h.value, inputs: [h]) { output, g in
+///     let h = output.input(at: 0)
+///     let dh = withGradients {
+///         gradients(of: (h * h * h).sum(), withRespectTo: [h])[0]   // 3h²
+///     }
+///     return [g * Variable(dh)]
+/// }
+/// ```
+@inlinable
+public func withGradients<R>(_ body: () throws -> R) rethrows -> R {
+    var mode = GradientMode.current
+    mode.isRecording = true
+    return try GradientMode.with(mode, body)
+}
+
 /// Runs `body` with anomaly detection: every op checks its output in forward and every
 /// gradient in backward for NaN or infinity, and stops with a message naming the op and
 /// the source location where it was created. Off by default, and free when off.

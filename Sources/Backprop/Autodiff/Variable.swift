@@ -26,10 +26,15 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     public typealias Pullback = (_ output: Variable, _ gradient: Variable) -> [Variable?]
 
     /// The value computed in forward. Change it only between steps (optimizers do), never
-    /// between a forward pass and its backward pass.
+    /// between a forward pass and its backward pass: every change counts as a new version
+    /// of the value, and a backward pass through an op that read an older version stops
+    /// with a message naming the op and the input (PyTorch's version counter).
     @inlinable public var value: Tensor<Scalar> {
         _read { yield storedValue }
-        _modify { yield &storedValue }
+        _modify {
+            version &+= 1
+            yield &storedValue
+        }
     }
     /// The accumulated gradient of the last ``backward(seed:)`` calls, for leaves that
     /// require one. Gradients add up across calls; set it to `nil` (or call ``zeroGradient()``)
@@ -58,11 +63,6 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     /// given the output value and its gradient, the input gradients. Used when no graph
     /// is recorded; must agree with `pullback` (the conformance kit checks both).
     @exclusivity(unchecked) @usableFromInline internal var tensorPullback: TensorPullback?
-
-    /// The gradient gathered so far for this node during a sweep, as a tensor (first order)
-    /// or a variable (recorded); empty outside a sweep.
-    @exclusivity(unchecked) @usableFromInline internal var pendingTensor: Tensor<Scalar>?
-    @exclusivity(unchecked) @usableFromInline internal var pendingVariable: Variable?
 
     /// A first-order vector–Jacobian product on tensors: (output node, gradient) → input
     /// gradients. Like ``Pullback`` it receives the output node, so it can read the output's

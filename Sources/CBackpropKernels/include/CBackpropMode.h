@@ -19,6 +19,23 @@ unsigned bp_gradient_mode_bits(void);
 /// Sets the calling thread's gradient mode bits.
 void bp_set_gradient_mode_bits(unsigned bits);
 
+/// A number naming the calling thread, never 0 and never given to another thread (taken
+/// from a process-wide counter on the thread's first call). Graph nodes record the thread
+/// that made them: only that thread keeps sweep state on a node, so sweeps on other
+/// threads never read or write it.
+unsigned bp_thread_token(void);
+
+/// Enters a reverse sweep on the calling thread and returns its depth there (1 for a sweep
+/// that no other sweep on this thread encloses, 2 for one run inside a pullback of that
+/// sweep, …). Each call is paired with `bp_sweep_exit`.
+unsigned bp_sweep_enter(void);
+
+/// Leaves the innermost reverse sweep of the calling thread.
+void bp_sweep_exit(void);
+
+/// Lets another thread run (`sched_yield`): the wait of a contended leaf-gradient lock.
+void bp_yield_thread(void);
+
 #ifdef __cplusplus
 }
 #endif
