@@ -30,14 +30,16 @@ let package = Package(
             name: "backprop-bench", dependencies: ["Backprop", "BackpropNN", "CBackpropKernels"]),
         // Deep-chain and fan-out stress runs of the core (time and peak memory).
         .executableTarget(name: "backprop-stress", dependencies: ["Backprop"]),
-        // Newton's method with the Hessian helper versus gradient descent (issue 3's example).
+        // Newton's method with the Hessian helper versus gradient descent.
         .executableTarget(name: "newton-example", dependencies: ["Backprop", "BackpropNN"]),
+        // What a misuse prints in any build: the op, the shapes and the caller's line.
+        .executableTarget(name: "misuse-example", dependencies: ["Backprop"]),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTesting", "CBackpropKernels"]),
         .testTarget(name: "BackpropNNTests", dependencies: ["BackpropNN", "BackpropTesting"]),
         .testTarget(name: "BackpropTestingTests", dependencies: ["BackpropTesting"]),
         // Uses `import Backprop` only, never `@testable`: the public extension points.
         .testTarget(name: "ExtensionTests", dependencies: ["Backprop", "BackpropTesting"]),
-        .testTarget(name: "CLITests", dependencies: ["backprop"]),
+        .testTarget(name: "CLITests", dependencies: ["backprop", "misuse-example"]),
     ],
     swiftLanguageModes: [.v6]
 )

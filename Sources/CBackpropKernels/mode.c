@@ -28,3 +28,13 @@ unsigned bp_sweep_enter(void) { return ++sweep_depth; }
 void bp_sweep_exit(void) { --sweep_depth; }
 
 void bp_yield_thread(void) { sched_yield(); }
+
+static _Thread_local const void *op_context __attribute__((tls_model("initial-exec")));
+
+const void *bp_op_context(void) { return op_context; }
+
+const void *bp_set_op_context(const void *context) {
+    const void *previous = op_context;
+    op_context = context;
+    return previous;
+}

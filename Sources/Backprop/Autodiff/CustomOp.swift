@@ -82,6 +82,8 @@ public struct CustomOp<Scalar: TensorScalar>: Sendable {
 
     /// Applies the op: one graph node whose pullback runs `backward` and checks its result.
     ///
+    /// A misuse inside `forward` or `backward` (a shape error of an inner op) stops with a
+    /// message that names this op first: `custom op 'softsign' (forward) › multiply: …`.
     /// - Precondition: as many inputs as `arity` (if set).
     public func callAsFunction(
         _ inputs: [Variable<Scalar>], file: StaticString = #fileID, line: UInt = #line
@@ -90,14 +92,20 @@ public struct CustomOp<Scalar: TensorScalar>: Sendable {
         if let arity {
             require(
                 inputs.count == arity,
-                "custom op '\(name)': called with \(inputs.count) inputs, expects \(arity)")
+                "custom op '\(name)': called with \(inputs.count) inputs, expects \(arity)",
+                file: file, line: line)
         }
-        let (value, saved) = forward(inputs.map(\.value))
+        // A misuse inside forward or backward is reported as happening inside this op.
+        let (value, saved) = OpContext.with("custom op '\(name)' (forward)") {
+            forward(inputs.map(\.value))
+        }
         let backward = self.backward
         return Variable(op: name, value: value, inputs: inputs, file: file, line: line) {
             output, gradient in
             // The engine checks the count and the shapes of what this returns.
-            backward(Context(inputs: inputs, output: output, gradient: gradient, saved: saved))
+            OpContext.with("custom op '\(name)' (backward)") {
+                backward(Context(inputs: inputs, output: output, gradient: gradient, saved: saved))
+            }
         }
     }
 

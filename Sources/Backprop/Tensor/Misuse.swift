@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 // Misuse checks that keep their message in every build.
 //
 // Swift's `precondition` and `preconditionFailure` drop their message in optimised builds
@@ -16,11 +18,15 @@
 /// misuseFailure("matmul: [3, 4] × [5, 2]: inner sizes 4 and 5 differ")
 /// // App/main.swift:12: Fatal error: matmul: [3, 4] × [5, 2]: inner sizes 4 and 5 differ
 /// ```
+///
+/// Inside a custom op's forward or backward, the report first names the custom op (and any
+/// enclosing ones), then the inner op's message:
+/// `custom op 'softsign' (forward) › multiply: [2] * [3]: sizes 2 and 3 do not broadcast`.
 @inline(never)
 public func misuseFailure(
     _ message: String, file: StaticString = #fileID, line: UInt = #line
 ) -> Never {
-    fatalError(message, file: file, line: line)
+    fatalError(OpContext.describeCurrent(then: message), file: file, line: line)
 }
 
 /// Stops the program with `message` (built only when it fails) unless `condition` holds:
@@ -36,4 +42,40 @@ public func require(
     file: StaticString = #fileID, line: UInt = #line
 ) {
     if _slowPath(!condition) { misuseFailure(message(), file: file, line: line) }
+}
+
+/// The custom ops running on the current thread, innermost first: what a misuse report
+/// names before the message of the op that failed inside them.
+@usableFromInline
+internal final class OpContext {
+    let name: String
+    let enclosing: UnsafeRawPointer?
+
+    private init(name: String, enclosing: UnsafeRawPointer?) {
+        self.name = name
+        self.enclosing = enclosing
+    }
+
+    /// Runs `body` with `name` as the innermost op context of this thread.
+    @usableFromInline
+    static func with<R>(_ name: String, _ body: () throws -> R) rethrows -> R {
+        let context = OpContext(name: name, enclosing: bp_op_context())
+        return try withExtendedLifetime(context) {
+            let previous = bp_set_op_context(Unmanaged.passUnretained(context).toOpaque())
+            defer { _ = bp_set_op_context(previous) }
+            return try body()
+        }
+    }
+
+    /// `message` after the names of the op contexts in force, outermost first.
+    static func describeCurrent(then message: String) -> String {
+        var names: [String] = []
+        var pointer = bp_op_context()
+        while let current = pointer {
+            let context = Unmanaged<OpContext>.fromOpaque(current).takeUnretainedValue()
+            names.append(context.name)
+            pointer = context.enclosing
+        }
+        return (names.reversed() + [message]).joined(separator: " › ")
+    }
 }

@@ -33,6 +33,13 @@ unsigned bp_sweep_enter(void);
 /// Leaves the innermost reverse sweep of the calling thread.
 void bp_sweep_exit(void);
 
+/// The innermost op context of the calling thread (an opaque pointer Backprop sets while a
+/// custom op's forward or backward runs, so a misuse report names the custom op), or NULL.
+const void *bp_op_context(void);
+
+/// Sets the calling thread's op context; returns the previous one.
+const void *bp_set_op_context(const void *context);
+
 /// Lets another thread run (`sched_yield`): the wait of a contended leaf-gradient lock.
 void bp_yield_thread(void);
 

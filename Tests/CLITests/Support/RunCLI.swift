@@ -6,11 +6,17 @@ import XCTest
 extension CLITests {
     /// Runs the executable with `arguments` in `directory`; returns its exit status and its
     /// standard output and error (callable from any thread).
-    static func run(_ executable: URL, _ arguments: [String], in directory: URL) throws -> Result {
+    static func run(
+        _ executable: URL, _ arguments: [String], in directory: URL,
+        environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
