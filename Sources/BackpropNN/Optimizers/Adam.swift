@@ -26,11 +26,15 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
     @exclusivity(unchecked) public var epsilon: Scalar
     /// The L2 weight-decay coefficient λ.
     @exclusivity(unchecked) public var weightDecay: Scalar
-    /// The number of steps taken.
+    /// The number of steps taken (calls of ``update(_:)``).
+    ///
+    /// The bias correction of each parameter counts that parameter's own steps (those with
+    /// a gradient), as in PyTorch: a parameter first stepped later starts at t = 1.
     public var step: Int { stepCount }
     @exclusivity(unchecked) @usableFromInline internal var stepCount = 0
-    @exclusivity(unchecked) @usableFromInline internal var firstMoments: [Tensor<Scalar>] = []
-    @exclusivity(unchecked) @usableFromInline internal var secondMoments: [Tensor<Scalar>] = []
+    /// The moments of each parameter, by the parameter's identity.
+    @exclusivity(unchecked) @usableFromInline
+    internal var moments = ParameterStates<Scalar, AdamMoments<Scalar>>()
 
     /// Creates the optimizer with the usual defaults (η = 10⁻³, β₁ = 0.9, β₂ = 0.999,
     /// ε = 10⁻⁸).
@@ -50,22 +54,40 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
         self.weightDecay = weightDecay
     }
 
+    /// Applies one Adam step to every parameter that has a gradient, then sets the
+    /// gradients to `nil`.
+    ///
+    /// The moments are kept per parameter (by the identity of its `Variable`; see
+    /// ``Optimizer``): a parameter seen for the first time starts with zero moments.
+    ///
+    /// - Precondition: each gradient has its parameter's size, and each parameter has the
+    ///   shape it had at its first step with this optimizer.
     @inlinable
     public func update(_ parameters: [Variable<Scalar>]) {
-        if firstMoments.count != parameters.count {
-            firstMoments = parameters.map { Tensor.zeros($0.shape) }
-            secondMoments = firstMoments
-            stepCount = 0
-        }
         stepCount += 1
-        let t = Scalar(stepCount)
         let (b1, b2, eps, lambda) = (beta1, beta2, epsilon, weightDecay)
-        let c1 = 1 / (1 - Scalar.pow(b1, t))
-        let c2 = 1 / (1 - Scalar.pow(b2, t))
         let eta = learningRate
-        forEachGradient(of: parameters, optimizer: "Adam") { index, g, w in
-            firstMoments[index].withUnsafeMutableBufferPointer { m in
-                secondMoments[index].withUnsafeMutableBufferPointer { v in
+        // The bias corrections for step t, computed again only when a parameter's t differs
+        // from the previous parameter's (all share it unless one joined later or missed a
+        // step), so a step costs two `pow` calls, not two per parameter.
+        var correctedStep = 0
+        var (c1, c2): (Scalar, Scalar) = (1, 1)
+        forEachGradient(
+            of: parameters, states: &moments, optimizer: "Adam", stateName: "moments",
+            makeState: { AdamMoments(shape: $0) }
+        ) { state, g, w in
+            state.step += 1
+            if state.step != correctedStep {
+                correctedStep = state.step
+                let t = Scalar(correctedStep)
+                c1 = 1 / (1 - Scalar.pow(b1, t))
+                c2 = 1 / (1 - Scalar.pow(b2, t))
+            }
+            state.first.withUnsafeMutableBufferPointer { m in
+                state.second.withUnsafeMutableBufferPointer { v in
+                    require(m.count == w.count && v.count == w.count,
+                            "Adam: moments of \(m.count) and \(v.count) elements for a parameter of "
+                                + "\(w.count)")
                     for i in 0..<w.count {
                         let gi = g[i] + lambda * w[i]
                         m[i] = b1 * m[i] + (1 - b1) * gi
@@ -75,5 +97,23 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
                 }
             }
         }
+    }
+}
+
+/// One parameter's state in ``Adam``: its moments and the number of its steps.
+@usableFromInline
+internal struct AdamMoments<Scalar: TensorScalar> {
+    /// m, the first moment.
+    @usableFromInline internal var first: Tensor<Scalar>
+    /// v, the second moment.
+    @usableFromInline internal var second: Tensor<Scalar>
+    /// t, the steps this parameter took.
+    @usableFromInline internal var step = 0
+
+    /// Zero moments for a parameter of shape `shape`.
+    @inlinable
+    internal init(shape: TensorShape) {
+        first = .zeros(shape)
+        second = .zeros(shape)
     }
 }

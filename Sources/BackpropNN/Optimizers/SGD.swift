@@ -26,7 +26,9 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     @exclusivity(unchecked) public var nesterov: Bool
     /// The L2 weight-decay coefficient λ.
     @exclusivity(unchecked) public var weightDecay: Scalar
-    @exclusivity(unchecked) @usableFromInline internal var velocities: [Tensor<Scalar>] = []
+    /// The velocity of each parameter, by the parameter's identity.
+    @exclusivity(unchecked) @usableFromInline
+    internal var velocities = ParameterStates<Scalar, Tensor<Scalar>>()
 
     /// Creates the optimizer.
     ///
@@ -45,18 +47,31 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
         self.weightDecay = weightDecay
     }
 
+    /// Applies one step to every parameter that has a gradient, then sets the gradients
+    /// to `nil`.
+    ///
+    /// With momentum, the velocity is kept per parameter (by the identity of its
+    /// `Variable`; see ``Optimizer``): a parameter seen for the first time starts with zero
+    /// velocity. Without momentum no state is kept.
+    ///
+    /// - Precondition: each gradient has its parameter's size and, with momentum, each
+    ///   parameter has the shape it had at its first step with this optimizer.
     @inlinable
     public func update(_ parameters: [Variable<Scalar>]) {
-        if momentum > 0 && velocities.count != parameters.count {
-            velocities = parameters.map { Tensor.zeros($0.shape) }
-        }
         let (eta, mu, lambda, nesterov) = (learningRate, momentum, weightDecay, nesterov)
-        forEachGradient(of: parameters, optimizer: "SGD") { index, g, w in
-            if mu == 0 {
+        if mu == 0 {
+            forEachGradient(of: parameters, optimizer: "SGD") { _, g, w in
                 for i in 0..<w.count { w[i] -= eta * (g[i] + lambda * w[i]) }
-                return
             }
-            velocities[index].withUnsafeMutableBufferPointer { v in
+            return
+        }
+        forEachGradient(
+            of: parameters, states: &velocities, optimizer: "SGD", stateName: "velocity",
+            makeState: { Tensor.zeros($0) }
+        ) { velocity, g, w in
+            velocity.withUnsafeMutableBufferPointer { v in
+                require(v.count == w.count,
+                        "SGD: velocity of \(v.count) elements for a parameter of \(w.count)")
                 for i in 0..<w.count {
                     let gi = g[i] + lambda * w[i]
                     v[i] = mu * v[i] + gi

@@ -169,7 +169,9 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
     public var shufflesEachEpoch: Bool
     /// The seed of the per-epoch shuffles.
     public var seed: UInt64
-    /// The learning rate per epoch, from the optimizer's initial rate.
+    /// The learning rate per epoch, from the optimizer's learning rate when
+    /// ``fit(_:validation:onEpoch:)`` starts (the base rate); every fit runs the schedule
+    /// from its epoch 0.
     public var schedule: LearningRateSchedule
     /// Early stopping, if any.
     public var earlyStopping: EarlyStopping?
@@ -202,6 +204,16 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
 
     /// Trains on `training`, evaluating on `validation` after every epoch, and calls
     /// `onEpoch` with each record (for progress output). Returns the history.
+    ///
+    /// The learning rate of epoch e (counted from 0 in every call) is
+    /// `schedule.rate(base: η₀, epoch: e)`, where η₀ is the optimizer's `learningRate` when
+    /// the call starts. The schedule sets the optimizer's rate epoch by epoch, and the call
+    /// puts η₀ back when it returns (also after early stopping), so `learningRate` stays
+    /// the rate you set: a second `fit` runs the schedule again from η₀ (like a new
+    /// PyTorch scheduler over the same optimizer, or Keras's `LearningRateScheduler` with a
+    /// schedule of the epoch), and to go on from a decayed rate you set that rate before
+    /// the call. The optimizer's other state (momentum, Adam's moments and step counts)
+    /// carries over from one call to the next.
     @inlinable
     public func fit(
         _ training: LabeledTensors<Scalar>, validation: LabeledTensors<Scalar>? = nil,
@@ -213,7 +225,9 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
         let n = training.count
         guard n > 0 else { return history }
         var generator = SeededGenerator(seed: seed)
-        let baseRate = Double(optimizer.learningRate)
+        let userRate = optimizer.learningRate
+        defer { optimizer.learningRate = userRate }
+        let baseRate = Double(userRate)
         let batchSize: Int
         switch mode {
         case .perSample: batchSize = 1

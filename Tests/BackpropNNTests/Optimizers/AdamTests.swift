@@ -1,5 +1,6 @@
 import Backprop
 import BackpropNN
+import BackpropTesting
 import Foundation
 import XCTest
 
@@ -29,5 +30,61 @@ final class AdamTests: XCTestCase {
             }
         }
         XCTAssertEqual(adam.step, 3)
+    }
+
+    /// The value of a parameter after Adam steps with `gradients`, from a fresh optimizer
+    /// that sees only this parameter.
+    func alone(_ value: [Double], gradients: [[Double]]) -> Tensor<Double> {
+        let adam = Adam<Double>(learningRate: 0.01)
+        let p = parameter(value, gradient: gradients[0])
+        for g in gradients {
+            p.gradient = Tensor(g)
+            adam.update([p])
+        }
+        return p.value
+    }
+
+    /// The moments belong to the parameter, not to its position in the array: swapping
+    /// the order between steps changes nothing.
+    func testMomentsFollowTheParameterNotItsPosition() {
+        let adam = Adam<Double>(learningRate: 0.01)
+        let a = parameter([1, 2], gradient: [3, -1])
+        let b = parameter([-1, 0.5], gradient: [-0.2, 0.4])
+        adam.update([a, b])
+        a.gradient = Tensor([1, 1])
+        b.gradient = Tensor([2, -2])
+        adam.update([b, a])
+        XCTAssertEqual(a.value, alone([1, 2], gradients: [[3, -1], [1, 1]]))
+        XCTAssertEqual(b.value, alone([-1, 0.5], gradients: [[-0.2, 0.4], [2, -2]]))
+    }
+
+    /// A step on other parameters (of another shape) starts their own moments, and those of
+    /// the first parameters are kept for their next step; each parameter's bias correction
+    /// counts its own steps. (Keyed by position, the [1] moments were applied to the [3]
+    /// parameter: a trap in debug builds, heap corruption in release builds.)
+    func testAnotherParameterListGetsItsOwnMoments() {
+        let adam = Adam<Double>(learningRate: 0.01)
+        let a = parameter([1], gradient: [0.5])
+        adam.update([a])
+        let b = parameter([1, 2, 3], gradient: [1, -2, 0.25])
+        adam.update([b])
+        XCTAssertEqual(b.value, alone([1, 2, 3], gradients: [[1, -2, 0.25]]))
+        a.gradient = Tensor([-3])
+        adam.update([a])
+        XCTAssertEqual(a.value, alone([1], gradients: [[0.5], [-3]]))
+        XCTAssertEqual(adam.step, 3)
+    }
+
+    /// A parameter whose shape changed since its last step stops the program with a message
+    /// naming the optimizer and both shapes (its moments no longer fit).
+    func testChangedParameterShapeStopsWithAMessage() throws {
+        try assertStops(withMessageContaining: "Adam: parameter 0 has shape [3], but its state (moments) was made for shape [1]") {
+            let adam = Adam<Double>(learningRate: 0.01)
+            let a = parameter([1], gradient: [0.5])
+            adam.update([a])
+            a.value = Tensor([1, 2, 3])
+            a.gradient = Tensor([1, 1, 1])
+            adam.update([a])
+        }
     }
 }

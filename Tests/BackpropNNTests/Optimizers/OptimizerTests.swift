@@ -1,5 +1,6 @@
 import Backprop
 import BackpropNN
+import BackpropTesting
 import XCTest
 
 final class OptimizerTests: XCTestCase {
@@ -26,6 +27,83 @@ final class OptimizerTests: XCTestCase {
         sgd.update([])
         sgd.update([frozen])
         XCTAssertEqual(frozen.value, [1, 2])
+    }
+
+    /// A gradient whose size differs from its parameter's stops the step with a message
+    /// naming the optimizer, the parameter's position and both shapes, before any buffer
+    /// is read.
+    func testGradientOfAnotherSizeStopsWithAMessage() throws {
+        try assertStops(withMessageContaining: "Adam: parameter 1: gradient [3] and value [2] sizes differ") {
+            let a = Variable(Tensor<Double>([1]), requiresGradient: true)
+            let b = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
+            a.gradient = Tensor([1])
+            b.gradient = Tensor([1, 2, 3])
+            Adam<Double>().update([a, b])
+        }
+        try assertStops(withMessageContaining: "SGD: parameter 0: gradient [1] and value [2] sizes differ") {
+            let b = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
+            b.gradient = Tensor([1])
+            SGD<Double>(learningRate: 0.1).update([b])
+        }
+    }
+
+    /// An optimizer holds the parameters it keeps state for, but lets go of (and drops the
+    /// state of) a parameter that nobody else holds once it is given other parameters.
+    func testStateOfAParameterNobodyHoldsIsFreed() {
+        let adam = Adam<Double>(learningRate: 0.1)
+        let sgd = SGD<Double>(learningRate: 0.1, momentum: 0.9)
+        weak var weakOld: Variable<Double>?
+        do {
+            let old = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
+            old.gradient = Tensor([1, 1])
+            adam.update([old])
+            old.gradient = Tensor([1, 1])
+            sgd.update([old])
+            weakOld = old
+        }
+        let new = Variable(Tensor<Double>([1]), requiresGradient: true)
+        new.gradient = Tensor([1])
+        adam.update([new])
+        new.gradient = Tensor([1])
+        sgd.update([new])
+        XCTAssertNil(weakOld)
+    }
+
+    /// A new parameter that the allocator puts where a freed one was (same
+    /// `ObjectIdentifier`) starts from zero state, not from the freed parameter's.
+    func testANewParameterAtAFreedParametersAddressStartsFresh() {
+        func fresh() -> Variable<Double> {
+            let p = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
+            p.gradient = Tensor([1, -1])
+            return p
+        }
+        let expected = fresh()
+        Adam<Double>(learningRate: 0.1).update([expected])
+        let adam = Adam<Double>(learningRate: 0.1)
+        let sgd = SGD<Double>(learningRate: 0.1, momentum: 0.9)
+        let other = fresh()
+        var reused = false
+        for _ in 0..<20 {
+            var old: ObjectIdentifier?
+            do {
+                let p = fresh()
+                adam.update([p])
+                p.gradient = Tensor([1, -1])
+                sgd.update([p])
+                other.gradient = Tensor([1, 1])
+                adam.update([other])  // p leaves the list, then is freed
+                sgd.update([other])
+                old = ObjectIdentifier(p)
+            }
+            let p = fresh()
+            reused = reused || ObjectIdentifier(p) == old
+            adam.update([p])
+            XCTAssertEqual(p.value, expected.value)
+            p.gradient = Tensor([1, -1])
+            sgd.update([p])
+            XCTAssertEqual(p.value, expected.value - Tensor([0.1, -0.1]))
+        }
+        if !reused { print("note: the allocator never reused a freed parameter's address") }
     }
 
     func testLearningRateSchedules() {

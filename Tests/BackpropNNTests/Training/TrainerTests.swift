@@ -11,8 +11,13 @@ final class TrainerTests: XCTestCase {
 
     /// y = w x + b trained with ½(ŷ − y)² averaged over each batch, written out in scalars.
     func oracle(batch: Int, epochs: Int, eta: Double) -> (w: Double, b: Double) {
+        oracle(batch: batch, rates: Array(repeating: eta, count: epochs))
+    }
+
+    /// The same, with learning rate `rates[e]` in epoch e.
+    func oracle(batch: Int, rates: [Double]) -> (w: Double, b: Double) {
         var (w, b) = (0.3, -0.2)
-        for _ in 0..<epochs {
+        for eta in rates {
             var start = 0
             while start < xs.count {
                 let end = min(start + batch, xs.count)
@@ -73,6 +78,34 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(history.last!.validationLoss!, history.last!.trainingLoss, accuracy: 1e-15)
         let direct = evaluate(model, on: data, loss: .crossEntropy)
         XCTAssertEqual(direct.loss, history.last!.trainingLoss, accuracy: 1e-15)
+    }
+
+    /// Every fit runs its schedule from the optimizer's learning rate as the caller left it,
+    /// and puts that rate back when it ends, so a second fit starts again at the base rate
+    /// (the schedule had left 0.025 in the optimizer, and the second fit ran at 0.025,
+    /// 0.0125, …).
+    func testEveryFitStartsTheScheduleAtTheBaseRate() {
+        let layer = Dense<Double>(weight: [[0.3]], bias: [-0.2])
+        let sgd = SGD<Double>(learningRate: 0.1)
+        let trainer = Trainer(model: layer, loss: .halfSquaredError, optimizer: sgd, epochs: 3, mode: .fullBatch,
+                              shufflesEachEpoch: false, schedule: .exponential(decay: 0.5))
+        for _ in 0..<2 {
+            let history = trainer.fit(data)
+            XCTAssertEqual(history.epochs.map(\.learningRate), [0.1, 0.05, 0.025])
+            XCTAssertEqual(sgd.learningRate, 0.1, "fit puts the base rate back")
+        }
+        let expected = oracle(batch: 5, rates: [0.1, 0.05, 0.025, 0.1, 0.05, 0.025])
+        XCTAssertEqual(layer.weight.value[0, 0], expected.w, accuracy: 1e-13)
+        XCTAssertEqual(layer.bias.value[0], expected.b, accuracy: 1e-13)
+        // A rate the caller sets between fits is the next fit's base rate.
+        sgd.learningRate = 0.2
+        XCTAssertEqual(trainer.fit(data).epochs.map(\.learningRate), [0.2, 0.1, 0.05])
+        XCTAssertEqual(sgd.learningRate, 0.2)
+        // Early stopping ends the loop early; the base rate is put back all the same.
+        var stopping = trainer
+        stopping.earlyStopping = EarlyStopping(patience: 1, minimumImprovement: 1e9)
+        XCTAssertEqual(stopping.fit(data).epochs.count, 2)
+        XCTAssertEqual(sgd.learningRate, 0.2)
     }
 
     func testEarlyStoppingKeepsTheBestParameters() {
