@@ -96,14 +96,14 @@ public struct CustomOp<Scalar: TensorScalar>: Sendable {
                 file: file, line: line)
         }
         // A misuse inside forward or backward is reported as happening inside this op.
-        let (value, saved) = OpContext.with("custom op '\(name)' (forward)") {
+        let (value, saved) = OpContext.with("custom op '\(name)' (forward)", file: file, line: line) {
             forward(inputs.map(\.value))
         }
         let backward = self.backward
         return Variable(op: name, value: value, inputs: inputs, file: file, line: line) {
             output, gradient in
             // The engine checks the count and the shapes of what this returns.
-            OpContext.with("custom op '\(name)' (backward)") {
+            OpContext.with("custom op '\(name)' (backward)", file: file, line: line) {
                 backward(Context(inputs: inputs, output: output, gradient: gradient, saved: saved))
             }
         }

@@ -7,22 +7,24 @@ extension Tensor {
     /// - Precondition: both are 3-D with equal batch sizes and matching inner sizes.
     @inlinable
     public func batchedMatmul(
-        _ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false
+        _ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false,
+        file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
         Tensor.batchedProduct(
-            borrowed, other.borrowed, transposingA: transposingSelf, transposingB: transposingOther)
+            borrowed, other.borrowed, transposingA: transposingSelf, transposingB: transposingOther,
+            file: file, line: line)
     }
 
     /// The batched product of two operands read in place (see ``BorrowedTensor``).
     @inlinable
     internal static func batchedProduct(
         _ a: BorrowedTensor<Scalar>, _ b: BorrowedTensor<Scalar>, transposingA: Bool,
-        transposingB: Bool
+        transposingB: Bool, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
         let (aShape, bShape) = (a.shape, b.shape)
         func view(_ s: TensorShape, _ t: Bool) -> TensorShape { s.count == 3 && t ? [s[0], s[2], s[1]] : s }
         let result = Shapes.batchedMatmul(view(aShape, transposingA), view(bShape, transposingB))
-            .orFail()
+            .orFail(file: file, line: line)
         let (batch, m, n) = (result[0], result[1], result[2])
         let k = transposingA ? aShape[1] : aShape[2]
         if m == 0 || n == 0 || k == 0 || batch == 0 { return Tensor.zeros(result) }

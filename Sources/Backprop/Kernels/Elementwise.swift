@@ -10,10 +10,11 @@ extension Tensor {
 
     /// Combines two same-shaped tensors element by element.
     @inlinable
-    public func zipMap(_ other: Tensor, op: String = "zip", _ combine: (Scalar, Scalar) -> Scalar)
-        -> Tensor
-    {
-        borrowed.zipMap(other.borrowed, op: op, combine)
+    public func zipMap(
+        _ other: Tensor, op: String = "zip", file: StaticString = #fileID, line: UInt = #line,
+        _ combine: (Scalar, Scalar) -> Scalar
+    ) -> Tensor {
+        borrowed.zipMap(other.borrowed, op: op, file: file, line: line, combine)
     }
 
     /// Combines two tensors element by element with NumPy broadcasting.
@@ -21,10 +22,10 @@ extension Tensor {
     /// - Precondition: the shapes broadcast; the message names `op` and both shapes.
     @inlinable
     public func broadcastMap(
-        _ other: Tensor, op: String, symbol: String = ",",
-        _ combine: (Scalar, Scalar) -> Scalar
+        _ other: Tensor, op: String, symbol: String = ",", file: StaticString = #fileID,
+        line: UInt = #line, _ combine: (Scalar, Scalar) -> Scalar
     ) -> Tensor {
-        borrowed.broadcastMap(other.borrowed, op: op, symbol: symbol, combine)
+        borrowed.broadcastMap(other.borrowed, op: op, symbol: symbol, file: file, line: line, combine)
     }
 }
 
@@ -39,10 +40,11 @@ extension BorrowedTensor {
     }
 
     @inlinable
-    func zipMap(_ other: BorrowedTensor, op: String, _ combine: (Scalar, Scalar) -> Scalar)
-        -> Tensor<Scalar>
-    {
-        Shapes.requireSame(shape, other.shape, op: op)
+    func zipMap(
+        _ other: BorrowedTensor, op: String, file: StaticString = #fileID, line: UInt = #line,
+        _ combine: (Scalar, Scalar) -> Scalar
+    ) -> Tensor<Scalar> {
+        Shapes.requireSame(shape, other.shape, op: op, file: file, line: line)
         return Tensor(shape: shape, count: count) { out in
             for i in 0..<count { out[i] = combine(scalars[i], other.scalars[i]) }
         }
@@ -50,11 +52,13 @@ extension BorrowedTensor {
 
     @inlinable
     func broadcastMap(
-        _ other: BorrowedTensor, op: String, symbol: String, _ combine: (Scalar, Scalar) -> Scalar
+        _ other: BorrowedTensor, op: String, symbol: String, file: StaticString = #fileID,
+        line: UInt = #line, _ combine: (Scalar, Scalar) -> Scalar
     ) -> Tensor<Scalar> {
         let (aShape, bShape) = (shape, other.shape)
-        if aShape == bShape { return zipMap(other, op: op, combine) }
-        let resultShape = Shapes.broadcast(aShape, bShape, op: op, symbol: symbol).orFail()
+        if aShape == bShape { return zipMap(other, op: op, file: file, line: line, combine) }
+        let resultShape = Shapes.broadcast(aShape, bShape, op: op, symbol: symbol)
+            .orFail(file: file, line: line)
         return Tensor(shape: resultShape) { out in
             broadcastLoop(
                 out: out, outShape: resultShape, a: buffer, aShape: aShape, b: other.buffer,

@@ -6,8 +6,8 @@ extension Tensor {
     ///
     /// - Precondition: `axes` is a permutation of `0..<rank`.
     @inlinable
-    public func permuted(_ axes: [Int]) -> Tensor {
-        _ = Shapes.permutation(shape, axes, op: "permute").orFail()
+    public func permuted(_ axes: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        _ = Shapes.permutation(shape, axes, op: "permute").orFail(file: file, line: line)
         let resultShape = TensorShape(axes.map { shape[$0] })
         if axes == Array(0..<rank) { return self }
         var sourceStrides = [Int](repeating: 1, count: rank)
@@ -39,9 +39,12 @@ extension Tensor {
     ///
     /// - Precondition: the axis is valid and `range` lies within it.
     @inlinable
-    public func sliced(alongAxis axis: Int, _ range: Range<Int>) -> Tensor {
-        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "slice").orFail()
-        let resultShape = Shapes.sliced(shape, axis: axis, range: range, op: "slice").orFail()
+    public func sliced(
+        alongAxis axis: Int, _ range: Range<Int>, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
+        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "slice").orFail(file: file, line: line)
+        let resultShape = Shapes.sliced(shape, axis: axis, range: range, op: "slice")
+            .orFail(file: file, line: line)
         let s = AxisSplit(shape, axis: axis)
         let block = range.count * s.inner
         return Tensor(shape: resultShape) { out in
@@ -75,10 +78,14 @@ extension Tensor {
 
     /// The tensors joined along `axis`; every other size must agree.
     @inlinable
-    public static func concatenated(_ parts: [Tensor], alongAxis axis: Int) -> Tensor {
+    public static func concatenated(
+        _ parts: [Tensor], alongAxis axis: Int, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
         let shapes = parts.map(\.shape)
-        let resultShape = Shapes.concatenated(shapes, axis: axis, op: "concatenate").orFail()
-        let axis = Shapes.normalizedAxis(axis, rank: resultShape.count, op: "concatenate").orFail()
+        let resultShape = Shapes.concatenated(shapes, axis: axis, op: "concatenate")
+            .orFail(file: file, line: line)
+        let axis = Shapes.normalizedAxis(axis, rank: resultShape.count, op: "concatenate")
+            .orFail(file: file, line: line)
         let outer = Shapes.count(resultShape[..<axis])
         let inner = Shapes.count(resultShape[(axis + 1)...])
         let rowBlock = resultShape[axis] * inner
@@ -100,8 +107,8 @@ extension Tensor {
     ///
     /// - Precondition: rank ≥ 1 and every index lies in `0..<shape[0]`.
     @inlinable
-    public func gatheringRows(_ indices: [Int]) -> Tensor {
-        let rowShape = Shapes.rowGather(shape, indices, op: "gatherRows").orFail()
+    public func gatheringRows(_ indices: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let rowShape = Shapes.rowGather(shape, indices, op: "gatherRows").orFail(file: file, line: line)
         let width = Shapes.count(rowShape)
         return Tensor(shape: [indices.count] + rowShape) { out in
             storage.withUnsafeBufferPointer { src in
@@ -115,12 +122,15 @@ extension Tensor {
     /// A tensor of `rowCount` rows, zero except that row r of this tensor is added into row
     /// `indices[r]`: the adjoint of ``gatheringRows(_:)``.
     @inlinable
-    public func scatterAddingRows(_ indices: [Int], rowCount: Int) -> Tensor {
+    public func scatterAddingRows(
+        _ indices: [Int], rowCount: Int, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
         require(
             rank >= 1 && indices.count == shape[0],
-            "scatterRows: \(indices.count) indices for \(Shapes.format(shape))")
+            "scatterRows: \(indices.count) indices for \(Shapes.format(shape))", file: file, line: line)
         let rowShape = TensorShape(shape.dropFirst())
-        _ = Shapes.rowGather([rowCount] + rowShape, indices, op: "scatterRows").orFail()
+        _ = Shapes.rowGather([rowCount] + rowShape, indices, op: "scatterRows")
+            .orFail(file: file, line: line)
         let width = Shapes.count(rowShape)
         var result = Tensor.zeros([rowCount] + rowShape)
         storage.withUnsafeBufferPointer { src in

@@ -12,10 +12,12 @@ extension Tensor {
     /// - Precondition: both are 2-D and the inner sizes agree.
     @inlinable
     public func matmul(
-        _ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false
+        _ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false,
+        file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
         Tensor.product(
-            borrowed, other.borrowed, transposingA: transposingSelf, transposingB: transposingOther)
+            borrowed, other.borrowed, transposingA: transposingSelf, transposingB: transposingOther,
+            file: file, line: line)
     }
 
     /// op(a) · op(b) for operands read in place (see ``BorrowedTensor``): `matmul` on
@@ -23,18 +25,19 @@ extension Tensor {
     @inlinable
     internal static func product(
         _ a: BorrowedTensor<Scalar>, _ b: BorrowedTensor<Scalar>, transposingA: Bool,
-        transposingB: Bool, op: String = "matmul"
+        transposingB: Bool, op: String = "matmul", file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
         guard a.rank == 2, b.rank == 2 else {
             // Not 2-D: let the shape rule produce the message.
-            _ = Shapes.matmul(a.shape, b.shape, op: op).orFail()
-            misuseFailure("unreachable")
+            _ = Shapes.matmul(a.shape, b.shape, op: op).orFail(file: file, line: line)
+            misuseFailure("\(op): operands are not 2-D", file: file, line: line)
         }
         let (a0, a1, b0, b1) = (a.size(0), a.size(1), b.size(0), b.size(1))
         let (m, k) = transposingA ? (a1, a0) : (a0, a1)
         let (k2, n) = transposingB ? (b1, b0) : (b0, b1)
         if k != k2 {
-            _ = Shapes.matmul(TensorShape(m, k), TensorShape(k2, n), op: op).orFail()
+            _ = Shapes.matmul(TensorShape(m, k), TensorShape(k2, n), op: op)
+                .orFail(file: file, line: line)
         }
         let shape = TensorShape(m, n)
         if m == 0 || n == 0 || k == 0 { return Tensor.zeros(shape) }
@@ -48,8 +51,8 @@ extension Tensor {
 
     /// The transpose of a 2-D tensor.
     @inlinable
-    public func transposed() -> Tensor {
-        require(rank == 2, "transpose: \(Shapes.format(shape)) is not 2-D")
+    public func transposed(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        require(rank == 2, "transpose: \(Shapes.format(shape)) is not 2-D", file: file, line: line)
         let (rows, columns) = (shape[0], shape[1])
         return Tensor(shape: [columns, rows]) { out in
             storage.withUnsafeBufferPointer { src in

@@ -16,7 +16,8 @@ extension Variable {
         // The pullbacks read the operands from the output node, so they capture nothing
         // (no closure context to allocate per node); values are read in place.
         Variable(
-            op: "add", value: storedValue.borrowed + other.storedValue.borrowed,
+            op: "add", value: storedValue.borrowed.broadcastMap(
+                other.storedValue.borrowed, op: "add", symbol: "+", file: file, line: line, +),
             operands: self, other, file: file, line: line,
             tensorPullback: { y, g in
                 let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
@@ -37,7 +38,8 @@ extension Variable {
         -> Variable
     {
         Variable(
-            op: "subtract", value: storedValue.borrowed - other.storedValue.borrowed,
+            op: "subtract", value: storedValue.borrowed.broadcastMap(
+                other.storedValue.borrowed, op: "subtract", symbol: "-", file: file, line: line, -),
             operands: self, other, file: file, line: line,
             tensorPullback: { y, g in
                 let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
@@ -61,7 +63,8 @@ extension Variable {
         -> Variable
     {
         Variable(
-            op: "multiply", value: storedValue.borrowed * other.storedValue.borrowed,
+            op: "multiply", value: storedValue.borrowed.broadcastMap(
+                other.storedValue.borrowed, op: "multiply", symbol: "*", file: file, line: line, *),
             operands: self, other, file: file, line: line,
             tensorPullback: { y, g in
                 let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
@@ -125,7 +128,8 @@ extension Variable {
         -> Variable
     {
         Variable(
-            op: "divide", value: storedValue.borrowed / other.storedValue.borrowed,
+            op: "divide", value: storedValue.borrowed.broadcastMap(
+                other.storedValue.borrowed, op: "divide", symbol: "/", file: file, line: line, /),
             operands: self, other, file: file, line: line
         ) { _, g in
             let share = g / other

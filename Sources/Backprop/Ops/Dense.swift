@@ -25,8 +25,8 @@ extension Variable {
         // Operands read in place (no retains): this node's inputs keep them alive.
         let (xv, wv) = (x.storedValue.borrowed, weight.storedValue.borrowed)
         guard xv.rank == 2, wv.rank == 2, xv.size(1) == wv.size(0) else {
-            _ = Shapes.matmul(xv.shape, wv.shape, op: "dense").orFail()
-            misuseFailure("unreachable")
+            _ = Shapes.matmul(xv.shape, wv.shape, op: "dense").orFail(file: file, line: line)
+            misuseFailure("dense: operands are not 2-D", file: file, line: line)
         }
         let columns = wv.size(1)
         var y = Tensor.product(xv, wv, transposingA: false, transposingB: false, op: "dense")
@@ -35,7 +35,8 @@ extension Variable {
             require(
                 bv.rank == 1 && bv.size(0) == columns,
                 "dense: bias \(Shapes.format(bv.shape)) for output "
-                    + "\(Shapes.format([xv.size(0), columns])): expected [\(columns)]")
+                    + "\(Shapes.format([xv.size(0), columns])): expected [\(columns)]",
+                file: file, line: line)
             y.withUnsafeMutableBufferPointer { out in
                 activation.applyInPlace(out, columns: columns, bias: bv.buffer)
             }

@@ -44,12 +44,12 @@ extension Variable {
         default:
             misuseFailure(
                 "matmul: \(Shapes.format(shape)) × \(Shapes.format(other.shape)): unsupported ranks "
-                    + "(2-D × 2-D, 3-D × 3-D, 2-D × 1-D, 1-D × 2-D, 3-D × 2-D)")
+                    + "(2-D × 2-D, 3-D × 3-D, 2-D × 1-D, 1-D × 2-D, 3-D × 2-D)", file: file, line: line)
         }
         // Operands read in place: the node keeps them alive.
         let product = storedValue.borrowed.product(
             other.storedValue.borrowed, transposingSelf: transposingSelf,
-            transposingOther: transposingOther)
+            transposingOther: transposingOther, file: file, line: line)
         let (tensorPullback, pullback): (TensorPullback, Pullback) =
             switch (transposingSelf, transposingOther) {
             case (false, false): matmulPullbacks(false, false)
@@ -87,11 +87,25 @@ extension BorrowedTensor: MatrixProductOperand {
     func product(_ other: BorrowedTensor, transposingSelf: Bool, transposingOther: Bool)
         -> Tensor<Scalar>
     {
+        product(
+            other, transposingSelf: transposingSelf, transposingOther: transposingOther,
+            file: #fileID, line: #line)
+    }
+
+    /// The same, stopping with a message at the caller's `file` and `line` when the shapes
+    /// do not fit (the forward pass of `matmul`).
+    @inlinable
+    func product(
+        _ other: BorrowedTensor, transposingSelf: Bool, transposingOther: Bool,
+        file: StaticString, line: UInt
+    ) -> Tensor<Scalar> {
         rank == 2
             ? Tensor.product(
-                self, other, transposingA: transposingSelf, transposingB: transposingOther)
+                self, other, transposingA: transposingSelf, transposingB: transposingOther,
+                file: file, line: line)
             : Tensor.batchedProduct(
-                self, other, transposingA: transposingSelf, transposingB: transposingOther)
+                self, other, transposingA: transposingSelf, transposingB: transposingOther,
+                file: file, line: line)
     }
 }
 

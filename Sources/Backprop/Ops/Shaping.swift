@@ -11,11 +11,11 @@ extension Variable {
         -> Variable
     {
         if target == shape { return self }
-        let resultShape = Shapes.broadcast(shape, target, op: "broadcast", symbol: "to").orFail()
+        let resultShape = Shapes.broadcast(shape, target, op: "broadcast", symbol: "to").orFail(file: file, line: line)
         require(
             resultShape == target,
             "broadcast: \(Shapes.format(shape)) to \(Shapes.format(target)): the target is not "
-                + "a broadcast of the shape")
+                + "a broadcast of the shape", file: file, line: line)
         let sourceShape = shape
         let expanded = Tensor<Scalar>.zeros(target) + value
         return Variable(op: "broadcast", value: expanded, inputs: [self], file: file, line: line) {
@@ -70,12 +70,12 @@ extension Variable {
     public func permuted(_ axes: [Int], file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
-        _ = Shapes.permutation(shape, axes, op: "permute").orFail()
+        _ = Shapes.permutation(shape, axes, op: "permute").orFail(file: file, line: line)
         if axes == Array(0..<shape.count) { return self }
         var inverse = axes
         for (i, a) in axes.enumerated() { inverse[a] = i }
         return Variable(
-            op: "permute", value: value.permuted(axes), inputs: [self], file: file, line: line
+            op: "permute", value: value.permuted(axes, file: file, line: line), inputs: [self], file: file, line: line
         ) { _, g in [g.permuted(inverse)] }
     }
 
@@ -87,9 +87,10 @@ extension Variable {
     /// - Precondition: the axis is valid and has size 1.
     @inlinable
     public func squeezed(axis: Int, file: StaticString = #fileID, line: UInt = #line) -> Variable {
-        let a = Shapes.normalizedAxis(axis, rank: shape.count, op: "squeeze").orFail()
+        let a = Shapes.normalizedAxis(axis, rank: shape.count, op: "squeeze").orFail(file: file, line: line)
         require(
-            shape[a] == 1, "squeeze: axis \(axis) of \(Shapes.format(shape)) has size \(shape[a]), not 1")
+            shape[a] == 1, "squeeze: axis \(axis) of \(Shapes.format(shape)) has size \(shape[a]), not 1",
+            file: file, line: line)
         return reshaped(to: Shapes.reduced(shape, axis: a, keepingDimension: false), file: file, line: line)
     }
 
@@ -101,7 +102,7 @@ extension Variable {
     /// ```
     @inlinable
     public func unsqueezed(axis: Int, file: StaticString = #fileID, line: UInt = #line) -> Variable {
-        let a = Shapes.normalizedAxis(axis, rank: shape.count + 1, op: "unsqueeze").orFail()
+        let a = Shapes.normalizedAxis(axis, rank: shape.count + 1, op: "unsqueeze").orFail(file: file, line: line)
         var newShape = shape
         newShape.insert(1, at: a)
         return reshaped(to: newShape, file: file, line: line)
@@ -123,10 +124,10 @@ extension Variable {
     public func sliced(
         alongAxis axis: Int, _ range: Range<Int>, file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
-        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "slice").orFail()
+        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "slice").orFail(file: file, line: line)
         let size = shape[axis]
         return Variable(
-            op: "slice", value: value.sliced(alongAxis: axis, range), inputs: [self], file: file,
+            op: "slice", value: value.sliced(alongAxis: axis, range, file: file, line: line), inputs: [self], file: file,
             line: line
         ) { _, g in [g.placed(alongAxis: axis, at: range.lowerBound, size: size)] }
     }
@@ -169,7 +170,7 @@ extension Variable {
     ) -> Variable {
         let rowCount = shape.first ?? 0
         return Variable(
-            op: "gatherRows", value: value.gatheringRows(indices), inputs: [self], file: file,
+            op: "gatherRows", value: value.gatheringRows(indices, file: file, line: line), inputs: [self], file: file,
             line: line
         ) { _, g in [g.scatterAddingRows(indices, rowCount: rowCount)] }
     }
@@ -199,8 +200,8 @@ public func concatenate<Scalar>(
     _ parts: [Variable<Scalar>], alongAxis axis: Int, file: StaticString = #fileID,
     line: UInt = #line
 ) -> Variable<Scalar> {
-    let value = Tensor.concatenated(parts.map(\.value), alongAxis: axis)
-    let axis = Shapes.normalizedAxis(axis, rank: value.rank, op: "concatenate").orFail()
+    let value = Tensor.concatenated(parts.map(\.value), alongAxis: axis, file: file, line: line)
+    let axis = Shapes.normalizedAxis(axis, rank: value.rank, op: "concatenate").orFail(file: file, line: line)
     var offsets = [0]
     for p in parts { offsets.append(offsets.last! + p.shape[axis]) }
     return Variable(op: "concatenate", value: value, inputs: parts, file: file, line: line) {
@@ -223,10 +224,11 @@ public func stack<Scalar>(
     _ parts: [Variable<Scalar>], alongAxis axis: Int = 0, file: StaticString = #fileID,
     line: UInt = #line
 ) -> Variable<Scalar> {
-    require(!parts.isEmpty, "stack: no variables to stack")
+    require(!parts.isEmpty, "stack: no variables to stack", file: file, line: line)
     if let bad = parts.first(where: { $0.shape != parts[0].shape }) {
         misuseFailure(
-            "stack: shapes \(Shapes.format(parts[0].shape)) and \(Shapes.format(bad.shape)) differ")
+            "stack: shapes \(Shapes.format(parts[0].shape)) and \(Shapes.format(bad.shape)) differ",
+            file: file, line: line)
     }
     return concatenate(
         parts.map { $0.unsqueezed(axis: axis, file: file, line: line) }, alongAxis: axis,

@@ -14,8 +14,10 @@ extension Tensor {
     /// log Σₖ exp(xₖ) along `axis`, computed as m + log Σₖ exp(xₖ − m) with m the maximum
     /// along the axis (taken as 0 where it is infinite, so all −∞ gives −∞, not NaN).
     @inlinable
-    public func logSumExp(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
-        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "logSumExp").orFail()
+    public func logSumExp(
+        alongAxis axis: Int, keepingDimension: Bool = false, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
+        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "logSumExp").orFail(file: file, line: line)
         let m = stableShift(alongAxis: axis)
         let sums = broadcastMap(m, op: "logSumExp") { Scalar.exp($0 - $1) }
             .sum(alongAxis: axis, keepingDimension: true)
@@ -29,8 +31,8 @@ extension Tensor {
     /// relative precision even at |x| ≈ 1000 in Float (x − logSumExp(x) would lose the low
     /// bits of the rounded logSumExp).
     @inlinable
-    public func logSoftmax(alongAxis axis: Int) -> Tensor {
-        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "logSoftmax").orFail()
+    public func logSoftmax(alongAxis axis: Int, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "logSoftmax").orFail(file: file, line: line)
         let m = stableShift(alongAxis: axis)
         let shifted = broadcastMap(m, op: "logSoftmax") { $0 - $1 }
         let logSums = shifted.map(Scalar.exp).sum(alongAxis: axis, keepingDimension: true)
@@ -41,8 +43,8 @@ extension Tensor {
     /// The softmax along `axis`, computed as exp(x − m) / Σₖ exp(xₖ − m) with m the maximum
     /// along the axis (no overflow, full relative precision at any magnitude).
     @inlinable
-    public func softmax(alongAxis axis: Int) -> Tensor {
-        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "softmax").orFail()
+    public func softmax(alongAxis axis: Int, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let axis = Shapes.normalizedAxis(axis, rank: rank, op: "softmax").orFail(file: file, line: line)
         let m = stableShift(alongAxis: axis)
         let exponentials = broadcastMap(m, op: "softmax") { Scalar.exp($0 - $1) }
         let sums = exponentials.sum(alongAxis: axis, keepingDimension: true)
@@ -66,7 +68,7 @@ extension Variable {
         alongAxis axis: Int, keepingDimension: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
-        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "logSumExp").orFail()
+        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "logSumExp").orFail(file: file, line: line)
         let keptShape = Shapes.reduced(shape, axis: axis, keepingDimension: true)
         return Variable(
             op: "logSumExp",
@@ -98,7 +100,7 @@ extension Variable {
     public func logSoftmax(
         alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
-        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "logSoftmax").orFail()
+        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "logSoftmax").orFail(file: file, line: line)
         let value = self.value.logSoftmax(alongAxis: axis)
         return Variable(op: "logSoftmax", value: value, inputs: [self], file: file, line: line) {
             y, g in [g - y.exp() * g.sum(alongAxis: axis, keepingDimension: true)]
@@ -117,7 +119,7 @@ extension Variable {
     public func softmax(
         alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
-        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "softmax").orFail()
+        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "softmax").orFail(file: file, line: line)
         let value = self.value.softmax(alongAxis: axis)
         return Variable(op: "softmax", value: value, inputs: [self], file: file, line: line) {
             y, g in [y * (g - (g * y).sum(alongAxis: axis, keepingDimension: true))]

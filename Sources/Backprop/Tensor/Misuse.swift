@@ -21,11 +21,14 @@ import CBackpropKernels
 ///
 /// Inside a custom op's forward or backward, the report first names the custom op (and any
 /// enclosing ones), then the inner op's message:
-/// `custom op 'softsign' (forward) › multiply: [2] * [3]: sizes 2 and 3 do not broadcast`.
+/// `custom op 'softsign' (forward) › multiply: [2] * [3]: sizes 2 and 3 do not broadcast`;
+/// when the inner op has no line of the caller's to give (a tensor operator), the report
+/// names the line that applied the custom op.
 @inline(never)
 public func misuseFailure(
     _ message: String, file: StaticString = #fileID, line: UInt = #line
 ) -> Never {
+    let (file, line) = OpContext.callerLocation(file: file, line: line)
     fatalError(OpContext.describeCurrent(then: message), file: file, line: line)
 }
 
@@ -49,22 +52,37 @@ public func require(
 @usableFromInline
 internal final class OpContext {
     let name: String
+    let file: StaticString
+    let line: UInt
     let enclosing: UnsafeRawPointer?
 
-    private init(name: String, enclosing: UnsafeRawPointer?) {
-        self.name = name
-        self.enclosing = enclosing
+    private init(name: String, file: StaticString, line: UInt, enclosing: UnsafeRawPointer?) {
+        (self.name, self.file, self.line, self.enclosing) = (name, file, line, enclosing)
     }
 
-    /// Runs `body` with `name` as the innermost op context of this thread.
+    /// Runs `body` with `name`, applied at `file` and `line`, as the innermost op context of
+    /// this thread.
     @usableFromInline
-    static func with<R>(_ name: String, _ body: () throws -> R) rethrows -> R {
-        let context = OpContext(name: name, enclosing: bp_op_context())
+    static func with<R>(
+        _ name: String, file: StaticString, line: UInt, _ body: () throws -> R
+    ) rethrows -> R {
+        let context = OpContext(name: name, file: file, line: line, enclosing: bp_op_context())
         return try withExtendedLifetime(context) {
             let previous = bp_set_op_context(Unmanaged.passUnretained(context).toOpaque())
             defer { _ = bp_set_op_context(previous) }
             return try body()
         }
+    }
+
+    /// The location to report: `file` and `line`, unless they are inside Backprop itself
+    /// (a tensor operator, which cannot take its caller's line) and an op context is in
+    /// force, whose location is then the caller's.
+    static func callerLocation(file: StaticString, line: UInt) -> (StaticString, UInt) {
+        guard let current = bp_op_context(), "\(file)".hasPrefix("Backprop/") else {
+            return (file, line)
+        }
+        let context = Unmanaged<OpContext>.fromOpaque(current).takeUnretainedValue()
+        return (context.file, context.line)
     }
 
     /// `message` after the names of the op contexts in force, outermost first.

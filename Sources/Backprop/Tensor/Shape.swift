@@ -231,8 +231,11 @@ public enum Shapes {
     /// Stops with the message of ``same(_:_:op:symbol:)`` unless the shapes are equal: the
     /// check for hot paths, which builds nothing when they are.
     @inlinable
-    public static func requireSame(_ a: TensorShape, _ b: TensorShape, op: String, symbol: String = ",") {
-        if a != b { _ = same(a, b, op: op, symbol: symbol).orFail() }
+    public static func requireSame(
+        _ a: TensorShape, _ b: TensorShape, op: String, symbol: String = ",",
+        file: StaticString = #fileID, line: UInt = #line
+    ) {
+        if a != b { _ = same(a, b, op: op, symbol: symbol).orFail(file: file, line: line) }
     }
 
     /// Checks that two shapes are equal, for ops that do not broadcast.

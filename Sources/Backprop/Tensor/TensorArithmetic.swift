@@ -64,8 +64,10 @@ extension Tensor {
 
     /// `self += factor · other` in place, for same-shaped tensors (an axpy).
     @inlinable
-    public mutating func addScaled(_ other: Tensor, by factor: Scalar) {
-        Shapes.requireSame(shape, other.shape, op: "addScaled")
+    public mutating func addScaled(
+        _ other: Tensor, by factor: Scalar, file: StaticString = #fileID, line: UInt = #line
+    ) {
+        Shapes.requireSame(shape, other.shape, op: "addScaled", file: file, line: line)
         storage.withUnsafeMutableBufferPointer { dst in
             other.storage.withUnsafeBufferPointer { src in
                 for i in 0..<dst.count { dst[i] += factor * src[i] }
