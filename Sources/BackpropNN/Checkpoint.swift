@@ -51,6 +51,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case inconsistentArchitecture(String)
     /// A saved value does not fit the model's scalar type (beyond `Float`'s range).
     case valueOutOfRange(name: String, index: Int, value: Double, scalarType: String)
+    /// A parameter to be written is infinite or NaN (the model diverged in training).
+    case nonFiniteParameter(name: String, index: Int, value: Double)
+    /// The normaliser to be written has coefficients that ``Normalizer/problem()`` rejects.
+    case unusableNormalizer(column: Int?, reason: String)
 
     public var description: String {
         switch self {
@@ -61,7 +65,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .missingParameter(let name):
             return "checkpoint: the model's parameter '\(name)' is not in the checkpoint"
         case .unexpectedParameter(let name):
-            return "checkpoint: parameter '\(name)' does not exist in the model"
+            return "checkpoint: parameter \(DataError.quoted(name)) does not exist in the model"
         case .shapeMismatch(let name, let model, let checkpoint):
             return "checkpoint: parameter '\(name)' has shape \(Shapes.format(checkpoint)) in the checkpoint but \(Shapes.format(model)) in the model"
         case .corruptParameter(let name):
@@ -73,7 +77,12 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .inconsistentArchitecture(let reason):
             return "checkpoint: inconsistent architecture: \(reason)"
         case .valueOutOfRange(let name, let index, let value, let scalarType):
-            return "checkpoint: value \(value) at index \(index) of parameter '\(name)' is out of range for \(scalarType)"
+            return "checkpoint: value \(value) at index \(index) of parameter \(DataError.quoted(name)) is out of range for \(scalarType)"
+        case .nonFiniteParameter(let name, let index, let value):
+            return "checkpoint: parameter \(DataError.quoted(name)) is \(value) at index \(index); "
+                + "a model with infinite or NaN parameters (diverged training) is not saved"
+        case .unusableNormalizer(let column, let reason):
+            return "checkpoint: the normalizer is not saved: " + (column.map { "column \($0 + 1): " } ?? "") + reason
         }
     }
 }
@@ -249,9 +258,20 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     /// then renamed over the destination, so a failed write leaves an existing file as it
     /// was.
     ///
-    /// - Throws: ``DataError`` naming the file and the system's reason ("No such file or
-    ///   directory", "Is a directory", …); nothing is left behind.
+    /// - Throws: ``CheckpointError/nonFiniteParameter(name:index:value:)`` or
+    ///   ``CheckpointError/unusableNormalizer(column:reason:)`` before any file is touched if
+    ///   a value cannot be read back (a diverged model); ``DataError`` naming the file and
+    ///   the system's reason ("No such file or directory", "Is a directory", …), with
+    ///   nothing left behind.
     public func write(to url: URL) throws {
+        for p in parameters {
+            if let bad = p.values.firstIndex(where: { !$0.isFinite }) {
+                throw CheckpointError.nonFiniteParameter(name: p.name, index: bad, value: p.values[bad])
+            }
+        }
+        if let (column, reason) = normalizer?.problem() {
+            throw CheckpointError.unusableNormalizer(column: column, reason: reason)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(self)
@@ -281,20 +301,23 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         }
     }
 
-    /// Reads a checkpoint file.
+    /// Reads a checkpoint file, as ``InputFile`` reads it (a regular file, or a pipe, FIFO
+    /// or character device read to its end, at most ``InputFile/defaultByteLimit`` bytes).
     ///
-    /// - Throws: ``DataError`` if the file cannot be read, ``CheckpointError`` if it is not
-    ///   a checkpoint or has another format version.
+    /// - Throws: ``DataError`` if the file cannot be read (naming a directory, a symlink
+    ///   loop or an input over the size limit as such), ``CheckpointError`` if it is not a
+    ///   checkpoint or has another format version.
     public static func read(from url: URL) throws -> Checkpoint {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw DataError(file: url.path, reason: "cannot read the file (\(fileErrorReason(error)))")
-        }
-        return try decode(data, file: url.path)
+        try decode(InputFile.read(fileAtPath: url.path, name: url.path), file: url.path)
     }
 
-    /// Decodes a checkpoint from the bytes of a file and checks that every parameter's
-    /// values fill its shape and no name repeats.
+    /// The scalar types a checkpoint may name.
+    public static let scalarTypes = ["Float", "Double"]
+
+    /// Decodes a checkpoint from the bytes of a file and checks that the scalar type is one
+    /// of ``scalarTypes``, that the layer list (if present) is not empty, that every
+    /// parameter's values fill its shape and no name repeats, and that the normaliser's
+    /// coefficients are sound (``Normalizer/problem()``).
     ///
     /// - Parameters:
     ///   - data: The file's bytes (UTF-8 JSON).
@@ -318,15 +341,28 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         do { checkpoint = try JSONDecoder().decode(Checkpoint.self, from: data) } catch {
             throw CheckpointError.unreadable(file: file, reason: describe(error))
         }
+        guard scalarTypes.contains(checkpoint.scalarType) else {
+            throw CheckpointError.unreadable(
+                file: file,
+                reason: "scalar type \(DataError.quoted(checkpoint.scalarType)) is not supported "
+                    + "(\(scalarTypes.joined(separator: " or "))) at .scalarType")
+        }
+        if let layers = checkpoint.layers, layers.isEmpty {
+            throw CheckpointError.unreadable(
+                file: file,
+                reason: "the layer list is empty (a model needs at least one layer; "
+                    + "a checkpoint of parameters only has no 'layers' key) at .layers")
+        }
         var names: Set<String> = []
         for (k, p) in checkpoint.parameters.enumerated() {
             guard names.insert(p.name).inserted else {
-                throw CheckpointError.unreadable(file: file, reason: "parameter '\(p.name)' appears twice (at .parameters[\(k)])")
+                throw CheckpointError.unreadable(
+                    file: file, reason: "parameter \(DataError.quoted(p.name)) appears twice (at .parameters[\(k)])")
             }
             guard let count = elementCount(p.shape), count == p.values.count else {
                 throw CheckpointError.unreadable(
                     file: file,
-                    reason: "parameter '\(p.name)' has \(p.values.count) values for shape \(Shapes.format(p.shape)) (at .parameters[\(k)])")
+                    reason: "parameter \(DataError.quoted(p.name)) has \(p.values.count) values for shape \(Shapes.format(p.shape)) (at .parameters[\(k)])")
             }
         }
         if let n = checkpoint.normalizer, !checkpoint.featureNames.isEmpty, n.offsets.count != checkpoint.featureNames.count {
@@ -376,11 +412,17 @@ private func invalidJSONReason(_ data: Data) -> String {
     return message
 }
 
-/// A short description of a decoding error: what is wrong and where.
+/// A short description of a decoding error: what is wrong and where. The decoder's own
+/// text may quote a value from the file, so it is cut at 200 characters.
 private func describe(_ error: Error) -> String {
     func path(_ keys: [CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        DataError.excerpt(keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined(), limit: 200)
     }
+    return DataError.excerpt(describeUncut(error, path: path), limit: 400)
+}
+
+/// ``describe(_:)`` before it is cut.
+private func describeUncut(_ error: Error, path: ([CodingKey]) -> String) -> String {
     switch error {
     case DecodingError.keyNotFound(let key, let c): return "missing key '\(key.stringValue)' at \(path(c.codingPath))"
     case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):

@@ -1,3 +1,4 @@
+import BackpropNN
 import Foundation
 
 // A small, strict command-line parser: `--name value`, `--name=value` and boolean flags.
@@ -79,7 +80,7 @@ struct ParsedArguments {
                 continue
             }
             guard argument.hasPrefix("--"), argument.count > 2 else {
-                throw UsageError(message: "unexpected argument '\(argument)'")
+                throw UsageError(message: "unexpected argument \(DataError.quoted(argument))")
             }
             var name = String(argument.dropFirst(2))
             var inlineValue: String? = nil
@@ -88,7 +89,7 @@ struct ParsedArguments {
                 name = String(name[..<eq])
             }
             guard let option = spec.options.first(where: { $0.name == name }) else {
-                throw UsageError(message: "unknown option '--\(name)'")
+                throw UsageError(message: "unknown option \(DataError.quoted("--" + name))")
             }
             if values[name] != nil || flags.contains(name) {
                 throw UsageError(message: "option '--\(name)' is given more than once")
@@ -127,7 +128,7 @@ struct ParsedArguments {
     func int(_ name: String, default value: Int, range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
         guard let text = values[name] else { return value }
         guard let v = Int(text) else {
-            throw UsageError(message: "option '--\(name)': '\(text)' is not an integer")
+            throw UsageError(message: "option '--\(name)': \(DataError.quoted(text)) is not an integer")
         }
         guard range.contains(v) else {
             throw UsageError(message: "option '--\(name)': \(v) is out of range \(Self.format(range))")
@@ -138,7 +139,7 @@ struct ParsedArguments {
     func seed(_ name: String = "seed") throws -> UInt64 {
         guard let text = values[name] else { return 0 }
         guard let v = UInt64(text) else {
-            throw UsageError(message: "option '--\(name)': '\(text)' is not a non-negative integer")
+            throw UsageError(message: "option '--\(name)': \(DataError.quoted(text)) is not a non-negative integer")
         }
         return v
     }
@@ -146,10 +147,10 @@ struct ParsedArguments {
     func double(_ name: String, default value: Double, range: ClosedRange<Double>) throws -> Double {
         guard let text = values[name] else { return value }
         guard let v = Double(text), v.isFinite else {
-            throw UsageError(message: "option '--\(name)': '\(text)' is not a number")
+            throw UsageError(message: "option '--\(name)': \(DataError.quoted(text)) is not a number")
         }
         guard range.contains(v) else {
-            throw UsageError(message: "option '--\(name)': \(text) is out of range \(range.lowerBound)...\(range.upperBound)")
+            throw UsageError(message: "option '--\(name)': \(DataError.excerpt(text)) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
         return v
     }
@@ -162,7 +163,7 @@ struct ParsedArguments {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         let numbers = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard numbers.count == parts.count, numbers.allSatisfy({ $0 > 0 }) else {
-            throw UsageError(message: "option '--\(name)': '\(text)' is not a list of positive integers like 16,8")
+            throw UsageError(message: "option '--\(name)': \(DataError.quoted(text)) is not a list of positive integers like 16,8")
         }
         if let big = numbers.first(where: { $0 > maximum }) {
             throw UsageError(message: "option '--\(name)': \(big) is out of range 1...\(maximum)")
@@ -174,7 +175,7 @@ struct ParsedArguments {
     func choice(_ name: String, _ choices: [String], default value: String) throws -> String {
         guard let text = values[name] else { return value }
         guard choices.contains(text) else {
-            throw UsageError(message: "option '--\(name)': '\(text)' is not one of \(choices.joined(separator: ", "))")
+            throw UsageError(message: "option '--\(name)': \(DataError.quoted(text)) is not one of \(choices.joined(separator: ", "))")
         }
         return text
     }

@@ -1,3 +1,4 @@
+import BackpropNN
 import Foundation
 
 // The `backprop` command line: dispatch to a subcommand, map errors to exit codes
@@ -34,7 +35,7 @@ if name == "--help" || name == "-h" || name == "help" {
     exit(0)
 }
 guard let command = commands.first(where: { $0.spec.name == name }) else {
-    fail("unknown command '\(name)'", usage: overview, code: 2)
+    fail("unknown command \(DataError.quoted(name))", usage: overview, code: 2)
 }
 do {
     let parsed = try ParsedArguments(Array(arguments.dropFirst()), spec: command.spec)
@@ -46,7 +47,5 @@ do {
 } catch let error as UsageError {
     fail(error.message, usage: command.spec.usage, code: 2)
 } catch {
-    fflush(nil)
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-    exit(1)
+    exitWithRuntimeError("\(error)")
 }

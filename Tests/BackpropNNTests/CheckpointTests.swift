@@ -159,4 +159,89 @@ final class CheckpointTests: XCTestCase {
                 + #""parameters": [{"name": "0.weight", "shape": [2, 1], "values": [1, 1e300]}, {"name": "0.bias", "shape": [1], "values": [0]}]}"#),
             "checkpoint: value 1e+300 at index 1 of parameter '0.weight' is out of range for Float")
     }
+
+    // MARK: Values that overflow, unsupported types, empty architectures
+
+    func testUnsupportedScalarTypeAndEmptyLayerListAreRejected() throws {
+        func message(_ text: String) -> String {
+            do { _ = try Checkpoint.decode(Data(text.utf8), file: "c.json"); return "read" } catch { return "\(error)" }
+        }
+        let tail = #""classNames": [], "featureNames": ["a"], "parameters": []}"#
+        XCTAssertEqual(
+            message(#"{"formatVersion": 1, "scalarType": "Int8", "# + tail),
+            "c.json: not a Backprop checkpoint: scalar type 'Int8' is not supported (Float or Double) at .scalarType")
+        XCTAssertEqual(
+            message(#"{"formatVersion": 1, "scalarType": "Float", "layers": [], "# + tail),
+            "c.json: not a Backprop checkpoint: the layer list is empty (a model needs at least one layer; "
+                + "a checkpoint of parameters only has no 'layers' key) at .layers")
+        XCTAssertEqual(message(#"{"formatVersion": 1, "scalarType": "Double", "# + tail), "read")
+    }
+
+    /// A saved normaliser must have a non-negative scale per column, positive for a z-score
+    /// (a fitted min-max scale is 0 only for a constant column, which stays readable).
+    func testUnsoundNormalizerIsRejectedWhenRead() throws {
+        func message(_ normalizer: String) -> String {
+            let text = #"{"formatVersion": 1, "scalarType": "Float", "classNames": [], "featureNames": ["a", "b"], "parameters": [], "#
+                + #""normalizer": "# + normalizer + "}"
+            do { _ = try Checkpoint.decode(Data(text.utf8), file: "c.json"); return "read" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message(#"{"kind": "minMax", "offsets": [0, 1], "scales": [1, -2], "shift": 0}"#),
+                       "c.json: not a Backprop checkpoint: column 2: the scale -2.0 is negative at .normalizer.scales")
+        XCTAssertTrue(message(#"{"kind": "zScore", "offsets": [0, 1], "scales": [0, 1], "shift": 0}"#)
+                        .hasPrefix("c.json: not a Backprop checkpoint: column 1: the scale is 0"))
+        XCTAssertEqual(message(#"{"kind": "minMax", "offsets": [0, 1], "scales": [0, 1], "shift": 0}"#), "read")
+    }
+
+    /// A diverged model (NaN or infinite parameters) or a normaliser with non-finite
+    /// coefficients is not written: the error comes before any file is touched, so an
+    /// existing checkpoint stays as it was and no temporary file is left.
+    func testNonFiniteValuesAreNotWritten() throws {
+        let url = directory.appendingPathComponent("m.json")
+        try Checkpoint(model: model(seed: 1)).write(to: url)
+        let before = try Data(contentsOf: url)
+        let diverged = model(seed: 2)
+        var weight = diverged.parameters[0].value
+        weight.withUnsafeMutableBufferPointer { $0[5] = .nan }
+        diverged.parameters[0].value = weight
+        XCTAssertThrowsError(try Checkpoint(model: diverged).write(to: url)) { error in
+            guard case .nonFiniteParameter("0.weight", 5, let value)? = error as? CheckpointError, value.isNaN else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual("\(error)", "checkpoint: parameter '0.weight' is nan at index 5; "
+                + "a model with infinite or NaN parameters (diverged training) is not saved")
+        }
+        let overflowing = Normalizer(kind: .zScore, offsets: [0, .infinity, 0], scales: [1, 1, 1], shift: 0)
+        XCTAssertThrowsError(try Checkpoint(model: model(seed: 2), normalizer: overflowing).write(to: url)) { error in
+            XCTAssertEqual("\(error)", "checkpoint: the normalizer is not saved: column 2: the offset inf is not finite")
+        }
+        XCTAssertEqual(try Data(contentsOf: url), before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["m.json"])
+    }
+
+    /// A directory, a symlink loop and an endless device are named as such; a FIFO is read
+    /// to its end.
+    func testReadNamesWhatThePathIs() throws {
+        let fm = FileManager.default
+        let loop = directory.appendingPathComponent("loop")
+        try fm.createSymbolicLink(atPath: loop.path, withDestinationPath: loop.path)
+        XCTAssertThrowsError(try Checkpoint.read(from: loop)) { error in
+            XCTAssertEqual("\(error)", "\(loop.path): cannot read the file: it is a symlink loop (Too many levels of symbolic links)")
+        }
+        XCTAssertThrowsError(try Checkpoint.read(from: directory)) { error in
+            XCTAssertEqual("\(error)", "\(directory.path): cannot read the file: it is a directory")
+        }
+        let url = directory.appendingPathComponent("m.json")
+        try Checkpoint(model: model(seed: 1)).write(to: url)
+        let fifo = directory.appendingPathComponent("m.fifo")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+        let bytes = try Data(contentsOf: url)
+        let writer = Thread {
+            if let handle = FileHandle(forWritingAtPath: fifo.path) {
+                handle.write(bytes)
+                try? handle.close()
+            }
+        }
+        writer.start()
+        XCTAssertEqual(try Checkpoint.read(from: fifo), try Checkpoint.read(from: url))
+    }
 }

@@ -159,7 +159,7 @@ public struct CSVTable: Sendable, Equatable {
             if let earlier = seen[name] {
                 throw DataError(
                     file: source, line: first.line, column: j + 1,
-                    reason: "column name '\(name)' is repeated (also column \(earlier + 1))")
+                    reason: "column name \(DataError.quoted(name)) is repeated (also column \(earlier + 1))")
             }
             seen[name] = j
         }
@@ -178,16 +178,24 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Reads and parses a CSV file.
     ///
+    /// A file URL is read as ``InputFile`` reads it: a regular file, or a pipe, FIFO or
+    /// character device read to its end, at most ``InputFile/defaultByteLimit`` bytes.
+    ///
     /// - Parameters:
     ///   - url: The file.
     ///   - name: The name to use in error messages (default: the file's path), for example
     ///     the path as the user typed it.
-    /// - Throws: ``DataError`` if the file cannot be read or is malformed.
+    /// - Throws: ``DataError`` if the file cannot be read (naming a directory, a symlink
+    ///   loop or an input over the size limit as such) or is malformed.
     public init(contentsOf url: URL, name: String? = nil) throws {
         let name = name ?? (url.isFileURL ? url.path : url.absoluteString)
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw DataError(file: name, reason: "cannot read the file (\(fileErrorReason(error)))")
+        if url.isFileURL {
+            data = try InputFile.read(fileAtPath: url.path, name: name)
+        } else {
+            do { data = try Data(contentsOf: url) } catch {
+                throw DataError(file: name, reason: "cannot read the file (\(fileErrorReason(error)))")
+            }
         }
         try self.init(data: data, source: name)
     }
@@ -202,6 +210,13 @@ public struct CSVTable: Sendable, Equatable {
         try self.init(text: text, source: source)
     }
 
+    /// The column names for a message, each cut at ``DataError/quotedLengthLimit``
+    /// characters, at most 20 of them.
+    private var listOfColumns: String {
+        let shown = header.prefix(20).map { DataError.excerpt($0) }
+        return shown.joined(separator: ", ") + (header.count > 20 ? ", … (\(header.count) in all)" : "")
+    }
+
     /// The 0-based index of a column.
     ///
     /// - Throws: ``DataError`` naming the columns there are.
@@ -211,7 +226,7 @@ public struct CSVTable: Sendable, Equatable {
             if let i = header.firstIndex(of: name) { return i }
             throw DataError(
                 file: source,
-                reason: "no column named '\(name)' (columns: \(header.joined(separator: ", ")))")
+                reason: "no column named \(DataError.quoted(name)) (columns: \(listOfColumns))")
         case .index(let i):
             let resolved = i < 0 ? header.count + i : i
             guard resolved >= 0 && resolved < header.count else {

@@ -33,10 +33,34 @@ public struct DataError: Error, Equatable, CustomStringConvertible, Sendable {
         text += ": "
         if let column {
             text += "column \(column)"
-            if let columnName { text += " ('\(columnName)')" }
+            if let columnName { text += " (\(Self.quoted(columnName)))" }
             text += ": "
         }
         return text + reason
+    }
+
+    /// The number of characters of a value from the input that a message quotes in full;
+    /// a longer value is cut there (see ``quoted(_:limit:)``).
+    public static let quotedLengthLimit = 40
+
+    /// `text` in single quotes for an error message, cut after `limit` characters with the
+    /// number of characters left out, so a huge field does not flood the terminal:
+    ///
+    /// ```swift
+    /// DataError.quoted("abc")                                   // 'abc'
+    /// DataError.quoted(String(repeating: "x", count: 1_000))   // 'xx…x…(960 more characters)', 40 x
+    /// ```
+    public static func quoted(_ text: some StringProtocol, limit: Int = quotedLengthLimit) -> String {
+        "'" + excerpt(text, limit: limit) + "'"
+    }
+
+    /// `text` cut after `limit` characters with the number of characters left out
+    /// (`first 40 characters…(N more characters)`), or whole if it is short.
+    public static func excerpt(_ text: some StringProtocol, limit: Int = quotedLengthLimit) -> String {
+        let head = text.prefix(Swift.max(limit, 0))
+        guard head.endIndex < text.endIndex else { return String(text) }
+        let rest = text[head.endIndex...].count
+        return String(head) + "…(\(rest) more character\(rest == 1 ? "" : "s"))"
     }
 }
 

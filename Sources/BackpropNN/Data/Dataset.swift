@@ -82,8 +82,8 @@ public struct Dataset: Sendable, Equatable {
                 guard let v = Double(text), v.isFinite else {
                     let reason =
                         text.isEmpty ? "the field is empty, expected a number"
-                        : Double(text) == nil ? "'\(text)' is not a number"
-                        : "'\(text)' is not a finite number (NaN, infinities and values beyond ±1.8e308 are not accepted)"
+                        : Double(text) == nil ? "\(DataError.quoted(text)) is not a number"
+                        : "\(DataError.quoted(text)) is not a finite number (NaN, infinities and values beyond ±1.8e308 are not accepted)"
                     throw DataError(
                         file: table.source, line: table.lineNumbers[r], column: c + 1,
                         columnName: table.header[c], reason: reason)
@@ -121,7 +121,7 @@ public struct Dataset: Sendable, Equatable {
                     file: table.source, line: table.lineNumbers[r], column: labelIndex + 1,
                     columnName: table.header[labelIndex],
                     reason: text.isEmpty ? "the label is empty"
-                        : "label '\(text)' is not one of the model's classes (\(names.joined(separator: ", ")))")
+                        : "label \(DataError.quoted(text)) is not one of the model's classes (\(Self.listOfClasses(names)))")
             }
             result.append(k)
         }
@@ -129,10 +129,46 @@ public struct Dataset: Sendable, Equatable {
         self.classNames = names
     }
 
+    /// Class names for a message, each cut at ``DataError/quotedLengthLimit`` characters, at
+    /// most 20 of them.
+    private static func listOfClasses(_ names: [String]) -> String {
+        names.prefix(20).map { DataError.excerpt($0) }.joined(separator: ", ")
+            + (names.count > 20 ? ", … (\(names.count) in all)" : "")
+    }
+
     /// Reads a CSV file (see ``init(table:label:classNames:)``); `name` is the file's name
     /// in error messages (default: its path).
     public init(csv url: URL, label: ColumnSelector?, classNames: [String]? = nil, name: String? = nil) throws {
         try self.init(table: CSVTable(contentsOf: url, name: name), label: label, classNames: classNames)
+    }
+
+    /// The first feature that is not finite once rescaled by `normalizer` (when given) and
+    /// converted to `Scalar`, in row order: a value beyond `Float`'s range (±3.4e38) that a
+    /// `Float` model would see as infinite, or one that the rescaling makes overflow.
+    /// `nil` when every value is finite, so ``featureTensor(as:)`` of the rescaled data
+    /// holds no infinity or NaN.
+    ///
+    /// ```swift
+    /// Dataset(rows: [[1], [1e39]]).firstNonFiniteFeature(as: Float.self)   // (row: 1, feature: 0, value: 1e39)
+    /// ```
+    ///
+    /// - Returns: The row, the feature column and the value the model would get (after the
+    ///   rescaling, before the conversion).
+    /// - Precondition: a normaliser has as many columns as the data.
+    public func firstNonFiniteFeature<Scalar: TensorScalar>(
+        as type: Scalar.Type, normalizedBy normalizer: Normalizer? = nil
+    ) -> (row: Int, feature: Int, value: Double)? {
+        if let normalizer {
+            require(
+                normalizer.offsets.count == featureCount,
+                "Dataset.firstNonFiniteFeature: the normalizer has \(normalizer.offsets.count) columns, the data \(featureCount)")
+        }
+        let d = featureCount
+        for k in features.indices {
+            let value = normalizer?.rescale(features[k], column: k % d) ?? features[k]
+            if !Scalar(value).isFinite { return (k / d, k % d, value) }
+        }
+        return nil
     }
 
     /// Feature `j` of row `i`.

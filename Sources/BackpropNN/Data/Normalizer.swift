@@ -43,8 +43,9 @@ public struct Normalizer: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey { case kind, offsets, scales, shift }
 
-    /// Decodes a normaliser, checking what ``init(kind:offsets:scales:shift:)`` requires:
-    /// as many offsets as scales (a decoding error otherwise, not a crash when applied).
+    /// Decodes a normaliser, checking what ``init(kind:offsets:scales:shift:)`` requires
+    /// (as many offsets as scales) and that the coefficients are sound (see ``problem()``):
+    /// a decoding error otherwise, not a crash or NaN features when applied.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let offsets = try container.decode([Double].self, forKey: .offsets)
@@ -57,6 +58,11 @@ public struct Normalizer: Codable, Sendable, Equatable {
         self.init(
             kind: try container.decode(Kind.self, forKey: .kind), offsets: offsets, scales: scales,
             shift: try container.decode(Double.self, forKey: .shift))
+        if let (column, reason) = problem() {
+            throw DecodingError.dataCorruptedError(
+                forKey: column == nil ? .shift : reason.contains("offset") ? .offsets : .scales, in: container,
+                debugDescription: column.map { "column \($0 + 1): \(reason)" } ?? reason)
+        }
     }
 
     /// Min-max scaling to `range`, fitted on `data`.
@@ -114,9 +120,36 @@ public struct Normalizer: Codable, Sendable, Equatable {
         var copy = data
         let d = offsets.count
         for k in copy.features.indices {
-            let j = k % d
-            copy.features[k] = (copy.features[k] - offsets[j]) * scales[j] + shift
+            copy.features[k] = rescale(copy.features[k], column: k % d)
         }
         return copy
+    }
+
+    /// One value of column `j` rescaled: (x − offset) · scale + shift.
+    @inline(__always)
+    func rescale(_ x: Double, column j: Int) -> Double {
+        (x - offsets[j]) * scales[j] + shift
+    }
+
+    /// What makes the coefficients unusable, or `nil` if they are sound: an offset, scale
+    /// or shift that is infinite or NaN, or a scale that is negative, or zero in a z-score
+    /// (a fitted z-score has a positive scale; a min-max scale is zero only for a column
+    /// that was constant, which then maps to the range's lower bound).
+    ///
+    /// A z-score fit gives such coefficients when its sums overflow `Double` (a mean beyond
+    /// ±1.8e308, or a standard deviation beyond about 1.3e154, whose square is infinite).
+    ///
+    /// - Returns: The column (0-based, `nil` for the shift) and the reason.
+    public func problem() -> (column: Int?, reason: String)? {
+        guard shift.isFinite else { return (nil, "the shift \(shift) is not finite") }
+        for j in offsets.indices {
+            guard offsets[j].isFinite else { return (j, "the offset \(offsets[j]) is not finite") }
+            guard scales[j].isFinite else { return (j, "the scale \(scales[j]) is not finite") }
+            guard scales[j] >= 0 else { return (j, "the scale \(scales[j]) is negative") }
+            if kind == .zScore && scales[j] == 0 {
+                return (j, "the scale is 0 (a z-score scale is 1/σ; σ overflows for values this large)")
+            }
+        }
+        return nil
     }
 }

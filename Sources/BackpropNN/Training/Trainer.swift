@@ -52,9 +52,15 @@ public struct LabeledTensors<Scalar: TensorScalar> {
     ///   one entry per row.
     @inlinable
     public init(features: Tensor<Scalar>, targets: Tensor<Scalar>, labels: [Int] = []) {
-        require(features.rank == 2 && targets.rank == 2 && features.shape[0] == targets.shape[0],
-                     "LabeledTensors: features \(Shapes.format(features.shape)) and targets "
-                        + "\(Shapes.format(targets.shape)) need the same number of rows")
+        require(features.rank == 2,
+                "LabeledTensors: features \(Shapes.format(features.shape)) must be 2-D [rows, features], "
+                    + "not rank \(features.rank)")
+        require(targets.rank == 2,
+                "LabeledTensors: targets \(Shapes.format(targets.shape)) must be 2-D [rows, outputs], "
+                    + "not rank \(targets.rank)" + (targets.rank == 1 ? " (reshape to [\(targets.shape[0]), 1])" : ""))
+        require(features.shape[0] == targets.shape[0],
+                "LabeledTensors: features \(Shapes.format(features.shape)) have \(features.shape[0]) rows, "
+                    + "targets \(Shapes.format(targets.shape)) \(targets.shape[0]); they need the same number")
         require(labels.isEmpty || labels.count == features.shape[0],
                      "LabeledTensors: \(labels.count) labels for \(features.shape[0]) rows")
         self.features = features

@@ -14,6 +14,56 @@ struct Command {
     var run: @Sendable (ParsedArguments) throws -> Void
 }
 
+/// Ends the program with exit code 1 and `error: message` on stderr, after what was
+/// printed so far: for failures found where nothing can throw (a training callback).
+func exitWithRuntimeError(_ message: String) -> Never {
+    fflush(nil)
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    exit(1)
+}
+
+/// Ends the run (exit 1, the message on stderr) when an epoch's training or validation loss
+/// is infinite or NaN: the model has diverged, so nothing is saved or plotted from it.
+/// Called from the training callback, so training stops in the epoch it diverged.
+func stopIfDiverged(_ record: EpochRecord, progress: inout Progress) {
+    let losses: [(String, Double?)] = [("training", record.trainingLoss), ("validation", record.validationLoss)]
+    guard let (which, value) = losses.first(where: { $0.1.map { !$0.isFinite } ?? false }) else { return }
+    progress.finish()
+    exitWithRuntimeError(
+        "training diverged in epoch \(record.epoch): the \(which) loss is \(value!) "
+            + "(try a lower --lr or normalised features); nothing was saved")
+}
+
+/// Reads a CSV file, or standard input for `-`, capped at ``InputFile/defaultByteLimit``.
+func readTable(_ path: String) throws -> CSVTable {
+    try CSVTable(data: InputFile.read(atPath: path), source: InputFile.displayName(forPath: path))
+}
+
+/// Checks that a table's features, rescaled by `normalizer` (if any), are finite `Float`s,
+/// the model's scalar type: a runtime error naming the file, line and column of the first
+/// value that is not, and what became of it.
+///
+/// - Parameters:
+///   - data: The features read from `table`, row `i` being `table.rows[i]`.
+///   - fileColumns: The 0-based column in the file of each feature.
+///   - normalizerSource: Where the normaliser comes from, for the message.
+func checkFeaturesFitFloat(_ data: Dataset, table: CSVTable, fileColumns: [Int],
+                           normalizer: Normalizer?, normalizerSource: String) throws {
+    guard let bad = data.firstNonFiniteFeature(as: Float.self, normalizedBy: normalizer) else { return }
+    let original = data[row: bad.row, feature: bad.feature]
+    let reason: String
+    if let normalizer {
+        let kind = normalizer.kind == .minMax ? "min-max" : "z-score"
+        reason = "\(original) becomes \(bad.value) after the \(kind) normalisation (\(normalizerSource)), "
+            + "which is not a finite Float (at most ±3.4e38)"
+    } else {
+        reason = "\(original) is beyond the range of Float (±3.4e38), the model's scalar type; "
+            + "rescale the column or normalise it (--normalize minmax or zscore)"
+    }
+    throw DataError(file: table.source, line: table.lineNumbers[bad.row], column: fileColumns[bad.feature] + 1,
+                    columnName: data.featureNames[bad.feature], reason: reason)
+}
+
 /// Writes text to a file, as a runtime error naming the file if that fails.
 func write(_ text: String, to path: String, what: String) throws {
     do {

@@ -31,7 +31,10 @@ let digitsCommand = Command(
     }
     var progress = Progress(epochs: example.epochs, quiet: quiet)
     let start = Date()
-    let run = try example.run { progress.report($0) }
+    let run = try example.run {
+        progress.report($0)
+        stopIfDiverged($0, progress: &progress)
+    }
     progress.finish()
     let seconds = Date().timeIntervalSince(start)
     if !quiet { print("test confusion matrix (rows: actual class, columns: predicted class):\n\(run.confusion)") }

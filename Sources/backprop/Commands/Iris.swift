@@ -26,7 +26,10 @@ let irisCommand = Command(
             + "\(tutorial.epochs) epochs, seed \(tutorial.seed)")
     }
     var progress = Progress(epochs: tutorial.epochs, quiet: quiet)
-    let run = try tutorial.run { progress.report($0) }
+    let run = try tutorial.run {
+        progress.report($0)
+        stopIfDiverged($0, progress: &progress)
+    }
     progress.finish()
     let last = run.history.last!
     let steps = tutorial.trainingRows * tutorial.epochs

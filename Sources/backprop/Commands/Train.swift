@@ -10,10 +10,12 @@ let trainCommand = Command(
         Trains a fully connected classifier on a CSV file with a header row: every column
         but the label column must be numeric; labels may be names or integers. Rows are
         shuffled (seeded), split into training and validation, and normalised with
-        statistics of the training rows only.
+        statistics of the training rows only. Every feature must be a finite Float once
+        normalised, and training stops with an error in the epoch the loss becomes infinite
+        or NaN (nothing is saved then).
         """,
         options: [
-            .value("data", "FILE.csv", "The CSV file.", required: true),
+            .value("data", "FILE.csv", "The CSV file, or - for standard input (at most 256 MiB).", required: true),
             .value("label", "COLUMN", "The label column: a header name or a 0-based index (-1: last).", required: true),
             .value("hidden", "SIZES", "Hidden layer sizes, comma-separated, or 'none' (default 16)."),
             .value("activation", "NAME", "Hidden activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")) (default relu)."),
@@ -36,7 +38,7 @@ let trainCommand = Command(
             CommonOptions.quiet,
         ])
 ) { arguments in
-    let path = arguments.string("data")!
+    let path = InputFile.displayName(forPath: arguments.string("data")!)
     let label = ColumnSelector(arguments.string("label")!)
     let hidden = try arguments.intList("hidden", default: [16])
     let activation = Activation(rawValue: try arguments.choice(
@@ -64,7 +66,10 @@ let trainCommand = Command(
     try checkOutputPath(arguments.string("plot"), what: "chart")
     try checkOutputPath(arguments.string("graph"), what: "graph")
 
-    let data = try Dataset(csv: URL(fileURLWithPath: path), label: label, name: path)
+    let table = try readTable(arguments.string("data")!)
+    let data = try Dataset(table: table, label: label)
+    let labelIndex = try table.columnIndex(label)
+    let fileColumns = table.header.indices.filter { $0 != labelIndex }
     guard data.classCount >= 2 else {
         throw RuntimeError("\(path): the label column has \(data.classCount) class; at least 2 are needed")
     }
@@ -79,6 +84,13 @@ let trainCommand = Command(
     case "zscore": Normalizer.zScore(fittedOn: parts.training)
     default: nil
     }
+    if let normalizer, let (column, reason) = normalizer.problem() {
+        throw DataError(file: path, column: column.map { fileColumns[$0] + 1 },
+                        columnName: column.map { data.featureNames[$0] },
+                        reason: "cannot normalise (--normalize \(normalization), fitted on the training rows): \(reason)")
+    }
+    try checkFeaturesFitFloat(data, table: table, fileColumns: fileColumns, normalizer: normalizer,
+                              normalizerSource: "--normalize \(normalization), fitted on the training rows")
     let training = normalizer?.apply(to: parts.training) ?? parts.training
     let validation = normalizer?.apply(to: parts.validation) ?? parts.validation
 
@@ -116,12 +128,18 @@ let trainCommand = Command(
     if optimizerName == "adam" {
         history = Trainer(model: model, loss: loss, optimizer: Adam(learningRate: Float(lr), weightDecay: Float(weightDecay)),
                           epochs: epochs, mode: mode, seed: seed, earlyStopping: stopping)
-            .fit(trainingTensors, validation: validationTensors) { progress.report($0) }
+            .fit(trainingTensors, validation: validationTensors) {
+                progress.report($0)
+                stopIfDiverged($0, progress: &progress)
+            }
     } else {
         history = Trainer(model: model, loss: loss,
                           optimizer: SGD(learningRate: Float(lr), momentum: Float(momentum), weightDecay: Float(weightDecay)),
                           epochs: epochs, mode: mode, seed: seed, earlyStopping: stopping)
-            .fit(trainingTensors, validation: validationTensors) { progress.report($0) }
+            .fit(trainingTensors, validation: validationTensors) {
+                progress.report($0)
+                stopIfDiverged($0, progress: &progress)
+            }
     }
     progress.finish()
     if history.stoppedEarly, let best = history.bestEpoch, !quiet {

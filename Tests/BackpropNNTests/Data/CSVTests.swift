@@ -92,4 +92,58 @@ final class CSVTests: XCTestCase {
         let fine = try Dataset(table: CSVTable(text: "x,label\n 1e308 ,a\n-.5,b\n"), label: .name("label"))
         XCTAssertEqual(fine.features, [1e308, -0.5])
     }
+
+    // MARK: Paths that are not regular files, endless inputs, huge fields
+
+    func testDirectorySymlinkLoopAndEndlessDeviceAreNamed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bp-csv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        XCTAssertThrowsError(try CSVTable(contentsOf: directory, name: "dir")) { error in
+            XCTAssertEqual("\(error)", "dir: cannot read the file: it is a directory")
+        }
+        let loop = directory.appendingPathComponent("loop.csv")
+        try FileManager.default.createSymbolicLink(atPath: loop.path, withDestinationPath: loop.path)
+        XCTAssertThrowsError(try CSVTable(contentsOf: loop, name: "loop.csv")) { error in
+            XCTAssertEqual("\(error)", "loop.csv: cannot read the file: it is a symlink loop (Too many levels of symbolic links)")
+        }
+        // /dev/zero never ends: reading stops at the limit (256 MiB) with an error saying so.
+        XCTAssertThrowsError(try CSVTable(contentsOf: URL(fileURLWithPath: "/dev/zero"))) { error in
+            XCTAssertEqual(
+                "\(error)",
+                "/dev/zero: cannot read the file: it goes on past 256 MiB (268435456 bytes), the most read from one input; "
+                    + "is it an endless device or stream, like /dev/zero?")
+        }
+    }
+
+    func testInputFileLimitAndStandardInputName() throws {
+        XCTAssertThrowsError(try InputFile.read(atPath: "/dev/zero", byteLimit: 1000)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("/dev/zero: cannot read the file: it goes on past 1000 bytes"), "\(error)")
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bp-csv-\(UUID().uuidString).csv")
+        try Data(repeating: 0x61, count: 2000).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        XCTAssertThrowsError(try InputFile.read(atPath: file.path, byteLimit: 1000)) { error in
+            XCTAssertEqual("\(error)", "\(file.path): cannot read the file: it has 2000 bytes, more than 1000 bytes, the most read from one input")
+        }
+        XCTAssertEqual(try InputFile.read(atPath: file.path, byteLimit: 2000).count, 2000)
+        XCTAssertEqual(InputFile.displayName(forPath: "-"), "<stdin>")
+        XCTAssertEqual(InputFile.displayName(forPath: "a.csv"), "a.csv")
+    }
+
+    /// A huge field is quoted by its first 40 characters and the count of the rest, in the
+    /// message and in the column name.
+    func testHugeFieldsAreCutInMessages() throws {
+        let field = String(repeating: "x", count: 10_000)
+        let table = try CSVTable(text: "a,\(field),label\n1,\(field),y\n", source: "h.csv")
+        XCTAssertThrowsError(try Dataset(table: table, label: .name("label"))) { error in
+            let forty = String(repeating: "x", count: 40)
+            XCTAssertEqual("\(error)", "h.csv:2: column 2 ('\(forty)…(9960 more characters)'): '\(forty)…(9960 more characters)' is not a number")
+        }
+        XCTAssertThrowsError(try table.columnIndex(.name(field + "y"))) { error in
+            XCTAssertLessThan("\(error)".count, 250, "\(error)")
+        }
+        XCTAssertEqual(DataError.quoted("abc"), "'abc'")
+        XCTAssertEqual(DataError.quoted("abcdef", limit: 5), "'abcde…(1 more character)'")
+    }
 }

@@ -23,4 +23,26 @@ final class NormalizerTests: XCTestCase {
         XCTAssertEqual(z[1], 0)
         XCTAssertEqual(n.apply(to: other).features[0], 4 / sigma, accuracy: 1e-15)
     }
+
+    /// Values that overflow a Float model once converted or rescaled are found with their
+    /// row and column; coefficients that overflowed in the fit are reported by column.
+    func testOverflowingFeaturesAndCoefficientsAreFound() {
+        let big = Dataset(rows: [[1, 2], [3, 1e39]])
+        XCTAssertNil(big.firstNonFiniteFeature(as: Double.self))
+        XCTAssertEqual(big.firstNonFiniteFeature(as: Float.self)?.row, 1)
+        XCTAssertEqual(big.firstNonFiniteFeature(as: Float.self)?.feature, 1)
+        let scaled = Normalizer(kind: .zScore, offsets: [0, 0], scales: [1e300, 1e-300], shift: 0)
+        let found = big.firstNonFiniteFeature(as: Double.self, normalizedBy: scaled)
+        XCTAssertNil(found, "1e300 and 1e-261 are finite Doubles")
+        XCTAssertEqual(big.firstNonFiniteFeature(as: Float.self, normalizedBy: scaled)?.value, 1e300)
+
+        let extremes = Dataset(rows: [[1.5e308], [-1.5e308]])
+        XCTAssertEqual(Normalizer.zScore(fittedOn: extremes).problem()?.column, 0, "σ overflows")
+        XCTAssertNotNil(extremes.firstNonFiniteFeature(as: Double.self, normalizedBy: .minMax(fittedOn: extremes)),
+                        "max − min overflows")
+        XCTAssertNil(Normalizer.minMax(fittedOn: train).problem(), "a constant column's scale 0 is sound")
+        XCTAssertEqual(Normalizer(kind: .minMax, offsets: [0], scales: [-1], shift: 0).problem()?.reason, "the scale -1.0 is negative")
+        XCTAssertEqual(Normalizer(kind: .minMax, offsets: [0], scales: [1], shift: .nan).problem()?.column, nil)
+        XCTAssertNotNil(Normalizer(kind: .minMax, offsets: [0], scales: [1], shift: .nan).problem())
+    }
 }
