@@ -68,25 +68,35 @@ public struct TensorShape: Sendable {
         return n
     }
 
-    /// The number of elements, or `nil` when a size is negative or the product overflows
-    /// `Int` (``Shapes/elementCount(_:op:)`` says which).
+    /// The number of elements, or `nil` when a size is negative or the product of the
+    /// nonzero sizes overflows `Int` (``Shapes/elementCount(_:op:)`` says which).
+    ///
+    /// A size of 0 makes the count 0 but does not excuse the other sizes: `[0, 2⁶², 2⁶²]` is
+    /// refused like `[2⁶², 2⁶², 0]`, so the answer does not depend on the order of the axes
+    /// and the strides of any valid shape (products of its sizes) fit in `Int`.
     ///
     /// ```swift
-    /// TensorShape([2, 3]).validElementCount        // 6
-    /// TensorShape([2, -3]).validElementCount       // nil
-    /// TensorShape([Int.max, 2]).validElementCount  // nil
+    /// TensorShape([2, 3]).validElementCount              // 6
+    /// TensorShape([2, 0, Int.max]).validElementCount     // 0
+    /// TensorShape([2, -3]).validElementCount             // nil
+    /// TensorShape([Int.max, 2]).validElementCount        // nil
+    /// TensorShape([0, Int.max, 2]).validElementCount     // nil
     /// ```
     @inlinable
     public var validElementCount: Int? {
         withUnsafeBytes(of: sizes) { raw in
-            var total = 1
+            // One pass without early exits: a 0 counts as 1 in the product, so the check sees
+            // every size in any order.
+            var product = 1
+            var (hasZero, invalid) = (false, false)
             for axis in 0..<rank {
                 let size = raw.load(fromByteOffset: axis &* MemoryLayout<Int>.stride, as: Int.self)
-                let (product, overflow) = total.multipliedReportingOverflow(by: size)
-                if size < 0 || overflow { return nil }
-                total = product
+                let (next, overflow) = product.multipliedReportingOverflow(by: size == 0 ? 1 : size)
+                invalid = invalid || size < 0 || overflow
+                hasZero = hasZero || size == 0
+                product = next
             }
-            return total
+            return invalid ? nil : hasZero ? 0 : product
         }
     }
 
