@@ -120,3 +120,34 @@ extension ReductionsTests {
         XCTAssertEqual(row.shape, [1, 4])
     }
 }
+
+// Empty inputs: the mean of nothing is NaN.
+extension ReductionsTests {
+    /// Regression: the mean and the variance of nothing were 0. They are 0/0 = NaN, as in
+    /// NumPy and PyTorch, and their gradients are empty tensors of the input's shape.
+    func testMeanAndVarianceOfNothingAreNaN() {
+        let n = Double.nan
+        let empty = Variable(Tensor<Double>(shape: [2, 0], scalars: []), requiresGradient: true)
+        let cases: [(String, Variable<Double>, Tensor<Double>)] = [
+            ("mean", empty.mean(), Tensor(n)),
+            ("variance", empty.variance(), Tensor(n)),
+            ("mean axis 1", empty.mean(alongAxis: 1), Tensor([n, n])),
+            ("mean axis -1 keep", empty.mean(alongAxis: -1, keepingDimension: true), Tensor([[n], [n]])),
+            ("variance axis 1", empty.variance(alongAxis: 1), Tensor([n, n])),
+            ("variance axis 1 keep", empty.variance(alongAxis: 1, keepingDimension: true), Tensor([[n], [n]])),
+            // Along the non-empty axis: no lane at all, so an empty result.
+            ("mean axis 0", empty.mean(alongAxis: 0), Tensor(shape: [0], scalars: [])),
+            ("variance axis 0", empty.variance(alongAxis: 0), Tensor(shape: [0], scalars: [])),
+        ]
+        let emptyGradient = Tensor<Double>(shape: [2, 0], scalars: [])
+        for (name, y, value) in cases {
+            XCTAssertTrue(sameScalarsOrNaN(y.value, value), "\(name): \(y.value)")
+            XCTAssertEqual(gradients(of: y.sum(), withRespectTo: [empty])[0], emptyGradient, name)
+            XCTAssertEqual(
+                differentiableGradients(of: y.sum(), withRespectTo: [empty])[0].value, emptyGradient,
+                name)
+        }
+        XCTAssertTrue(Variable(Tensor<Double>(shape: [0], scalars: [])).mean().value.scalar.isNaN)
+        XCTAssertTrue(Variable(Tensor<Float>(shape: [0], scalars: [])).variance().value.scalar.isNaN)
+    }
+}

@@ -37,22 +37,31 @@ extension Variable {
     /// The mean of all elements.
     ///
     /// y = (1/n) Σᵢ xᵢ;  ∂y/∂xᵢ = 1/n.
+    ///
+    /// The mean of no element (n = 0) is 0/0 = NaN, as in NumPy and PyTorch: an empty batch
+    /// shows in the loss instead of passing for a perfect 0. Its gradient is an empty tensor
+    /// of the input's shape. A NaN element makes the mean NaN.
     @inlinable
     public func mean(file: StaticString = #fileID, line: UInt = #line) -> Variable {
-        sum(file: file, line: line).scaled(by: 1 / Scalar(Swift.max(value.count, 1)))
+        // n = 0: the sum is 0 and 1/n is +∞, so the value is 0 · ∞ = NaN.
+        sum(file: file, line: line).scaled(by: 1 / Scalar(value.count))
     }
 
     /// The mean along `axis`.
     ///
     /// yⱼ = (1/n) Σₖ x₍…k…₎ with n the axis size;  ∂f/∂x = ∇y / n broadcast along the axis.
+    ///
+    /// Along an empty axis (n = 0) every mean is 0/0 = NaN, as in NumPy and PyTorch, and the
+    /// gradient is an empty tensor of the input's shape.
     @inlinable
     public func mean(
         alongAxis axis: Int, keepingDimension: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
         let a = Shapes.normalizedAxis(axis, rank: shape.count, op: "mean").orFail()
+        // n = 0: sums of 0 scaled by 1/n = +∞ give NaN.
         return sum(alongAxis: a, keepingDimension: keepingDimension, file: file, line: line)
-            .scaled(by: 1 / Scalar(Swift.max(shape[a], 1)))
+            .scaled(by: 1 / Scalar(shape[a]))
     }
 }
 
@@ -128,6 +137,9 @@ extension Variable {
     ///
     /// v = (1/n) Σₖ (xₖ − x̄)²;  ∂v/∂xₖ = (2/n)(xₖ − x̄).
     ///
+    /// Along an empty axis (n = 0) the variance is NaN (a mean of nothing), as in NumPy and
+    /// PyTorch, with an empty gradient. A NaN element makes its lane's variance NaN.
+    ///
     /// ```swift
     /// Variable(Tensor<Double>([[1, 3], [2, 2]])).variance(alongAxis: 1).value   // [1.0, 0.0]
     /// ```
@@ -141,7 +153,7 @@ extension Variable {
             .mean(alongAxis: axis, keepingDimension: keepingDimension, file: file, line: line)
     }
 
-    /// The population variance of all elements, as a rank-0 variable.
+    /// The population variance of all elements, as a rank-0 variable (NaN for no element).
     @inlinable
     public func variance(file: StaticString = #fileID, line: UInt = #line) -> Variable {
         reshaped(to: [value.count], file: file, line: line).variance(alongAxis: 0, file: file, line: line)
