@@ -85,18 +85,26 @@ public struct TensorShape: Sendable {
     @inlinable
     public var validElementCount: Int? {
         withUnsafeBytes(of: sizes) { raw in
-            // One pass without early exits: a 0 counts as 1 in the product, so the check sees
-            // every size in any order.
-            var product = 1
-            var (hasZero, invalid) = (false, false)
+            var total = 1
             for axis in 0..<rank {
                 let size = raw.load(fromByteOffset: axis &* MemoryLayout<Int>.stride, as: Int.self)
-                let (next, overflow) = product.multipliedReportingOverflow(by: size == 0 ? 1 : size)
-                invalid = invalid || size < 0 || overflow
-                hasZero = hasZero || size == 0
-                product = next
+                let (product, overflow) = total.multipliedReportingOverflow(by: size)
+                // An overflow means the sizes so far, none of them 0, multiply past Int.max.
+                if size < 0 || overflow { return nil }
+                total = product
             }
-            return invalid ? nil : hasZero ? 0 : product
+            if total != 0 { return total }
+            // A size of 0 stopped the running product: the other sizes must still fit. Every
+            // size was checked non-negative above.
+            var nonzero = 1
+            for axis in 0..<rank {
+                let size = raw.load(fromByteOffset: axis &* MemoryLayout<Int>.stride, as: Int.self)
+                if size == 0 { continue }
+                let (product, overflow) = nonzero.multipliedReportingOverflow(by: size)
+                if overflow { return nil }
+                nonzero = product
+            }
+            return 0
         }
     }
 
