@@ -17,6 +17,11 @@ import Backprop
 /// The two cross-entropies take **logits** (the model's last layer has the `identity`
 /// activation) and are single fused, stable nodes of Backprop.
 ///
+/// A mean of nothing is NaN, as in NumPy and PyTorch: for an empty batch (m = 0) the squared
+/// errors and the binary cross-entropy are NaN, with empty gradients, so an empty batch never
+/// passes for a perfect fit (the two cross-entropies stop with a message instead). A NaN in
+/// the output or the target makes every loss NaN.
+///
 /// A loss of your own is a closure of Backprop ops:
 ///
 /// ```swift
@@ -50,18 +55,19 @@ public struct Loss<Scalar: TensorScalar> {
         function(output, target)
     }
 
-    /// ½‖ŷ − y‖² per sample, averaged over the rows: (1/m) Σᵣ ½‖ŷᵣ − yᵣ‖².
+    /// ½‖ŷ − y‖² per sample, averaged over the rows: (1/m) Σᵣ ½‖ŷᵣ − yᵣ‖² (NaN for m = 0).
     ///
     /// ∂L/∂ŷ = (ŷ − y)/m.
     @inlinable public static var halfSquaredError: Loss {
         Loss(name: "half-squared-error") { y, t in
             let m = y.shape.first ?? 1
             let loss = Backprop.halfSquaredError(y, t)
+            // m = 0: the sum of nothing (0) times 1/0 = +∞ is NaN, the mean of no row.
             return m == 1 ? loss : loss.scaled(by: 1 / Scalar(m))
         }
     }
 
-    /// The mean of (ŷ − y)² over all elements.
+    /// The mean of (ŷ − y)² over all elements (NaN when there is none).
     ///
     /// ∂L/∂ŷ = 2(ŷ − y)/n with n the number of elements.
     @inlinable public static var meanSquaredError: Loss {
@@ -97,7 +103,8 @@ public struct Loss<Scalar: TensorScalar> {
     }
 
     /// Binary cross-entropy of logits against 0/1 targets, summed over the columns and
-    /// averaged over the rows; the predicted class is 1 when the logit is above 0.
+    /// averaged over the rows (NaN for no row); the predicted class is 1 when the logit is
+    /// above 0.
     ///
     /// ∂L/∂ŷ = (σ(ŷ) − y)/m.
     @inlinable public static var binaryCrossEntropy: Loss {

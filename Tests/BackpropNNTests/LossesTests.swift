@@ -22,6 +22,19 @@ final class LossesTests: XCTestCase {
         XCTAssertEqual(Loss<Double>.meanSquaredError(Variable(output), Variable(target)).value.scalar, expected / 6, accuracy: 1e-15)
     }
 
+    /// Regression: the mean squared error (and binary cross-entropy) of an empty batch was 0.
+    /// Every built-in loss is a mean over the rows, so an empty batch gives NaN, as in NumPy and
+    /// PyTorch, with an empty gradient.
+    func testMeanLossesOfAnEmptyBatchAreNaN() {
+        let empty = Tensor<Double>(shape: [0, 2], scalars: [])
+        for loss in [Loss<Double>.halfSquaredError, .meanSquaredError, .binaryCrossEntropy] {
+            let output = Variable(empty, requiresGradient: true)
+            let value = loss(output, Variable(empty))
+            XCTAssertTrue(value.value.scalar.isNaN, "\(loss.name): \(value.value)")
+            XCTAssertEqual(gradients(of: value, withRespectTo: [output])[0], empty, loss.name)
+        }
+    }
+
     func testCrossEntropyOfLogitsAgainstOneHotRows() {
         var expected = 0.0
         for r in 0..<3 {

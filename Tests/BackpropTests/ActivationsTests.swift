@@ -84,4 +84,28 @@ extension ActivationsTests {
         }
         XCTAssertEqual(x.leakyRelu(slope: 0.1).value.scalars[0], -.infinity)
     }
+
+    /// relu and leakyRelu keep NaN, and their derivative at NaN is NaN (regression: relu gave
+    /// the NaN input a silent 0, leakyRelu the slope), fused or not.
+    func testReluAndLeakyReluGradientAtNaNIsNaN() {
+        let n = Double.nan
+        let x = Variable(Tensor<Double>([n, -1, 0, 2]), requiresGradient: true)
+        let column = Variable(Tensor<Double>(shape: [4, 1], scalars: [n, -1, 0, 2]), requiresGradient: true)
+        let one = Variable(Tensor<Double>([[1]]))
+        let cases: [(String, Variable<Double>, Variable<Double>, [Double], [Double])] = [
+            ("relu", x, x.relu(), [n, 0, 0, 2], [n, 0, 0, 1]),
+            ("leakyRelu(0)", x, x.leakyRelu(slope: 0), [n, 0, 0, 2], [n, 0, 0, 1]),
+            ("leakyRelu(0.1)", x, x.leakyRelu(slope: 0.1), [n, -0.1, 0, 2], [n, 0.1, 0.1, 1]),
+            ("dense relu", column, column.dense(weight: one, bias: nil, activation: .relu),
+             [n, 0, 0, 2], [n, 0, 0, 1]),
+        ]
+        for (name, input, y, value, dx) in cases {
+            XCTAssertTrue(
+                sameScalarsOrNaN(y.value.reshaped(to: [4]), Tensor(value)), "\(name): \(y.value)")
+            let g = gradients(of: y.sum(), withRespectTo: [input])[0].reshaped(to: [4])
+            XCTAssertTrue(sameScalarsOrNaN(g, Tensor(dx)), "\(name) ∇: \(g)")
+            let again = differentiableGradients(of: y.sum(), withRespectTo: [input])[0].value
+            XCTAssertTrue(sameScalarsOrNaN(again.reshaped(to: [4]), Tensor(dx)), "\(name) ∇ (create-graph)")
+        }
+    }
 }

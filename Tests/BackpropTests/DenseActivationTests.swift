@@ -54,4 +54,18 @@ final class DenseActivationTests: XCTestCase {
             }
         }
     }
+
+    /// relu's derivative at a NaN output is NaN, not the 0 of the inactive side (regression:
+    /// the NaN input's gradient was a silent 0); the other outputs keep their rule.
+    func testReluGradientAtANaNOutputIsNaN() {
+        let relu = DenseActivation.relu
+        XCTAssertTrue(relu.derivative(fromOutput: Double.nan).isNaN)
+        XCTAssertTrue(relu.gradient(1.0, fromOutput: .nan).isNaN)
+        XCTAssertTrue(relu.gradient(0.0, fromOutput: .nan).isNaN)
+        XCTAssertTrue(relu(Double.nan).isNaN)
+        var g = Tensor<Double>([1, 1, 1, .infinity, 3])
+        relu.applyGradient(to: &g, fromOutput: Tensor([.nan, 0, 2, 0, .nan]))
+        XCTAssertTrue(g.scalars[0].isNaN && g.scalars[4].isNaN, "\(g)")
+        XCTAssertEqual(Array(g.scalars[1...3]), [0, 1, 0])
+    }
 }

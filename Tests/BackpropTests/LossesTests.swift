@@ -23,6 +23,32 @@ final class LossesTests: XCTestCase {
         XCTAssertEqual(meanSquaredError(p, t).value.scalar, 5.75)
     }
 
+    /// Regression: the mean squared error of empty tensors was 0. A mean over no element is
+    /// 0/0 = NaN (NumPy, PyTorch), as is binaryCrossEntropy's mean over no row; the half
+    /// squared error is a sum, so 0. Gradients are empty tensors of the inputs' shapes.
+    func testMeanLossesOfNothingAreNaNWithEmptyGradients() {
+        for shape in [[0], [0, 3], [2, 0]] as [TensorShape] {
+            let p = Variable(Tensor<Double>(shape: shape, scalars: []), requiresGradient: true)
+            let t = Variable(Tensor<Double>(shape: shape, scalars: []), requiresGradient: true)
+            let rows = shape[0]
+            let cases: [(String, Variable<Double>, Double)] = [
+                ("meanSquaredError", meanSquaredError(p, t), .nan),
+                ("halfSquaredError", halfSquaredError(p, t), 0),
+                // Each of the rows sums over no column (0); no row at all: NaN.
+                ("binaryCrossEntropy", binaryCrossEntropy(logits: p, targets: t), rows == 0 ? .nan : 0),
+            ]
+            for (name, loss, expected) in cases {
+                let value = loss.value.scalar
+                XCTAssertTrue(value == expected || (value.isNaN && expected.isNaN), "\(name) \(shape): \(value)")
+                let empty = Tensor<Double>(shape: shape, scalars: [])
+                XCTAssertEqual(gradients(of: loss, withRespectTo: [p, t]), [empty, empty], "\(name) \(shape)")
+                XCTAssertEqual(
+                    differentiableGradients(of: loss, withRespectTo: [p, t]).map(\.value), [empty, empty],
+                    "\(name) \(shape) (create-graph)")
+            }
+        }
+    }
+
     func testSquaredErrorShapeMessage() {
         XCTAssertEqual(
             Shapes.same([2, 3], [3, 2], op: "meanSquaredError", symbol: "vs"),

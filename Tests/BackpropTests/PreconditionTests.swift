@@ -80,6 +80,25 @@ final class PreconditionTests: XCTestCase {
             "Tensor: negative size in shape [2, -1]",
             { _ = Tensor<Float>.zeros([2, -1]) }
         ),
+        // Regression: the byte count overflowed (`arithmetic overflow` in TensorStorage).
+        "zerosTooManyBytes": (
+            "Tensor: shape [4611686018427387904] needs 36893488147419103232 bytes (8 per scalar), "
+                + "more than the 9223372036854775807 one allocation can hold",
+            { _ = Tensor<Double>.zeros([1 << 62]) }
+        ),
+        "onesFloatTooManyBytes": (
+            "Tensor: shape [2, 1152921504606846976] needs 9223372036854775808 bytes (4 per scalar)",
+            { _ = Tensor<Float>.ones([2, 1 << 60]) }
+        ),
+        "broadcastTooManyBytes": (
+            "Tensor: shape [4, 1152921504606846976] needs 36893488147419103232 bytes",
+            { _ = Variable(Tensor<Double>(1)).broadcast(toShape: [4, 1 << 60]) }
+        ),
+        // Regression: accepted (the running product hit 0 first), then `permuted` overflowed.
+        "zerosEmptyWithHugeSizes": (
+            "Tensor: shape [0, 9223372036854775807, 9223372036854775807] has too many elements",
+            { _ = Tensor<Double>.zeros([0, Int.max, Int.max]).permuted([2, 1, 0]) }
+        ),
         "denseInnerSizes": (
             "dense: [1, 3] × [4, 5]: inner sizes 3 and 4 differ",
             {

@@ -120,3 +120,72 @@ extension ReductionsTests {
         XCTAssertEqual(row.shape, [1, 4])
     }
 }
+
+// NaN and empty inputs: the reductions never hide a NaN, and the mean of nothing is NaN.
+extension ReductionsTests {
+    /// Regression: `max([1, NaN])` was 1 while `max([NaN, 1])` was NaN (and the gradient went
+    /// to the 1). Now every max and min, whole or along an axis, is NaN when its lane holds a
+    /// NaN, and the gradient goes to the first NaN of the lane, as NaN.
+    func testMaxAndMinPropagateNaNWhereverItIs() {
+        let n = Double.nan
+        let x = Variable(
+            Tensor<Double>([[1, n, 3, n], [n, 2, 1, 0], [4, 5, 6, 7]]), requiresGradient: true)
+        // (name, op, value, ∇ of the sum of the value)
+        let cases: [(String, Variable<Double>, Tensor<Double>, Tensor<Double>)] = [
+            ("max axis 1", x.max(alongAxis: 1), Tensor([n, n, 7]),
+             Tensor([[0, n, 0, 0], [n, 0, 0, 0], [0, 0, 0, 1]])),
+            ("min axis 1", x.min(alongAxis: 1, keepingDimension: true), Tensor([[n], [n], [4]]),
+             Tensor([[0, n, 0, 0], [n, 0, 0, 0], [1, 0, 0, 0]])),
+            ("max axis 0", x.max(alongAxis: 0), Tensor([n, n, 6, n]),
+             Tensor([[0, n, 0, n], [n, 0, 0, 0], [0, 0, 1, 0]])),
+            ("min axis -2", x.min(alongAxis: -2), Tensor([n, n, 1, n]),
+             Tensor([[0, n, 0, n], [n, 0, 1, 0], [0, 0, 0, 0]])),
+            ("max", x.max(), Tensor(n), Tensor([[0, n, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])),
+            ("min", x.min(), Tensor(n), Tensor([[0, n, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])),
+        ]
+        for (name, y, value, gradient) in cases {
+            XCTAssertTrue(sameScalarsOrNaN(y.value, value), "\(name): \(y.value)")
+            let g = gradients(of: y.sum(), withRespectTo: [x])[0]
+            XCTAssertTrue(sameScalarsOrNaN(g, gradient), "\(name) ∇: \(g)")
+            let again = differentiableGradients(of: y.sum(), withRespectTo: [x])[0].value
+            XCTAssertTrue(sameScalarsOrNaN(again, gradient), "\(name) ∇ (create-graph): \(again)")
+        }
+        // The order of the elements does not matter, first or last, whole or along an axis.
+        for scalars in [[1, n], [n, 1], [n, -.infinity], [.infinity, n, 2]] as [[Double]] {
+            let v = Variable(Tensor(scalars))
+            XCTAssertTrue(v.max().value.scalar.isNaN, "max \(scalars)")
+            XCTAssertTrue(v.min().value.scalar.isNaN, "min \(scalars)")
+            XCTAssertTrue(Tensor(scalars).max(alongAxis: 0).scalar.isNaN, "Tensor.max \(scalars)")
+        }
+        XCTAssertTrue(
+            sameScalarsOrNaN(x.value.max(alongAxis: 1, keepingDimension: true), Tensor([[n], [n], [7]])))
+    }
+
+    /// Regression: the mean and the variance of nothing were 0. They are 0/0 = NaN, as in
+    /// NumPy and PyTorch, and their gradients are empty tensors of the input's shape.
+    func testMeanAndVarianceOfNothingAreNaN() {
+        let n = Double.nan
+        let empty = Variable(Tensor<Double>(shape: [2, 0], scalars: []), requiresGradient: true)
+        let cases: [(String, Variable<Double>, Tensor<Double>)] = [
+            ("mean", empty.mean(), Tensor(n)),
+            ("variance", empty.variance(), Tensor(n)),
+            ("mean axis 1", empty.mean(alongAxis: 1), Tensor([n, n])),
+            ("mean axis -1 keep", empty.mean(alongAxis: -1, keepingDimension: true), Tensor([[n], [n]])),
+            ("variance axis 1", empty.variance(alongAxis: 1), Tensor([n, n])),
+            ("variance axis 1 keep", empty.variance(alongAxis: 1, keepingDimension: true), Tensor([[n], [n]])),
+            // Along the non-empty axis: no lane at all, so an empty result.
+            ("mean axis 0", empty.mean(alongAxis: 0), Tensor(shape: [0], scalars: [])),
+            ("variance axis 0", empty.variance(alongAxis: 0), Tensor(shape: [0], scalars: [])),
+        ]
+        let emptyGradient = Tensor<Double>(shape: [2, 0], scalars: [])
+        for (name, y, value) in cases {
+            XCTAssertTrue(sameScalarsOrNaN(y.value, value), "\(name): \(y.value)")
+            XCTAssertEqual(gradients(of: y.sum(), withRespectTo: [empty])[0], emptyGradient, name)
+            XCTAssertEqual(
+                differentiableGradients(of: y.sum(), withRespectTo: [empty])[0].value, emptyGradient,
+                name)
+        }
+        XCTAssertTrue(Variable(Tensor<Double>(shape: [0], scalars: [])).mean().value.scalar.isNaN)
+        XCTAssertTrue(Variable(Tensor<Float>(shape: [0], scalars: [])).variance().value.scalar.isNaN)
+    }
+}

@@ -105,6 +105,53 @@ extension ShapeTests {
             .failure(.init("zeros: shape [4611686018427387904, 4] has too many elements")))
     }
 
+    /// A zero size does not excuse the other sizes: their product must fit too (regression:
+    /// `[0, Int.max, Int.max]` passed, and `permuted` then overflowed on its strides).
+    func testElementCountOfAnEmptyShapeChecksItsOtherSizes() {
+        XCTAssertEqual(
+            Shapes.elementCount([0, Int.max, Int.max], op: "zeros"),
+            .failure(.init(
+                "zeros: shape [0, 9223372036854775807, 9223372036854775807] has too many elements "
+                    + "(its nonzero sizes multiply past Int.max)")))
+        XCTAssertEqual(
+            Shapes.elementCount([Int.max, Int.max, 0], op: "zeros"),
+            .failure(.init(
+                "zeros: shape [9223372036854775807, 9223372036854775807, 0] has too many elements "
+                    + "(its nonzero sizes multiply past Int.max)")))
+        XCTAssertEqual(Shapes.elementCount([Int.max, 0], op: "zeros"), .success(0))
+        XCTAssertEqual(
+            Shapes.elementCount([0, -1, Int.max, Int.max], op: "zeros"),
+            .failure(.init("zeros: negative size in shape [0, -1, 9223372036854775807, 9223372036854775807]")))
+        XCTAssertEqual(
+            Shapes.invalidContents(shape: [Int.max, Int.max, 0], scalarCount: 0),
+            "Tensor: shape [9223372036854775807, 9223372036854775807, 0] has too many elements "
+                + "(its nonzero sizes multiply past Int.max)")
+    }
+
+    /// A valid element count can still need more bytes than `Int` holds: the message gives
+    /// the exact figure (regression: `Tensor.zeros([1 << 62])` died of an arithmetic overflow).
+    func testByteCountBeyondIntMaxNamesTheShapeAndTheBytes() {
+        XCTAssertEqual(
+            Shapes.byteCount(count: 6, scalarStride: 8, shape: [2, 3], op: "Tensor"), .success(48))
+        XCTAssertEqual(
+            Shapes.byteCount(count: 1 << 60, scalarStride: 4, shape: [1 << 60], op: "Tensor"),
+            .success(1 << 62))
+        XCTAssertEqual(
+            Shapes.byteCount(count: 1 << 62, scalarStride: 8, shape: [1 << 62], op: "zeros"),
+            .failure(.init(
+                "zeros: shape [4611686018427387904] needs 36893488147419103232 bytes (8 per scalar), "
+                    + "more than the 9223372036854775807 one allocation can hold")))
+        let limits: [(Int, Int, String)] = [
+            (1 << 61, 4, "9223372036854775808"), (Int.max, 8, "73786976294838206456"),
+            (Int.max, 2, "18446744073709551614"), (Int.max / 3 + 1, 4, "12297829382473034412"),
+        ]
+        for (count, stride, bytes) in limits {
+            guard case .failure(let m) = Shapes.byteCount(count: count, scalarStride: stride, shape: [count], op: "Tensor")
+            else { XCTFail("\(count) × \(stride) fits"); continue }
+            XCTAssertTrue(m.description.contains("needs \(bytes) bytes (\(stride) per scalar)"), m.description)
+        }
+    }
+
     func testInvalidContents() {
         XCTAssertNil(Shapes.invalidContents(shape: [2, 3], scalarCount: 6))
         XCTAssertNil(Shapes.invalidContents(shape: [], scalarCount: 1))

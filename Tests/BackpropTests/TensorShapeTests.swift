@@ -45,6 +45,31 @@ final class TensorShapeTests: XCTestCase {
             .failure(Shapes.Mismatch("zeros: shape [4611686018427387903, 3] has too many elements")))
     }
 
+    /// Regression: `[0, Int.max, Int.max]` was valid (the running product hit 0 first) and
+    /// `[Int.max, Int.max, 0]` not. A shape is valid when no size is negative and the product
+    /// of its nonzero sizes fits in `Int` (so stride arithmetic on it cannot overflow), in
+    /// any axis order.
+    func testValidElementCountDoesNotDependOnAxisOrder() {
+        let big = 1 << 62
+        for sizes in [[0, Int.max, Int.max], [0, big, big], [0, 1 << 32, 1 << 32], [-1, 0], [0, 2, -3]] {
+            for order in permutations(sizes) {
+                XCTAssertNil(TensorShape(order).validElementCount, "\(order)")
+            }
+        }
+        for (sizes, count) in [([0, Int.max], 0), ([0, 1 << 61, 2, 0], 0), ([1 << 31, 1 << 31, 0], 0), ([big, 1, 1], big)] {
+            for order in permutations(sizes) {
+                XCTAssertEqual(TensorShape(order).validElementCount, count, "\(order)")
+            }
+        }
+    }
+
+    private func permutations(_ sizes: [Int]) -> [[Int]] {
+        guard let first = sizes.first else { return [[]] }
+        return permutations(Array(sizes.dropFirst())).flatMap { rest in
+            (0...rest.count).map { i in Array(rest[..<i]) + [first] + Array(rest[i...]) }
+        }
+    }
+
     func testEightAxesAtMost() {
         let eight = TensorShape(repeatElement(1, count: TensorShape.maxRank))
         XCTAssertEqual(eight.count, 8)

@@ -55,16 +55,21 @@ extension Tensor {
         }
     }
 
-    /// The largest element along `axis`.
+    /// The largest element along `axis`; NaN in a lane holding a NaN, wherever it is (IEEE
+    /// 754-2019 `maximum`).
+    ///
+    /// - Precondition: the axis is valid and not empty.
     @inlinable
     public func max(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
+        // Once the running value is NaN, `$1 > $0` fails, so it stays NaN.
         reduce(alongAxis: axis, keepingDimension: keepingDimension, op: "max") {
             $1 > $0 || $1.isNaN ? $1 : $0
         }
     }
 
-    /// A tensor of this shape holding 1, in each lane along `axis`, at the first element that
-    /// `prefers` over every other (the first arg-max for `>`), 0 elsewhere.
+    /// A tensor of this shape holding, in each lane along `axis`, the derivative of the
+    /// selection at the element that `prefers` over every later one (`prefers(new, current)`;
+    /// the first arg-max for `>`): 1 there, NaN if that element is NaN; 0 elsewhere.
     @inlinable
     internal func selectionMask(alongAxis axis: Int, prefers: (Scalar, Scalar) -> Bool)
         -> Tensor
@@ -80,7 +85,7 @@ extension Tensor {
                             let i = (o * s.length + k) * s.inner + j
                             if prefers(src[i], src[best]) { best = i }
                         }
-                        if s.length > 0 { m[best] = 1 }
+                        if s.length > 0 { m[best] = src[best].isNaN ? .nan : 1 }
                     }
                 }
             }

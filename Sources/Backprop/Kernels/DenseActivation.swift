@@ -9,8 +9,8 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
     case sigmoid
     /// f(u) = tanh u;  f' = 1 − y².
     case tanh
-    /// f(u) = max(0, u) (NaN stays NaN, as in `relu()`);  f' = 1 where y > 0, else 0 (0 at
-    /// the kink).
+    /// f(u) = max(0, u) (NaN stays NaN, as in `relu()`);  f' = 1 where y > 0, NaN where y is
+    /// NaN, else 0 (0 at the kink).
     case relu
 
     /// f(u).
@@ -20,6 +20,7 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
         case .identity: return u
         case .sigmoid: return stableSigmoid(u)
         case .tanh: return Scalar.tanh(u)
+        // `Swift.max(u, 0)` is `0 >= u ? 0 : u`: a NaN u fails the comparison and is returned.
         case .relu: return Swift.max(u, 0)
         }
     }
@@ -31,16 +32,17 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
         case .identity: return 1
         case .sigmoid: return y * (1 - y)
         case .tanh: return 1 - y * y
-        case .relu: return y > 0 ? 1 : 0
+        case .relu: return y > 0 ? 1 : y.isNaN ? .nan : 0
         }
     }
 
     /// The backward g · f'(u) from the output y. For relu the inactive side receives
-    /// exactly 0, even where g is infinite (the branch not taken, never NaN).
+    /// exactly 0, even where g is infinite (the branch not taken, never NaN); a NaN output
+    /// receives NaN, whatever g.
     @inlinable
     public func gradient<Scalar: TensorScalar>(_ g: Scalar, fromOutput y: Scalar) -> Scalar {
         switch self {
-        case .relu: return y > 0 ? g : 0
+        case .relu: return y > 0 ? g : y.isNaN ? .nan : 0
         default: return g * derivative(fromOutput: y)
         }
     }
@@ -62,9 +64,10 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
     }
 
     /// Multiplies `g` by f'(u) in place, f' from the output y (σ: y(1 − y), tanh: 1 − y²,
-    /// relu: 1 where y > 0, else exactly 0): no allocation when `g` holds the only reference
-    /// to its scalars (the reverse sweep hands each gradient over), except for relu, which
-    /// writes a fresh tensor (a select vectorises there; in place it did not).
+    /// relu: 1 where y > 0, NaN where y is NaN, else exactly 0): no allocation when `g`
+    /// holds the only reference to its scalars (the reverse sweep hands each gradient over),
+    /// except for relu, which writes a fresh tensor (a select vectorises there; in place it
+    /// did not).
     ///
     /// ```swift
     /// var g = Tensor<Double>([1, 1])
@@ -93,7 +96,14 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
             // Out of place: a select into a fresh buffer vectorises, while the in-place form
             // became a branch per element (mispredicted half the time: the digits epoch ran
             // 10 % slower).
-            g = g.borrowed.zipMap(output, op: "relu gradient") { g, y in y > 0 ? g : 0 }
+            // g where y > 0, 0 where y ≤ 0, and y itself (NaN) where it fails both. Written as
+            // two selects on the two comparisons it vectorises; forms that test for NaN
+            // (`isNaN`, `y != y`) nested or summed with the first select compiled to a branch
+            // per element.
+            g = g.borrowed.zipMap(output, op: "relu gradient") { g, y in
+                let passed: Scalar = y > 0 ? g : y
+                return y <= 0 ? 0 : passed
+            }
             return
         case .sigmoid, .tanh: break
         }

@@ -39,23 +39,30 @@ extension Variable {
 
     /// The rectified linear unit, element-wise.
     ///
-    /// y = max(x, 0);  ∂y/∂x = 1 for x > 0, else 0 (0 at the kink x = 0). −∞ gives 0 and NaN
-    /// stays NaN.
+    /// y = max(x, 0);  ∂y/∂x = 1 for x > 0, else 0 (0 at the kink x = 0). −∞ gives 0. NaN
+    /// stays NaN, and the derivative there is NaN (as for `maximum`).
     ///
     /// ```swift
     /// Variable(Tensor<Double>([-1, 0, 2])).relu().value   // [0.0, 0.0, 2.0]
     /// ```
     @inlinable
     public func relu(file: StaticString = #fileID, line: UInt = #line) -> Variable {
-        // `max`, not the leaky form with slope 0: 0 · (−∞) is NaN.
+        // `max`, not the leaky form with slope 0: 0 · (−∞) is NaN. `Swift.max(x, 0)` is
+        // `0 >= x ? 0 : x`, so a NaN x (which fails the comparison) is returned: keep x first.
         elementwise("relu", file: file, line: line, { Swift.max($0, 0) }) { x, _, g in
-            g.routed(by: x.value.map { $0 > 0 ? 1 : 0 })
+            // 1 where x > 0, 0 where x ≤ 0, x itself (NaN) where it fails both: two selects
+            // on the two comparisons, which vectorise (see `DenseActivation.applyGradient`).
+            g.routed(by: x.value.map { x in
+                let passed: Scalar = x > 0 ? 1 : x
+                return x <= 0 ? 0 : passed
+            })
         }
     }
 
     /// The leaky rectified linear unit, element-wise.
     ///
     /// y = x for x > 0, else slope·x;  ∂y/∂x = 1 for x > 0, else slope (slope at x = 0).
+    /// NaN stays NaN, and the derivative there is NaN.
     ///
     /// ```swift
     /// Variable(Tensor<Double>([-10, 2])).leakyRelu(slope: 0.1).value   // [-1.0, 2.0]
@@ -67,7 +74,11 @@ extension Variable {
     ) -> Variable {
         if slope == 0 { return relu(file: file, line: line) }
         return elementwise("leakyRelu", file: file, line: line, { $0 > 0 ? $0 : slope * $0 }) {
-            x, _, g in g.routed(by: x.value.map { $0 > 0 ? 1 : slope })
+            x, _, g in
+            g.routed(by: x.value.map { x in
+                let passed: Scalar = x > 0 ? 1 : x
+                return x <= 0 ? slope : passed
+            })
         }
     }
 

@@ -1,7 +1,8 @@
 // Losses as single fused nodes. Each states its reduction exactly.
 
 /// Half the summed squared error: L = ½ Σᵢ (ŷᵢ − yᵢ)² over every element: the notes'
-/// ½‖ŷ − y‖² for one sample, summed over the rows of a batch.
+/// ½‖ŷ − y‖² for one sample, summed over the rows of a batch. A sum, so 0 for empty
+/// tensors (unlike the mean, ``meanSquaredError(_:_:file:line:)``).
 ///
 /// ∂L/∂ŷ = ŷ − y,  ∂L/∂y = −(ŷ − y). For the mean over m rows (the notes' batched loss),
 /// scale by 1/m: `halfSquaredError(ŷ, y) * (1 / m)`.
@@ -23,6 +24,10 @@ public func halfSquaredError<Scalar>(
 ///
 /// ∂L/∂ŷ = (2/n)(ŷ − y),  ∂L/∂y = −(2/n)(ŷ − y).
 ///
+/// Of empty tensors (n = 0) it is 0/0 = NaN, as in NumPy and PyTorch (an empty batch must
+/// not pass for a perfect fit), and the gradients are empty tensors. A NaN element makes
+/// L NaN.
+///
 /// ```swift
 /// let loss = meanSquaredError(Variable(Tensor<Double>([1, 2])), Variable(Tensor([0, 0])))
 /// loss.value   // 2.5
@@ -36,7 +41,8 @@ public func meanSquaredError<Scalar>(
     squaredError(predicted, target, .mean, op: "meanSquaredError", file: file, line: line)
 }
 
-/// The constant c in front of Σ (ŷ − y)²: ½, or 1/n for the mean.
+/// The constant c in front of Σ (ŷ − y)²: ½, or 1/n for the mean (+∞ for n = 0, so the
+/// mean of nothing is 0 · ∞ = NaN and its gradients stay empty).
 @usableFromInline
 internal enum SquaredErrorScale {
     case half, mean
@@ -45,7 +51,7 @@ internal enum SquaredErrorScale {
     func factor<Scalar: TensorScalar>(count: Int) -> Scalar {
         switch self {
         case .half: 0.5
-        case .mean: 1 / Scalar(Swift.max(count, 1))
+        case .mean: 1 / Scalar(count)
         }
     }
 
@@ -232,6 +238,9 @@ public func crossEntropy<Scalar>(
 /// max(x, 0) − t·x + log1p(e^−|x|);  L = (1/N) Σ ℓ;
 /// ∂L/∂x = (σ(x) − t) / N,  ∂L/∂t = −x / N.
 ///
+/// For no row (N = 0) L is NaN, a mean of nothing (NumPy, PyTorch), with empty gradients;
+/// rows of no column give 0. A NaN logit or target makes L NaN.
+///
 /// ```swift
 /// let x = Variable(Tensor<Double>([0, 1000]), requiresGradient: true)
 /// binaryCrossEntropy(logits: x, targets: Variable(Tensor([1, 1]))).value   // log 2 / 2
@@ -250,7 +259,8 @@ public func binaryCrossEntropy<Scalar>(
             for i in 0..<x.count { total += stableSoftplus(x[i]) - t[i] * x[i] }
         }
     }
-    let scale = 1 / Scalar(Swift.max(batchRows(logits.shape), 1))
+    // No row: 0 · (1/0) = NaN, the mean of nothing.
+    let scale = 1 / Scalar(batchRows(logits.shape))
     return Variable(
         op: op, value: Tensor(total * scale), inputs: [logits, targets], file: file, line: line
     ) { _, g in

@@ -251,26 +251,64 @@ public enum Shapes {
 }
 
 extension Shapes {
-    /// The number of elements of a shape that a tensor can have: no negative size and a
-    /// count that fits in `Int`.
+    /// The number of elements of a shape that a tensor can have: no negative size, and the
+    /// product of the nonzero sizes fits in `Int` (see ``TensorShape/validElementCount``: a
+    /// size of 0 does not excuse huge other sizes, whatever the order of the axes).
     ///
     /// ```swift
     /// Shapes.elementCount([2, -3], op: "zeros")
     /// // .failure("zeros: negative size in shape [2, -3]")
+    /// Shapes.elementCount([0, Int.max, 2], op: "zeros")
+    /// // .failure("zeros: shape [0, 9223372036854775807, 2] has too many elements
+    /// //           (its nonzero sizes multiply past Int.max)")
     /// ```
     @inlinable
     public static func elementCount(_ shape: TensorShape, op: String) -> Result<Int, Mismatch> {
         if let count = shape.validElementCount { return .success(count) }
-        var total = 1
-        for d in shape {
-            if d < 0 { return .failure(Mismatch("\(op): negative size in shape \(format(shape))")) }
-            let (product, overflow) = total.multipliedReportingOverflow(by: d)
-            if overflow {
-                return .failure(Mismatch("\(op): shape \(format(shape)) has too many elements"))
-            }
-            total = product
+        if shape.contains(where: { $0 < 0 }) {
+            return .failure(Mismatch("\(op): negative size in shape \(format(shape))"))
         }
-        return .success(total)
+        let empty = shape.contains(0)
+        return .failure(
+            Mismatch(
+                "\(op): shape \(format(shape)) has too many elements"
+                    + (empty ? " (its nonzero sizes multiply past Int.max)" : "")))
+    }
+
+    /// The bytes of `count` scalars of `scalarStride` bytes each for a tensor of `shape`, or a
+    /// message when they do not fit in `Int` (the most one allocation can ask for), with the
+    /// exact figure.
+    ///
+    /// ```swift
+    /// Shapes.byteCount(count: 1 << 62, scalarStride: 8, shape: [1 << 62], op: "Tensor")
+    /// // .failure("Tensor: shape [4611686018427387904] needs 36893488147419103232 bytes
+    /// //           (8 per scalar), more than the 9223372036854775807 one allocation can hold")
+    /// ```
+    @inlinable
+    public static func byteCount(count: Int, scalarStride: Int, shape: TensorShape, op: String)
+        -> Result<Int, Mismatch>
+    {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: scalarStride)
+        if !overflow { return .success(bytes) }
+        return .failure(
+            Mismatch(
+                "\(op): shape \(format(shape)) needs \(decimalProduct(count, scalarStride)) bytes "
+                    + "(\(scalarStride) per scalar), more than the \(Int.max) one allocation can hold"))
+    }
+
+    /// a · b for non-negative a and b, exactly, in decimal (the product may not fit in `Int`).
+    @usableFromInline
+    internal static func decimalProduct(_ a: Int, _ b: Int) -> String {
+        var (high, low) = UInt(a).multipliedFullWidth(by: UInt(b))
+        var digits: [Character] = []
+        repeat {
+            // Long division of the 128-bit (high, low) by 10, one digit per round.
+            let (quotientHigh, remainderHigh) = high.quotientAndRemainder(dividingBy: 10)
+            let (quotientLow, digit) = UInt(10).dividingFullWidth((high: remainderHigh, low: low))
+            digits.append(Character(String(digit)))
+            (high, low) = (quotientHigh, quotientLow)
+        } while high != 0 || low != 0
+        return String(digits.reversed())
     }
 
     /// Why `scalarCount` scalars cannot make a tensor of `shape` (see

@@ -68,13 +68,19 @@ public struct TensorShape: Sendable {
         return n
     }
 
-    /// The number of elements, or `nil` when a size is negative or the product overflows
-    /// `Int` (``Shapes/elementCount(_:op:)`` says which).
+    /// The number of elements, or `nil` when a size is negative or the product of the
+    /// nonzero sizes overflows `Int` (``Shapes/elementCount(_:op:)`` says which).
+    ///
+    /// A size of 0 makes the count 0 but does not excuse the other sizes: `[0, 2⁶², 2⁶²]` is
+    /// refused like `[2⁶², 2⁶², 0]`, so the answer does not depend on the order of the axes
+    /// and the strides of any valid shape (products of its sizes) fit in `Int`.
     ///
     /// ```swift
-    /// TensorShape([2, 3]).validElementCount        // 6
-    /// TensorShape([2, -3]).validElementCount       // nil
-    /// TensorShape([Int.max, 2]).validElementCount  // nil
+    /// TensorShape([2, 3]).validElementCount              // 6
+    /// TensorShape([2, 0, Int.max]).validElementCount     // 0
+    /// TensorShape([2, -3]).validElementCount             // nil
+    /// TensorShape([Int.max, 2]).validElementCount        // nil
+    /// TensorShape([0, Int.max, 2]).validElementCount     // nil
     /// ```
     @inlinable
     public var validElementCount: Int? {
@@ -83,10 +89,22 @@ public struct TensorShape: Sendable {
             for axis in 0..<rank {
                 let size = raw.load(fromByteOffset: axis &* MemoryLayout<Int>.stride, as: Int.self)
                 let (product, overflow) = total.multipliedReportingOverflow(by: size)
+                // An overflow means the sizes so far, none of them 0, multiply past Int.max.
                 if size < 0 || overflow { return nil }
                 total = product
             }
-            return total
+            if total != 0 { return total }
+            // A size of 0 stopped the running product: the other sizes must still fit. Every
+            // size was checked non-negative above.
+            var nonzero = 1
+            for axis in 0..<rank {
+                let size = raw.load(fromByteOffset: axis &* MemoryLayout<Int>.stride, as: Int.self)
+                if size == 0 { continue }
+                let (product, overflow) = nonzero.multipliedReportingOverflow(by: size)
+                if overflow { return nil }
+                nonzero = product
+            }
+            return 0
         }
     }
 

@@ -50,9 +50,14 @@ internal class TensorBuffer<Scalar: TensorScalar>:
     ManagedBuffer<TensorBufferHeader<Scalar>, Scalar>
 {
     /// A buffer of `count` scalars under `shape`, not yet initialised.
+    ///
+    /// - Precondition: the byte count fits in `Int`; otherwise the program stops with the shape
+    ///   and the bytes it needs (a valid element count can still need too many bytes: 2⁶²
+    ///   Doubles are 2⁶⁵ bytes).
     @inlinable @inline(__always)
     static func make(shape: TensorShape, count: Int) -> TensorBuffer {
-        let bytes = count * MemoryLayout<Scalar>.stride
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride)
+        if _slowPath(overflow) { tooManyBytes(shape: shape, count: count) }
         let buffer =
             bytes < BP_LARGE_BUFFER_BYTES
             ? create(minimumCapacity: count) { _ in
@@ -60,6 +65,17 @@ internal class TensorBuffer<Scalar: TensorScalar>:
             }
             : makeLarge(shape: shape, count: count, bytes: bytes)
         return unsafeDowncast(buffer, to: TensorBuffer.self)
+    }
+
+    /// Stops with the message of ``Shapes/byteCount(count:scalarStride:shape:op:)``: out of
+    /// line, so the allocation path stays small.
+    @usableFromInline @inline(never)
+    static func tooManyBytes(shape: TensorShape, count: Int) -> Never {
+        let stride = MemoryLayout<Scalar>.stride
+        switch Shapes.byteCount(count: count, scalarStride: stride, shape: shape, op: "Tensor") {
+        case .failure(let mismatch): misuseFailure(mismatch.description)
+        case .success(let bytes): misuseFailure("Tensor: \(bytes) bytes for shape \(Shapes.format(shape))")
+        }
     }
 
     @usableFromInline
