@@ -77,7 +77,7 @@ internal func squaredError<Scalar>(
 ) -> Variable<Scalar> {
     // Read in place: the node keeps both inputs alive.
     let (p, t) = (predicted.storedValue.borrowed, target.storedValue.borrowed)
-    Shapes.requireSame(p.shape, t.shape, op: op, symbol: "vs")
+    Shapes.requireSame(p.shape, t.shape, op: op, symbol: "vs", file: file, line: line)
     var total: Scalar = 0
     for i in 0..<p.count {
         let d = p.scalars[i] - t.scalars[i]
@@ -129,10 +129,11 @@ internal func batchRows(_ shape: TensorShape) -> Int { shape.first ?? 1 }
 
 /// Checks that logits are a non-empty 2-D batch `[N, C]`.
 @inlinable
-internal func checkLogits(_ shape: TensorShape, op: String) {
+internal func checkLogits(_ shape: TensorShape, op: String, file: StaticString, line: UInt) {
     require(
         shape.count == 2 && shape[0] > 0 && shape[1] > 0,
-        "\(op): logits \(Shapes.format(shape)) must be a non-empty 2-D batch [rows, classes]")
+        "\(op): logits \(Shapes.format(shape)) must be a non-empty 2-D batch [rows, classes]",
+        file: file, line: line)
 }
 
 /// The cross-entropy of integer class labels under the softmax of `logits`, averaged over
@@ -152,15 +153,16 @@ public func crossEntropy<Scalar>(
     logits: Variable<Scalar>, labels: [Int], file: StaticString = #fileID, line: UInt = #line
 ) -> Variable<Scalar> {
     let op = "crossEntropy"
-    checkLogits(logits.shape, op: op)
+    checkLogits(logits.shape, op: op, file: file, line: line)
     let (rows, classes) = (logits.shape[0], logits.shape[1])
     require(
         labels.count == rows,
-        "\(op): \(labels.count) labels for logits \(Shapes.format(logits.shape))")
+        "\(op): \(labels.count) labels for logits \(Shapes.format(logits.shape))",
+        file: file, line: line)
     if let bad = labels.first(where: { $0 < 0 || $0 >= classes }) {
         misuseFailure(
             "\(op): label \(bad) is out of range 0..<\(classes) for logits "
-                + "\(Shapes.format(logits.shape))")
+                + "\(Shapes.format(logits.shape))", file: file, line: line)
     }
     // −log softmax at the label, from the log-softmax with the maximum subtracted (full
     // precision for large logits, unlike logSumExp(x) − x at |x| ≈ 1000 in Float).
@@ -207,8 +209,9 @@ public func crossEntropy<Scalar>(
     file: StaticString = #fileID, line: UInt = #line
 ) -> Variable<Scalar> {
     let op = "crossEntropy"
-    checkLogits(logits.shape, op: op)
-    Shapes.requireSame(logits.shape, targets.shape, op: op, symbol: "vs targets")
+    checkLogits(logits.shape, op: op, file: file, line: line)
+    Shapes.requireSame(
+        logits.shape, targets.shape, op: op, symbol: "vs targets", file: file, line: line)
     let logProbabilities = logits.value.logSoftmax(alongAxis: 1)
     var total: Scalar = 0
     logProbabilities.withUnsafeBufferPointer { l in
@@ -252,7 +255,8 @@ public func binaryCrossEntropy<Scalar>(
     file: StaticString = #fileID, line: UInt = #line
 ) -> Variable<Scalar> {
     let op = "binaryCrossEntropy"
-    Shapes.requireSame(logits.shape, targets.shape, op: op, symbol: "vs targets")
+    Shapes.requireSame(
+        logits.shape, targets.shape, op: op, symbol: "vs targets", file: file, line: line)
     var total: Scalar = 0
     logits.value.withUnsafeBufferPointer { x in
         targets.value.withUnsafeBufferPointer { t in

@@ -128,7 +128,10 @@ extension Variable {
     ) -> Variable {
         let lo = lower ?? -.infinity
         let hi = upper ?? .infinity
-        require(lo <= hi, "clamp: lower bound \(lo) exceeds upper bound \(hi)")
+        require(
+            !lo.isNaN && !hi.isNaN, "clamp: a bound is NaN (lower \(lo), upper \(hi))",
+            file: file, line: line)
+        require(lo <= hi, "clamp: lower bound \(lo) exceeds upper bound \(hi)", file: file, line: line)
         // A NaN fails both comparisons: its value passes through and its derivative is NaN.
         return elementwise("clamp", file: file, line: line, { $0 < lo ? lo : $0 > hi ? hi : $0 }) {
             x, _, g in g.routed(by: x.value.map { $0 < lo || $0 > hi ? 0 : branchDerivative($0) })

@@ -26,7 +26,7 @@ extension Variable {
         file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
         let sourceShape = shape
-        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "sum").orFail()
+        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "sum").orFail(file: file, line: line)
         let keptShape = Shapes.reduced(sourceShape, axis: axis, keepingDimension: true)
         return Variable(
             op: "sum", value: value.sum(alongAxis: axis, keepingDimension: keepingDimension),
@@ -58,7 +58,7 @@ extension Variable {
         alongAxis axis: Int, keepingDimension: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
-        let a = Shapes.normalizedAxis(axis, rank: shape.count, op: "mean").orFail()
+        let a = Shapes.normalizedAxis(axis, rank: shape.count, op: "mean").orFail(file: file, line: line)
         // n = 0: sums of 0 scaled by 1/n = +∞ give NaN.
         return sum(alongAxis: a, keepingDimension: keepingDimension, file: file, line: line)
             .scaled(by: 1 / Scalar(shape[a]))
@@ -127,8 +127,10 @@ extension Variable {
         alongAxis axis: Int, keepingDimension: Bool, op: String, file: StaticString, line: UInt,
         prefers: @escaping (Scalar, Scalar) -> Bool
     ) -> Variable {
-        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: op).orFail()
-        require(shape[axis] > 0, "\(op): axis \(axis) of \(Shapes.format(shape)) is empty")
+        let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: op).orFail(file: file, line: line)
+        require(
+            shape[axis] > 0, "\(op): axis \(axis) of \(Shapes.format(shape)) is empty",
+            file: file, line: line)
         // `new` replaces `current` when preferred, or when it is the lane's first NaN.
         let picks: (Scalar, Scalar) -> Bool = { new, current in
             prefers(new, current) || (new.isNaN && !current.isNaN)
