@@ -85,33 +85,37 @@ extension Variable {
         // Nodes are borrowed, not retained: the output keeps the whole graph alive.
         var index = state.first
         while index >= 0 {
-            let (node, gradient) = state.leave(index)
-            index = state.next(after: index)
-            guard let gradient else { continue }
-            // A node has a pullback exactly when it has inputs that need gradients.
-            guard node.edges.count > 0 else {
-                if storesLeafGradients {
-                    Carrier.accumulate(consume gradient, intoGradientOf: node)
-                } else {
-                    visit(node, gradient)
+            let current = index
+            index = state.next(after: current)
+            // Borrowed, not retained: the output keeps the whole graph alive.
+            state.leave(current)._withUnsafeGuaranteedRef { base in
+                guard let gradient = state.takePending(current) else { return }
+                let node = unsafeDowncast(base, to: Variable.self)
+                // A node has a pullback exactly when it has inputs that need gradients.
+                guard node.edges.count > 0 else {
+                    if storesLeafGradients {
+                        Carrier.accumulate(consume gradient, intoGradientOf: node)
+                    } else {
+                        visit(node, gradient)
+                    }
+                    return
                 }
-                continue
+                visit(node, gradient)
+                node.requireUnchangedInputs(file: file, line: line)
+                // Under anomaly detection the ops inside a pullback are not checked one by
+                // one: their results are checked below as the gradients of this node's
+                // inputs, so a report names the op whose backward failed and where it was
+                // created.
+                var inputGradients: InputGradients<Carrier>
+                if anomalies {
+                    inputGradients = GradientMode.with(quiet) { Carrier.pull(node, gradient) }
+                } else {
+                    inputGradients = Carrier.pull(node, consume gradient)
+                }
+                node.distribute(
+                    &inputGradients, into: &state, checkingForAnomalies: anomalies, file: file,
+                    line: line)
             }
-            visit(node, gradient)
-            node.requireUnchangedInputs(file: file, line: line)
-            // Under anomaly detection the ops inside a pullback are not checked one by
-            // one: their results are checked below as the gradients of this node's
-            // inputs, so a report names the op whose backward failed and where it was
-            // created.
-            var inputGradients: InputGradients<Carrier>
-            if anomalies {
-                inputGradients = GradientMode.with(quiet) { Carrier.pull(node, gradient) }
-            } else {
-                inputGradients = Carrier.pull(node, consume gradient)
-            }
-            node.distribute(
-                &inputGradients, into: &state, checkingForAnomalies: anomalies, file: file,
-                line: line)
         }
     }
 
@@ -119,9 +123,12 @@ extension Variable {
     /// this node) changed after this node was made: its pullback would read the new value.
     @inlinable
     internal func requireUnchangedInputs(file: StaticString, line: UInt) {
-        if _slowPath(version != 0) { reportChangedValue(input: nil, file: file, line: line) }
-        for index in 0..<edges.count where edges[index].version != edges.recordedVersion(at: index) {
-            reportChangedValue(input: index, file: file, line: line)
+        if _slowPath(changedAt > madeAt) { reportChangedValue(input: nil, file: file, line: line) }
+        for index in 0..<edges.count {
+            let changed = Unmanaged.passUnretained(edges[index])._withUnsafeGuaranteedRef {
+                $0.changedAt > madeAt
+            }
+            if _slowPath(changed) { reportChangedValue(input: index, file: file, line: line) }
         }
     }
 
@@ -273,6 +280,10 @@ extension Variable: GradientCarrier {
 /// node (one an enclosing sweep holds, or one made on another thread) is found in
 /// `others`, a dictionary made only when such a node is met. So the sweep writes no shared
 /// state, and nested and concurrent sweeps over shared nodes see their own entries.
+///
+/// The entries live in a raw buffer that the thread keeps between sweeps
+/// (`bp_sweep_enter`), so a sweep allocates nothing once warm; nodes are borrowed,
+/// never retained.
 @usableFromInline
 internal struct SweepState<Carrier: GradientCarrier> {
     @usableFromInline
@@ -286,13 +297,15 @@ internal struct SweepState<Carrier: GradientCarrier> {
         @usableFromInline var pending: Carrier?
 
         @inlinable
-        init(_ node: GraphNode, link: Int32, pending: consuming Carrier?) {
+        init(node: GraphNode, link: Int32, pending: consuming Carrier?) {
             self.node = Unmanaged.passUnretained(node)
             (nextInput, self.link, self.pending) = (0, link, pending)
         }
     }
 
-    @usableFromInline var entries: [Entry]
+    @usableFromInline var entries: UnsafeMutablePointer<Entry>
+    @usableFromInline var count: Int
+    @usableFromInline var capacity: Int
     @usableFromInline var others: [ObjectIdentifier: Int32]?
     @usableFromInline let thread: UInt32
     /// This sweep's depth on the thread, in the upper half of a slot it holds.
@@ -309,19 +322,27 @@ internal struct SweepState<Carrier: GradientCarrier> {
     @inlinable
     init(from output: GraphNode, seed: consuming Carrier) {
         thread = bp_thread_token()
-        owner = UInt64(bp_sweep_enter()) << 32
+        var buffer: UnsafeMutableRawPointer? = nil
+        var bytes = 0
+        owner = UInt64(bp_sweep_enter(&buffer, &bytes)) << 32
         others = nil
-        entries = []
-        entries.reserveCapacity(16)
-        entries.append(Entry(output, link: -1, pending: seed))
+        capacity = bytes / MemoryLayout<Entry>.stride
+        if let buffer, capacity > 0 {
+            entries = buffer.bindMemory(to: Entry.self, capacity: capacity)
+        } else {
+            buffer?.deallocate()
+            capacity = 64
+            entries = .allocate(capacity: capacity)
+        }
+        count = 0
         first = -1
-        claim(output, 0)
+        append(output, link: -1, pending: seed)
         var top: Int32 = 0
         while top >= 0 {
             let t = Int(top)
             let next = Int(entries[t].nextInput)
-            let input: GraphNode? = entries[t].node._withUnsafeGuaranteedRef { node in
-                next < node.edges.count ? node.edges[next] : nil
+            let input: Unmanaged<GraphNode>? = entries[t].node._withUnsafeGuaranteedRef { node in
+                next < node.edges.count ? Unmanaged.passUnretained(node.edges[next]) : nil
             }
             guard let input else {
                 // All inputs done: the node goes to the front of the order.
@@ -331,17 +352,39 @@ internal struct SweepState<Carrier: GradientCarrier> {
                 top = below
                 continue
             }
-            entries[t].nextInput += 1
-            guard input.requiresGradient && entry(of: input) == nil else { continue }
-            let index = Int32(entries.count)
-            entries.append(Entry(input, link: top, pending: nil))
-            claim(input, index)
-            top = index
+            entries[t].nextInput &+= 1
+            let below = top
+            input._withUnsafeGuaranteedRef { input in
+                guard input.requiresGradient && entry(of: input) == nil else { return }
+                top = Int32(truncatingIfNeeded: count)
+                append(input, link: below, pending: nil)
+            }
+        }
+    }
+
+    /// Adds an entry for `node` (its index is `count` before the call) and claims the node.
+    @inlinable @inline(__always)
+    mutating func append(_ node: GraphNode, link: Int32, pending: consuming Carrier?) {
+        if count == capacity {
+            let larger = UnsafeMutablePointer<Entry>.allocate(capacity: capacity * 2)
+            larger.moveInitialize(from: entries, count: count)
+            entries.deallocate()
+            (entries, capacity) = (larger, capacity * 2)
+        }
+        let index = Int32(truncatingIfNeeded: count)
+        (entries + count).initialize(
+            to: Entry(node: node, link: link, pending: pending))
+        count &+= 1
+        if node.creatorThread == thread && node.sweepSlot == 0 {
+            node.sweepSlot = owner | UInt64(UInt32(bitPattern: index))
+        } else {
+            if others == nil { others = [:] }
+            others![ObjectIdentifier(node)] = index
         }
     }
 
     /// The entry of `node` in this sweep, if it has one.
-    @inlinable
+    @inlinable @inline(__always)
     func entry(of node: GraphNode) -> Int32? {
         if node.creatorThread == thread {
             let slot = node.sweepSlot
@@ -351,28 +394,23 @@ internal struct SweepState<Carrier: GradientCarrier> {
         return others?[ObjectIdentifier(node)]
     }
 
+    /// Gives the node at `index` its slot back and returns it. Called once per entry, in
+    /// order: no consumer of the node is left to look it up.
     @inlinable
-    mutating func claim(_ node: GraphNode, _ index: Int32) {
-        if node.creatorThread == thread && node.sweepSlot == 0 {
-            node.sweepSlot = owner | UInt64(UInt32(index))
-        } else {
-            if others == nil { others = [:] }
-            others![ObjectIdentifier(node)] = index
-        }
-    }
-
-    /// Gives the node at `index` its slot back and returns it with its pending gradient.
-    /// Called once per entry, in order: no consumer of the node is left to look it up.
-    @inlinable
-    mutating func leave(_ index: Int32) -> (Variable<Carrier.Scalar>, Carrier?) {
-        let i = Int(index)
-        let node = entries[i].node._withUnsafeGuaranteedRef { node in
+    func leave(_ index: Int32) -> Unmanaged<GraphNode> {
+        let node = entries[Int(index)].node
+        node._withUnsafeGuaranteedRef { node in
             if node.creatorThread == thread && node.sweepSlot & 0xFFFF_FFFF_0000_0000 == owner {
                 node.sweepSlot = 0
             }
-            return unsafeDowncast(node, to: Variable<Carrier.Scalar>.self)
         }
-        return (node, entries[i].pending.take())
+        return node
+    }
+
+    /// Removes and returns the pending gradient of the entry at `index`.
+    @inlinable
+    func takePending(_ index: Int32) -> Carrier? {
+        entries[Int(index)].pending.take()
     }
 
     /// The entry after `index` in reverse topological order (-1 after the last).
@@ -387,9 +425,13 @@ internal struct SweepState<Carrier: GradientCarrier> {
         Carrier.add(contribution, into: &entries[index].pending)
     }
 
-    /// Ends the sweep on this thread. Every entry has been left by then.
+    /// Ends the sweep on this thread and keeps the buffer for the next one. Every entry's
+    /// pending gradient has been taken by then (the sweep takes each one in order), so the
+    /// entries hold nothing to release and need no deinitialisation.
     @inlinable
-    func finish() { bp_sweep_exit() }
+    func finish() {
+        bp_sweep_exit(UnsafeMutableRawPointer(entries), capacity * MemoryLayout<Entry>.stride)
+    }
 }
 
 extension Variable {

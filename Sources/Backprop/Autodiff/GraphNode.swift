@@ -2,7 +2,7 @@ import CBackpropKernels
 import Synchronization
 
 /// The part of a graph node that does not depend on the scalar type: its edges to its
-/// inputs, the versions of their values when it was made, the slot a sweep keeps for it,
+/// inputs, when it was made and when its value last changed, the slot a sweep keeps for it,
 /// and the iterative teardown.
 ///
 /// Keeping this non-generic makes sorting and releasing a graph plain concrete code
@@ -13,11 +13,14 @@ import Synchronization
 /// graph's time. `sweepSlot` is only read and written by the thread that made the node
 /// (`creatorThread`), so sweeps on other threads never touch it.
 public class GraphNode {
-    /// The inputs of the op that made this node, as untyped nodes, and their versions.
+    /// The inputs of the op that made this node, as untyped nodes.
     @exclusivity(unchecked) @usableFromInline internal final var edges: NodeInputs
-    /// How many times the value was changed in place since the node was made; an op
-    /// records each input's version, and the sweep stops if it changed before backward.
-    @exclusivity(unchecked) @usableFromInline internal final var version: UInt32 = 0
+    /// The change clock (`bp_change_clock_now`) when the node was made.
+    @usableFromInline internal final let madeAt: UInt64
+    /// The tick of the last change to the value (0: never changed). An input changed after
+    /// its consumer was made (`changedAt > madeAt`) would give the consumer's pullback a
+    /// value it did not read: the sweep stops there.
+    @exclusivity(unchecked) @usableFromInline internal final var changedAt: UInt64 = 0
     /// The thread that made the node (`bp_thread_token`).
     @usableFromInline internal final let creatorThread: UInt32
     /// While a sweep on `creatorThread` holds the node: that sweep's depth on the thread
@@ -30,11 +33,14 @@ public class GraphNode {
     /// Whether gradients flow to this node.
     public final let requiresGradient: Bool
 
-    @usableFromInline
+    @inlinable @inline(__always)
     internal init(edges: consuming NodeInputs, requiresGradient: Bool) {
+        // Read before the edges are stored: a call in between made the compiler retain
+        // and release every input around it.
+        self.creatorThread = bp_thread_token()
+        self.madeAt = bp_change_clock_now()
         self.edges = edges
         self.requiresGradient = requiresGradient
-        self.creatorThread = bp_thread_token()
     }
 
     deinit {
@@ -84,10 +90,9 @@ public class GraphNode {
     }
 }
 
-/// A node's inputs and the versions of their values when the node was made: the first
-/// three inline, any others in arrays (only ops such as `concatenate` have more than
-/// three). Inline fields save the array a node would otherwise allocate, and let the
-/// optimizer keep the array literal an op passes to
+/// A node's inputs: the first three inline, any others in an array (only ops such as
+/// `concatenate` have more than three). Inline fields save the array a node would
+/// otherwise allocate, and let the optimizer keep the array literal an op passes to
 /// ``Variable/init(op:value:inputs:file:line:tensorPullback:pullback:)`` on the stack.
 @usableFromInline
 internal struct NodeInputs {
@@ -96,14 +101,11 @@ internal struct NodeInputs {
     @usableFromInline var third: GraphNode?
     @usableFromInline var rest: [GraphNode]
     @usableFromInline var count: Int
-    @usableFromInline var versions: (UInt32, UInt32, UInt32)
-    @usableFromInline var restVersions: [UInt32]
 
     /// No inputs.
     @inlinable
     init() {
         (first, second, third, rest, count) = (nil, nil, nil, [], 0)
-        (versions, restVersions) = ((0, 0, 0), [])
     }
 
     @inlinable @inline(__always)
@@ -113,15 +115,12 @@ internal struct NodeInputs {
         second = count > 1 ? nodes[1] : nil
         third = count > 2 ? nodes[2] : nil
         rest = count > 3 ? nodes[3...].map { $0 } : []
-        versions = (first?.version ?? 0, second?.version ?? 0, third?.version ?? 0)
-        restVersions = count > 3 ? nodes[3...].map(\.version) : []
     }
 
     /// Two or three inputs, without an array.
     @inlinable
     init(_ a: GraphNode, _ b: GraphNode, _ c: GraphNode? = nil) {
         (first, second, third, rest, count) = (a, b, c, [], c == nil ? 2 : 3)
-        (versions, restVersions) = ((a.version, b.version, c?.version ?? 0), [])
     }
 
     @inlinable
@@ -131,17 +130,6 @@ internal struct NodeInputs {
         case 1: second.unsafelyUnwrapped
         case 2: third.unsafelyUnwrapped
         default: rest[index - 3]
-        }
-    }
-
-    /// The version of input `index` when the node was made.
-    @inlinable
-    func recordedVersion(at index: Int) -> UInt32 {
-        switch index {
-        case 0: versions.0
-        case 1: versions.1
-        case 2: versions.2
-        default: restVersions[index - 3]
         }
     }
 }

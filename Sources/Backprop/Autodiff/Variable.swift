@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 /// A node of the computation graph: a tensor value, its gradient, and how to map the
 /// gradient of this node to the gradients of its inputs.
 ///
@@ -26,13 +28,13 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     public typealias Pullback = (_ output: Variable, _ gradient: Variable) -> [Variable?]
 
     /// The value computed in forward. Change it only between steps (optimizers do), never
-    /// between a forward pass and its backward pass: every change counts as a new version
-    /// of the value, and a backward pass through an op that read an older version stops
-    /// with a message naming the op and the input (PyTorch's version counter).
+    /// between a forward pass and its backward pass: every change is stamped, and a
+    /// backward pass through an op that read the value before the change stops with a
+    /// message naming the op and the input (what PyTorch's version counter checks).
     @inlinable public var value: Tensor<Scalar> {
         _read { yield storedValue }
         _modify {
-            version &+= 1
+            changedAt = bp_change_clock_tick()
             yield &storedValue
         }
     }

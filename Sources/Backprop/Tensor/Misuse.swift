@@ -44,7 +44,16 @@ public func require(
     _ condition: Bool, _ message: @autoclosure () -> String,
     file: StaticString = #fileID, line: UInt = #line
 ) {
-    if _slowPath(!condition) { misuseFailure(message(), file: file, line: line) }
+    // The message is built out of line, so the check adds a compare and a branch to its
+    // caller and nothing more (a caller stays small enough to inline).
+    if _slowPath(!condition) { misuseFailure(building: message, file: file, line: line) }
+}
+
+@usableFromInline @inline(never)
+internal func misuseFailure(
+    building message: () -> String, file: StaticString, line: UInt
+) -> Never {
+    misuseFailure(message(), file: file, line: line)
 }
 
 /// The custom ops running on the current thread, innermost first: what a misuse report
