@@ -123,12 +123,16 @@ extension Variable {
     /// this node) changed after this node was made: its pullback would read the new value.
     @inlinable
     internal func requireUnchangedInputs(file: StaticString, line: UInt) {
-        if _slowPath(changedAt > madeAt) { reportChangedValue(input: nil, file: file, line: line) }
-        for index in 0..<edges.count {
-            let changed = Unmanaged.passUnretained(edges[index])._withUnsafeGuaranteedRef {
-                $0.changedAt > madeAt
-            }
-            if _slowPath(changed) { reportChangedValue(input: index, file: file, line: line) }
+        // The fields of the three inline inputs are read directly: a loop over
+        // `edges[index]` cost a switch per input.
+        let made = madeAt
+        if _slowPath(
+            changedAt > made || (edges.first?.changedAt ?? 0) > made
+                || (edges.second?.changedAt ?? 0) > made || (edges.third?.changedAt ?? 0) > made
+                || (edges.count > 3 && edges.rest.contains { $0.changedAt > made }))
+        {
+            let index = (0..<edges.count).first { edges[$0].changedAt > made }
+            reportChangedValue(input: index, file: file, line: line)
         }
     }
 
@@ -319,7 +323,7 @@ internal struct SweepState<Carrier: GradientCarrier> {
     ///
     /// The references are unmanaged: the caller keeps the output, which keeps every node
     /// of its graph alive, until ``finish()``.
-    @inlinable
+    @inlinable @inline(__always)
     init(from output: GraphNode, seed: consuming Carrier) {
         thread = bp_thread_token()
         var buffer: UnsafeMutableRawPointer? = nil
