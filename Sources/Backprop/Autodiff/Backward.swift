@@ -124,14 +124,14 @@ extension Variable {
     @inlinable
     internal func requireUnchangedInputs(file: StaticString, line: UInt) {
         // The fields of the three inline inputs are read directly: a loop over
-        // `edges[index]` cost a switch per input.
+        // `edges.node(at:)` cost a switch per input.
         let made = madeAt
         if _slowPath(
             changedAt > made || (edges.first?.changedAt ?? 0) > made
                 || (edges.second?.changedAt ?? 0) > made || (edges.third?.changedAt ?? 0) > made
-                || (edges.count > 3 && edges.rest.contains { $0.changedAt > made }))
+                || (edges.count > 3 && edges.rest.contains { $0.unsafelyUnwrapped.changedAt > made }))
         {
-            let index = (0..<edges.count).first { edges[$0].changedAt > made }
+            let index = (0..<edges.count).first { edges.node(at: $0).changedAt > made }
             reportChangedValue(input: index, file: file, line: line)
         }
     }
@@ -168,7 +168,7 @@ extension Variable {
         }
         for index in 0..<count {
             guard let contribution = inputGradients.take(index) else { continue }
-            Unmanaged.passUnretained(edges[index])._withUnsafeGuaranteedRef { base in
+            Unmanaged.passUnretained(edges.node(at: index))._withUnsafeGuaranteedRef { base in
                 let parent = unsafeDowncast(base, to: Variable.self)
                 guard parent.requiresGradient else { return }
                 if contribution.shape != parent.storedValue.borrowed.shape {
@@ -346,7 +346,7 @@ internal struct SweepState<Carrier: GradientCarrier> {
             let t = Int(top)
             let next = Int(entries[t].nextInput)
             let input: Unmanaged<GraphNode>? = entries[t].node._withUnsafeGuaranteedRef { node in
-                next < node.edges.count ? Unmanaged.passUnretained(node.edges[next]) : nil
+                next < node.edges.count ? Unmanaged.passUnretained(node.edges.node(at: next)) : nil
             }
             guard let input else {
                 // All inputs done: the node goes to the front of the order.

@@ -82,54 +82,50 @@ public class GraphNode {
         release(&node.edges.first)
         release(&node.edges.second)
         release(&node.edges.third)
-        while let last = node.edges.rest.popLast() {
-            var slot: GraphNode? = last
-            release(&slot)
+        while var last = node.edges.rest.popLast() {
+            release(&last)
         }
-        node.edges.count = 0
+        node.edges.length = 0
     }
 }
 
-/// A node's inputs: the first three inline, any others in an array (only ops such as
-/// `concatenate` have more than three). Inline fields save the array a node would
-/// otherwise allocate, and let the optimizer keep the array literal an op passes to
-/// ``Variable/init(op:value:inputs:file:line:tensorPullback:pullback:)`` on the stack.
+/// A node's inputs: the same three-inline list as the gradients a pullback returns. Inline
+/// fields save the array a node would otherwise allocate (only ops such as `concatenate`
+/// have more than three inputs), and let the optimizer keep the array literal an op passes
+/// to ``Variable/init(op:value:inputs:file:line:tensorPullback:pullback:)`` on the stack.
 @usableFromInline
-internal struct NodeInputs {
-    @usableFromInline var first: GraphNode?
-    @usableFromInline var second: GraphNode?
-    @usableFromInline var third: GraphNode?
-    @usableFromInline var rest: [GraphNode]
-    @usableFromInline var count: Int
+internal typealias NodeInputs = InputGradients<GraphNode>
 
+extension InputGradients where Element == GraphNode {
     /// No inputs.
     @inlinable
     init() {
-        (first, second, third, rest, count) = (nil, nil, nil, [], 0)
+        (first, second, third, rest, length) = (nil, nil, nil, [], 0)
     }
 
     @inlinable @inline(__always)
     init<Node: GraphNode>(_ nodes: [Node]) {
-        count = nodes.count
-        first = count > 0 ? nodes[0] : nil
-        second = count > 1 ? nodes[1] : nil
-        third = count > 2 ? nodes[2] : nil
-        rest = count > 3 ? nodes[3...].map { $0 } : []
+        length = nodes.count
+        first = length > 0 ? nodes[0] : nil
+        second = length > 1 ? nodes[1] : nil
+        third = length > 2 ? nodes[2] : nil
+        rest = length > 3 ? nodes[3...].map { $0 } : []
     }
 
     /// Two or three inputs, without an array.
     @inlinable
     init(_ a: GraphNode, _ b: GraphNode, _ c: GraphNode? = nil) {
-        (first, second, third, rest, count) = (a, b, c, [], c == nil ? 2 : 3)
+        (first, second, third, rest, length) = (a, b, c, [], c == nil ? 2 : 3)
     }
 
+    /// The input at `index` (every input of a node is present).
     @inlinable
-    subscript(index: Int) -> GraphNode {
+    func node(at index: Int) -> GraphNode {
         switch index {
         case 0: first.unsafelyUnwrapped
         case 1: second.unsafelyUnwrapped
         case 2: third.unsafelyUnwrapped
-        default: rest[index - 3]
+        default: rest[index - 3].unsafelyUnwrapped
         }
     }
 }

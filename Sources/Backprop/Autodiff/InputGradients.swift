@@ -1,4 +1,5 @@
-// What a tensor pullback returns: one gradient per input, the first three held inline.
+// What a tensor pullback returns, one gradient per input, and a node's inputs: a list whose
+// first three elements are held inline.
 
 /// The gradients a first-order (tensor) pullback returns, one per input of the op in order,
 /// `nil` for an input that needs none. Write it as an array literal:
@@ -14,8 +15,10 @@ public struct InputGradients<Element>: RandomAccessCollection, ExpressibleByArra
     @usableFromInline internal var second: Element?
     @usableFromInline internal var third: Element?
     @usableFromInline internal var rest: [Element?]
+    /// The number of elements, inline or not.
+    @usableFromInline internal var length: Int
     /// The number of gradients (the number of inputs).
-    public let count: Int
+    @inlinable public var count: Int { length }
 
     /// The gradients in input order.
     @inlinable @inline(__always)
@@ -26,23 +29,23 @@ public struct InputGradients<Element>: RandomAccessCollection, ExpressibleByArra
     /// The gradients in input order.
     @inlinable @inline(__always)
     public init(_ gradients: [Element?]) {
-        count = gradients.count
-        first = count > 0 ? gradients[0] : nil
-        second = count > 1 ? gradients[1] : nil
-        third = count > 2 ? gradients[2] : nil
-        rest = count > 3 ? Array(gradients[3...]) : []
+        length = gradients.count
+        first = length > 0 ? gradients[0] : nil
+        second = length > 1 ? gradients[1] : nil
+        third = length > 2 ? gradients[2] : nil
+        rest = length > 3 ? Array(gradients[3...]) : []
     }
 
     /// One gradient, without an intermediate array.
     @inlinable
     public init(_ first: consuming Element?) {
-        (self.first, self.second, self.third, self.rest, self.count) = (first, nil, nil, [], 1)
+        (self.first, self.second, self.third, self.rest, self.length) = (first, nil, nil, [], 1)
     }
 
     /// Two gradients, without an intermediate array.
     @inlinable
     public init(_ first: consuming Element?, _ second: consuming Element?) {
-        (self.first, self.second, self.third, self.rest, self.count) = (first, second, nil, [], 2)
+        (self.first, self.second, self.third, self.rest, self.length) = (first, second, nil, [], 2)
     }
 
     /// Three gradients, without an intermediate array.
@@ -50,7 +53,7 @@ public struct InputGradients<Element>: RandomAccessCollection, ExpressibleByArra
     public init(
         _ first: consuming Element?, _ second: consuming Element?, _ third: consuming Element?
     ) {
-        (self.first, self.second, self.third, self.rest, self.count) = (first, second, third, [], 3)
+        (self.first, self.second, self.third, self.rest, self.length) = (first, second, third, [], 3)
     }
 
     /// Removes and returns the gradient at `index`, leaving `nil` (the sweep hands each

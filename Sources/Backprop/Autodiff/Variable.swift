@@ -55,7 +55,7 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     public let op: String
     /// The inputs of the op (empty for leaves and constants).
     @inlinable public var inputs: [Variable] {
-        (0..<edges.count).map { unsafeDowncast(edges[$0], to: Variable.self) }
+        (0..<edges.count).map { unsafeDowncast(edges.node(at: $0), to: Variable.self) }
     }
     /// Where the op was created, when anomaly detection was on.
     public let origin: SourceLocation?
@@ -198,7 +198,7 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
         require(
             index >= 0 && index < edges.count,
             "Variable.input(at:): index \(index) of \(edges.count) inputs (op '\(op)')")
-        return unsafeDowncast(edges[index], to: Variable.self)
+        return unsafeDowncast(edges.node(at: index), to: Variable.self)
     }
 
     /// The value of the input at `index`, read in place, and whether that input requires a
@@ -206,7 +206,7 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     /// this node keeps its inputs, and their values, alive and unchanged meanwhile.
     @inlinable @inline(__always)
     internal func borrowedInput(at index: Int) -> (value: BorrowedTensor<Scalar>, requiresGradient: Bool) {
-        Unmanaged.passUnretained(edges[index])._withUnsafeGuaranteedRef { input in
+        Unmanaged.passUnretained(edges.node(at: index))._withUnsafeGuaranteedRef { input in
             (unsafeDowncast(input, to: Variable.self).storedValue.borrowed, input.requiresGradient)
         }
     }
