@@ -8,7 +8,7 @@ import Backprop
 ///
 /// | loss | L for a batch of m rows |
 /// |---|---|
-/// | ``halfSquaredError`` | (1/m) Σᵣ ½‖ŷᵣ − yᵣ‖² (the notes' loss; for m = 1 exactly ½‖ŷ − y‖²) |
+/// | ``meanHalfSquaredError`` | (1/m) Σᵣ ½‖ŷᵣ − yᵣ‖² (the notes' loss; for m = 1 exactly ½‖ŷ − y‖²) |
 /// | ``meanSquaredError`` | (1/(m·k)) Σ (ŷ − y)² over all m·k elements |
 /// | ``crossEntropy`` | −(1/m) Σᵣ Σⱼ yᵣⱼ log softmax(ŷᵣ)ⱼ, ŷ = logits, y one-hot |
 /// | ``sparseCrossEntropy`` | the same with integer class labels: y is `[m, 1]` of class indices |
@@ -56,16 +56,27 @@ public struct Loss<Scalar: TensorScalar> {
     }
 
     /// ½‖ŷ − y‖² per sample, averaged over the rows: (1/m) Σᵣ ½‖ŷᵣ − yᵣ‖² (NaN for m = 0).
+    /// Named `"mean-half-squared-error"`.
     ///
     /// ∂L/∂ŷ = (ŷ − y)/m.
-    @inlinable public static var halfSquaredError: Loss {
-        Loss(name: "half-squared-error") { y, t in
+    ///
+    /// Backprop's op `halfSquaredError(_:_:)` is the sum ½ Σ (ŷ − y)² over every element,
+    /// so on a batch of m rows it is m times this loss (for m = 1 the two are equal).
+    @inlinable public static var meanHalfSquaredError: Loss {
+        Loss(name: "mean-half-squared-error") { y, t in
             let m = y.shape.first ?? 1
             let loss = Backprop.halfSquaredError(y, t)
             // m = 0: the sum of nothing (0) times 1/0 = +∞ is NaN, the mean of no row.
             return m == 1 ? loss : loss.scaled(by: 1 / Scalar(m))
         }
     }
+
+    /// Deprecated: use ``meanHalfSquaredError``, a mean over the rows (Backprop's
+    /// `halfSquaredError(_:_:)` is a sum). ``named(_:)`` accepts `"half-squared-error"` as
+    /// an alias of it.
+    @available(*, deprecated, renamed: "meanHalfSquaredError",
+               message: "a mean over the rows, unlike Backprop's halfSquaredError(_:_:), which is a sum")
+    @inlinable public static var halfSquaredError: Loss { meanHalfSquaredError }
 
     /// The mean of (ŷ − y)² over all elements (NaN when there is none).
     ///
@@ -115,13 +126,22 @@ public struct Loss<Scalar: TensorScalar> {
 }
 
 extension Loss {
-    /// The built-in losses by name (`"half-squared-error"`, `"mean-squared-error"`, …), for
-    /// checkpoints and the command line; `nil` for an unknown name.
+    /// The built-in losses by name (`"mean-half-squared-error"`, `"mean-squared-error"`, …),
+    /// for checkpoints and the command line; `nil` for an unknown name. An alias in
+    /// ``aliases`` gives the loss it stands for: `"half-squared-error"` is
+    /// ``meanHalfSquaredError``, so checkpoints that store that name still load.
     @inlinable
     public static func named(_ name: String) -> Loss? {
-        allBuiltIn.first { $0.name == name }
+        let name = aliases[name] ?? name
+        return allBuiltIn.first { $0.name == name }
+    }
+
+    /// Names ``named(_:)`` accepts besides the built-in losses' own, each mapped to the
+    /// ``name`` of the loss it stands for; a loss's own ``name`` is never one of them.
+    @inlinable public static var aliases: [String: String] {
+        ["half-squared-error": "mean-half-squared-error"]
     }
 
     /// Every built-in loss.
-    @inlinable public static var allBuiltIn: [Loss] { [.halfSquaredError, .meanSquaredError, .crossEntropy, .sparseCrossEntropy, .binaryCrossEntropy] }
+    @inlinable public static var allBuiltIn: [Loss] { [.meanHalfSquaredError, .meanSquaredError, .crossEntropy, .sparseCrossEntropy, .binaryCrossEntropy] }
 }

@@ -171,11 +171,14 @@ struct ParsedArguments {
         return numbers
     }
 
-    /// One of a fixed set of words.
-    func choice(_ name: String, _ choices: [String], default value: String) throws -> String {
-        guard let text = values[name] else { return value }
+    /// One of a fixed set of words, or an alias of one (given as that word; errors list
+    /// the words only).
+    func choice(_ name: String, _ choices: [String], aliases: [String: String] = [:],
+                default value: String) throws -> String {
+        guard let given = values[name] else { return value }
+        let text = aliases[given] ?? given
         guard choices.contains(text) else {
-            throw UsageError(message: "option '--\(name)': \(DataError.quoted(text)) is not one of \(choices.joined(separator: ", "))")
+            throw UsageError(message: "option '--\(name)': \(DataError.quoted(given)) is not one of \(choices.joined(separator: ", "))")
         }
         return text
     }

@@ -1,19 +1,59 @@
 import Backprop
 import BackpropNN
+import Foundation
 import XCTest
 
 final class LossesTests: XCTestCase {
     let output: Tensor<Double> = [[0.2, 0.9], [0.4, 0.1], [1.5, -1]]
     let target: Tensor<Double> = [[0, 1], [1, 0], [1, 0]]
 
-    func testHalfSquaredErrorIsTheMeanOverRowsOfHalfTheSquaredNorm() {
+    func testMeanHalfSquaredErrorIsTheMeanOverRowsOfHalfTheSquaredNorm() {
         var expected = 0.0
         for r in 0..<3 { for j in 0..<2 { expected += 0.5 * pow(output[r, j] - target[r, j], 2) } }
-        let loss = Loss<Double>.halfSquaredError(Variable(output), Variable(target)).value.scalar
+        let loss = Loss<Double>.meanHalfSquaredError(Variable(output), Variable(target)).value.scalar
         XCTAssertEqual(loss, expected / 3, accuracy: 1e-15)
         // One row: exactly ½‖ŷ − y‖² (the notes' per-sample loss).
-        let one = Loss<Double>.halfSquaredError(Variable(Tensor([[0.2, 0.9]])), Variable(Tensor([[0, 1]])))
+        let one = Loss<Double>.meanHalfSquaredError(Variable(Tensor([[0.2, 0.9]])), Variable(Tensor([[0, 1]])))
         XCTAssertEqual(one.value.scalar, 0.5 * (0.04 + 0.01), accuracy: 1e-15)
+    }
+
+    /// Backprop's `halfSquaredError` sums ½ (ŷ − y)² over every element; the loss
+    /// `meanHalfSquaredError` averages the rows' ½‖ŷᵣ − yᵣ‖², so on m rows the sum is exactly
+    /// m times the mean, and so are the gradients.
+    func testSumAndMeanHalfSquaredErrorsDifferByTheRowCount() {
+        var rng = SeededGenerator(seed: 4)
+        for m in [1, 2, 3, 5, 8] {
+            let x = Tensor<Double>.normal([m, 3], using: &rng)
+            let t = Tensor<Double>.normal([m, 3], using: &rng)
+            let (sumInput, meanInput) = (Variable(x, requiresGradient: true), Variable(x, requiresGradient: true))
+            let sum = halfSquaredError(sumInput, Variable(t))
+            let mean = Loss<Double>.meanHalfSquaredError(meanInput, Variable(t))
+            XCTAssertEqual(sum.value.scalar, Double(m) * mean.value.scalar, accuracy: 1e-13 * sum.value.scalar, "m = \(m)")
+            let sumGradient = gradients(of: sum, withRespectTo: [sumInput])[0]
+            let meanGradient = gradients(of: mean, withRespectTo: [meanInput])[0]
+            for (g, h) in zip(sumGradient.scalars, meanGradient.scalars) {
+                XCTAssertEqual(g, Double(m) * h, accuracy: 1e-13, "m = \(m)")
+            }
+        }
+    }
+
+    /// `"half-squared-error"` is an alias of `meanHalfSquaredError`, so checkpoints that store
+    /// it load; the deprecated Swift name `halfSquaredError` gives the same loss.
+    func testTheOldNameIsAnAliasOfMeanHalfSquaredError() throws {
+        XCTAssertEqual(Loss<Float>.meanHalfSquaredError.name, "mean-half-squared-error")
+        XCTAssertEqual(Loss<Float>.named("half-squared-error")?.name, "mean-half-squared-error")
+        XCTAssertEqual(Loss<Double>.named("half-squared-error")?(Variable(output), Variable(target)).value,
+                       Loss<Double>.meanHalfSquaredError(Variable(output), Variable(target)).value)
+        let json = #"""
+            {"formatVersion": 1, "scalarType": "Float", "parameters": [], "classNames": [],
+             "featureNames": [], "loss": "half-squared-error"}
+            """#
+        let checkpoint = try JSONDecoder().decode(Checkpoint.self, from: Data(json.utf8))
+        XCTAssertEqual(checkpoint.loss.flatMap { Loss<Float>.named($0) }?.name, "mean-half-squared-error")
+        // Through a protocol whose requirement the deprecated member satisfies: no warning here.
+        XCTAssertEqual(deprecatedHalfSquaredError(Loss<Double>.self).name, "mean-half-squared-error")
+        XCTAssertEqual(deprecatedHalfSquaredError(Loss<Double>.self)(Variable(output), Variable(target)).value,
+                       Loss<Double>.meanHalfSquaredError(Variable(output), Variable(target)).value)
     }
 
     func testMeanSquaredErrorAveragesOverAllElements() {
@@ -27,7 +67,7 @@ final class LossesTests: XCTestCase {
     /// PyTorch, with an empty gradient.
     func testMeanLossesOfAnEmptyBatchAreNaN() {
         let empty = Tensor<Double>(shape: [0, 2], scalars: [])
-        for loss in [Loss<Double>.halfSquaredError, .meanSquaredError, .binaryCrossEntropy] {
+        for loss in [Loss<Double>.meanHalfSquaredError, .meanSquaredError, .binaryCrossEntropy] {
             let output = Variable(empty, requiresGradient: true)
             let value = loss(output, Variable(empty))
             XCTAssertTrue(value.value.scalar.isNaN, "\(loss.name): \(value.value)")
@@ -67,6 +107,12 @@ final class LossesTests: XCTestCase {
     func testLookupByName() {
         for loss in Loss<Float>.allBuiltIn { XCTAssertEqual(Loss<Float>.named(loss.name)?.name, loss.name) }
         XCTAssertNil(Loss<Float>.named("nope"))
+        let names = Set(Loss<Float>.allBuiltIn.map(\.name))
+        for (alias, name) in Loss<Float>.aliases {
+            XCTAssertFalse(names.contains(alias), alias)
+            XCTAssertTrue(names.contains(name), name)
+            XCTAssertEqual(Loss<Float>.named(alias)?.name, name)
+        }
     }
 
     /// Issue 6: every built-in loss is finite with finite gradients at logits of ±1000 and
@@ -88,7 +134,7 @@ final class LossesTests: XCTestCase {
             // Σ over the row of softplus(x) − t·x, averaged over 3 rows.
             (.binaryCrossEntropy, oneHot, (2000 + 0 + 2 * ln2) / 3, [1.0 / 3, -1.0 / 3, 0, 0, -0.5 / 3, 0.5 / 3]),
             (.meanSquaredError, oneHot, 0, nil),
-            (.halfSquaredError, oneHot, 0, nil),
+            (.meanHalfSquaredError, oneHot, 0, nil),
         ]
         for (loss, target, expected, gradient) in cases {
             let x = Variable(logits, requiresGradient: true)
@@ -106,3 +152,9 @@ final class LossesTests: XCTestCase {
         }
     }
 }
+
+/// The deprecated `Loss.halfSquaredError`, reached through a protocol requirement so that
+/// the tests compile without a deprecation warning.
+private protocol HasHalfSquaredErrorLoss { static var halfSquaredError: Self { get } }
+extension Loss: HasHalfSquaredErrorLoss {}
+private func deprecatedHalfSquaredError<L: HasHalfSquaredErrorLoss>(_: L.Type) -> L { L.halfSquaredError }

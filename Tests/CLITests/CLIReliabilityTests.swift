@@ -72,7 +72,7 @@ extension CLITests {
             (train + ["--hidden", "100000,100000"], "option '--hidden': a 2 -> 100000 -> 100000 -> 2 network has more than 50000000 parameters"),
             // Words not in the list
             (train + ["--optimizer", "rmsprop"], "option '--optimizer': 'rmsprop' is not one of sgd, adam"),
-            (train + ["--loss", "hinge"], "option '--loss': 'hinge' is not one of ce, bce, mse, half-se"),
+            (train + ["--loss", "hinge"], "option '--loss': 'hinge' is not one of ce, bce, mse, mean-half-se"),
             (train + ["--normalize", "l2"], "option '--normalize': 'l2' is not one of minmax, zscore, none"),
             (train + ["--activation", "swish"], "option '--activation': 'swish' is not one of"),
             // Conflicting options

@@ -174,7 +174,7 @@ final class CLITests: XCTestCase {
 
     func testTrainModesAndOptions() throws {
         let path = try file("sep.csv", separableCSV(rows: 40))
-        for extra in [["--batch-size", "1", "--optimizer", "sgd", "--loss", "half-se"],
+        for extra in [["--batch-size", "1", "--optimizer", "sgd", "--loss", "mean-half-se"],
                       ["--batch-size", "0", "--optimizer", "sgd", "--momentum", "0.9", "--loss", "mse"],
                       ["--loss", "bce", "--activation", "tanh", "--normalize", "zscore", "--patience", "3"],
                       ["--dropout", "0.2", "--hidden", "8,8", "--weight-decay", "0.001", "--validation", "0"]] {
@@ -185,10 +185,32 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// `--loss half-se` is an alias of `mean-half-se`: the run names and saves the loss as
+    /// `mean-half-squared-error`, and `predict` reads a model that stores the alias
+    /// `half-squared-error`.
+    func testOldLossSpellingsStillWork() throws {
+        let path = try file("sep.csv", separableCSV(rows: 40))
+        let train = try backprop("train", "--data", path, "--label", "label", "--epochs", "20", "--seed", "2",
+                                 "--loss", "half-se", "--save", "model.json")
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stdout.contains("loss mean-half-squared-error,"), train.stdout)
+        let model = directory.appendingPathComponent("model.json")
+        let saved = try String(contentsOf: model, encoding: .utf8)
+        XCTAssertTrue(saved.contains("\"mean-half-squared-error\""), saved)
+        XCTAssertFalse(saved.contains("\"half-squared-error\""), saved)
+        let new = try backprop("predict", "--model", "model.json", "--data", path)
+        XCTAssertEqual(new.status, 0, new.stderr)
+        try Data(saved.replacingOccurrences(of: "\"mean-half-squared-error\"", with: "\"half-squared-error\"").utf8)
+            .write(to: model)
+        let old = try backprop("predict", "--model", "model.json", "--data", path)
+        XCTAssertEqual(old.status, 0, old.stderr)
+        XCTAssertEqual(old.stdout, new.stdout)
+    }
+
     func testGradientNormsShowVanishingGradients() throws {
         let path = try file("sep.csv", separableCSV(rows: 40))
         let result = try backprop("train", "--data", path, "--label", "label", "--hidden", "6,6,6,6,6,6",
-                                  "--activation", "sigmoid", "--loss", "half-se", "--optimizer", "sgd",
+                                  "--activation", "sigmoid", "--loss", "mean-half-se", "--optimizer", "sgd",
                                   "--epochs", "2", "--gradient-norms", "--quiet")
         XCTAssertEqual(result.status, 0, result.stderr)
         let norms = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  layer ") }

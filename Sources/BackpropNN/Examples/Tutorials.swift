@@ -51,7 +51,7 @@ public struct IrisTutorial: Sendable {
     ) {
         let (model, training, validation, normalizer, data) = try prepare()
         let trainer = Trainer(
-            model: model, loss: .halfSquaredError, optimizer: SGD(learningRate: learningRate),
+            model: model, loss: .meanHalfSquaredError, optimizer: SGD(learningRate: learningRate),
             epochs: epochs, mode: .perSample, seed: seed, recordsGradientNorms: false)
         let history = trainer.fit(training, validation: validation, onEpoch: onEpoch)
         return (model, history, normalizer, data)
@@ -101,7 +101,7 @@ public struct XORExample: Sendable {
                 Dense(inputSize: 2, outputSize: 1, activation: .sigmoid,
                       initializer: .normal(standardDeviation: 1), using: &rng))
             let trainer = Trainer(
-                model: model, loss: .halfSquaredError,
+                model: model, loss: .meanHalfSquaredError,
                 optimizer: SGD(learningRate: learningRate, momentum: 0.9), epochs: epochs,
                 mode: .fullBatch, recordsGradientNorms: false)
             let history = trainer.fit(data)

@@ -151,7 +151,7 @@ public func evaluate<Model: Layer>(
 ///           biasInitializer: .uniformUnit, using: &rng),
 ///     Dense(inputSize: 5, outputSize: 3, activation: .sigmoid, initializer: .uniformUnit,
 ///           biasInitializer: .uniformUnit, using: &rng))
-/// var trainer = Trainer(model: model, loss: .halfSquaredError,
+/// var trainer = Trainer(model: model, loss: .meanHalfSquaredError,
 ///                       optimizer: SGD(learningRate: 0.2), epochs: 300, mode: .perSample)
 /// let history = trainer.fit(training, validation: validation)
 /// print(history.last!.validationAccuracy!)

@@ -104,7 +104,7 @@ enum IrisWorkload {
         let layer1 = Dense(weight: p.w1.value, bias: p.b1.value, activation: .sigmoid)
         let layer2 = Dense(weight: p.w2.value, bias: p.b2.value, activation: .sigmoid)
         let trainer = Trainer(
-            model: Sequential<Double>(layer1, layer2), loss: .halfSquaredError,
+            model: Sequential<Double>(layer1, layer2), loss: .meanHalfSquaredError,
             optimizer: SGD(learningRate: lr), epochs: epochs, mode: .perSample,
             shufflesEachEpoch: false, recordsGradientNorms: false)
         let targets = Tensor<Double>(shape: [s.ts.count, 3], scalars: s.ts.flatMap { $0.value.scalars })

@@ -20,7 +20,7 @@ let trainCommand = Command(
             .value("hidden", "SIZES", "Hidden layer sizes, comma-separated, or 'none' (default 16)."),
             .value("activation", "NAME", "Hidden activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")) (default relu)."),
             .value("dropout", "RATE", "Dropout rate after every hidden layer, in [0, 1) (default 0)."),
-            .value("loss", "NAME", "ce (softmax cross-entropy), bce (binary, 2 classes), mse, half-se (default ce)."),
+            .value("loss", "NAME", "ce (softmax cross-entropy), bce (binary, 2 classes), mse, mean-half-se (alias half-se) (default ce)."),
             .value("optimizer", "NAME", "sgd or adam (default adam)."),
             .value("lr", "RATE", "Learning rate (default 0.01 for adam, 0.1 for sgd)."),
             .value("momentum", "MU", "SGD momentum in [0, 1) (default 0)."),
@@ -44,7 +44,8 @@ let trainCommand = Command(
     let activation = Activation(rawValue: try arguments.choice(
         "activation", Activation.allCases.map(\.rawValue), default: "relu"))!
     let dropout = try arguments.double("dropout", default: 0, range: 0...0.95)
-    let lossName = try arguments.choice("loss", ["ce", "bce", "mse", "half-se"], default: "ce")
+    let lossName = try arguments.choice("loss", ["ce", "bce", "mse", "mean-half-se"],
+                                        aliases: ["half-se": "mean-half-se"], default: "ce")
     let optimizerName = try arguments.choice("optimizer", ["sgd", "adam"], default: "adam")
     let lr = try arguments.double("lr", default: optimizerName == "adam" ? 0.01 : 0.1, range: 1e-12...1e6)
     let momentum = try arguments.double("momentum", default: 0, range: 0...0.999999)
@@ -100,7 +101,7 @@ let trainCommand = Command(
     case "ce": .crossEntropy
     case "bce": .binaryCrossEntropy
     case "mse": .meanSquaredError
-    default: .halfSquaredError
+    default: .meanHalfSquaredError
     }
     let outputActivation: Activation = lossName == "ce" || binary ? .identity : .sigmoid
     let model = Sequential<Float>.multilayerPerceptron(

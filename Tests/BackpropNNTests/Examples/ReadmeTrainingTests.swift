@@ -20,7 +20,7 @@ final class ReadmeTrainingTests: XCTestCase {
                 inputSize: 5, outputSize: 3, activation: .sigmoid,
                 initializer: .uniformUnit, biasInitializer: .uniformUnit, using: &rng))
         let trainer = Trainer(
-            model: model, loss: .halfSquaredError,
+            model: model, loss: .meanHalfSquaredError,
             optimizer: SGD(learningRate: 0.2), epochs: 300, mode: .perSample)
         let history = trainer.fit(training, validation: validation)
         XCTAssertEqual(history.last!.epoch, 300)

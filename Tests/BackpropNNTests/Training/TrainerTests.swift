@@ -39,7 +39,7 @@ final class TrainerTests: XCTestCase {
     func testModesMatchTheScalarOracle() {
         for (mode, batch) in [(TrainingMode.perSample, 1), (.miniBatch(size: 2), 2), (.fullBatch, 5), (.standardBP, 1), (.accumulatedBP, 5)] {
             let layer = Dense<Double>(weight: [[0.3]], bias: [-0.2])
-            let history = Trainer(model: layer, loss: .halfSquaredError, optimizer: SGD(learningRate: 0.1),
+            let history = Trainer(model: layer, loss: .meanHalfSquaredError, optimizer: SGD(learningRate: 0.1),
                                   epochs: 4, mode: mode, shufflesEachEpoch: false).fit(data)
             let expected = oracle(batch: batch, epochs: 4, eta: 0.1)
             XCTAssertEqual(layer.weight.value[0, 0], expected.w, accuracy: 1e-13, "\(mode)")
@@ -52,7 +52,7 @@ final class TrainerTests: XCTestCase {
     func testShuffledTrainingIsReproducibleForASeed() {
         func run(seed: UInt64) -> Tensor<Double> {
             let layer = Dense<Double>(weight: [[0.3]], bias: [-0.2])
-            _ = Trainer(model: layer, loss: .halfSquaredError, optimizer: SGD(learningRate: 0.1), epochs: 3,
+            _ = Trainer(model: layer, loss: .meanHalfSquaredError, optimizer: SGD(learningRate: 0.1), epochs: 3,
                         mode: .perSample, seed: seed).fit(data)
             return layer.weight.value
         }
@@ -87,7 +87,7 @@ final class TrainerTests: XCTestCase {
     func testEveryFitStartsTheScheduleAtTheBaseRate() {
         let layer = Dense<Double>(weight: [[0.3]], bias: [-0.2])
         let sgd = SGD<Double>(learningRate: 0.1)
-        let trainer = Trainer(model: layer, loss: .halfSquaredError, optimizer: sgd, epochs: 3, mode: .fullBatch,
+        let trainer = Trainer(model: layer, loss: .meanHalfSquaredError, optimizer: sgd, epochs: 3, mode: .fullBatch,
                               shufflesEachEpoch: false, schedule: .exponential(decay: 0.5))
         for _ in 0..<2 {
             let history = trainer.fit(data)
@@ -114,7 +114,7 @@ final class TrainerTests: XCTestCase {
         let validation = LabeledTensors<Double>(features: data.features, targets: data.targets.map { -$0 })
         let layer = Dense<Double>(weight: [[0.3]], bias: [-0.2])
         var afterEpoch: [Int: Tensor<Double>] = [:]
-        let history = Trainer(model: layer, loss: .halfSquaredError, optimizer: SGD(learningRate: 0.05), epochs: 50,
+        let history = Trainer(model: layer, loss: .meanHalfSquaredError, optimizer: SGD(learningRate: 0.05), epochs: 50,
                               mode: .fullBatch, earlyStopping: EarlyStopping(patience: 3))
             .fit(data, validation: validation) { afterEpoch[$0.epoch] = layer.weight.value }
         XCTAssertTrue(history.stoppedEarly)
@@ -133,7 +133,7 @@ final class TrainerTests: XCTestCase {
             outputActivation: .sigmoid, using: &rng)
         let features = Tensor<Double>.normal([64, 8], using: &rng)
         let labels = (0..<64).map { features[$0, 0] > 0 ? 1 : 0 }
-        let history = Trainer(model: model, loss: .halfSquaredError, optimizer: SGD(learningRate: 0.1), epochs: 1,
+        let history = Trainer(model: model, loss: .meanHalfSquaredError, optimizer: SGD(learningRate: 0.1), epochs: 1,
                               mode: .miniBatch(size: 16))
             .fit(LabeledTensors(features: features, targets: oneHot(labels, classCount: 2), labels: labels))
         let norms = history.weightGradientNorms
