@@ -5,7 +5,7 @@ import CBackpropKernels
 ///
 /// Leaves are made with ``init(_:requiresGradient:)``; every op on variables returns a new
 /// node that records its inputs, its op name and one backward closure, a vector–Jacobian
-/// product ∇ₓf = (∂y/∂x)ᵀ ∇_y f. ``backward(seed:)`` walks the graph in reverse.
+/// product ∇ₓf = (∂y/∂x)ᵀ ∇_y f. ``backward(seed:file:line:)`` walks the graph in reverse.
 ///
 /// ```swift
 /// let w = Variable(Tensor<Double>([[1, 2], [3, 4]]), requiresGradient: true)
@@ -38,9 +38,9 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
             yield &storedValue
         }
     }
-    /// The accumulated gradient of the last ``backward(seed:)`` calls, for leaves that
-    /// require one. Gradients add up across calls; set it to `nil` (or call ``zeroGradient()``)
-    /// between steps.
+    /// The accumulated gradient of the last ``backward(seed:file:line:)`` calls, for leaves
+    /// that require one. Gradients add up across calls; set it to `nil` (or call
+    /// ``zeroGradient()``) between steps.
     @inlinable public var gradient: Tensor<Scalar>? {
         _read { yield storedGradient }
         _modify { yield &storedGradient }
@@ -80,8 +80,8 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     ///
     /// - Parameters:
     ///   - value: The tensor.
-    ///   - requiresGradient: Whether ``backward(seed:)`` computes a gradient for it
-    ///     (parameters: `true`; data: `false`, the default).
+    ///   - requiresGradient: Whether ``backward(seed:file:line:)`` computes a gradient for
+    ///     it (parameters: `true`; data: `false`, the default).
     @inlinable
     public init(_ value: Tensor<Scalar>, requiresGradient: Bool = false) {
         self.storedValue = value

@@ -15,6 +15,8 @@ extension Variable {
     ///   - weight: `[input, output]`.
     ///   - bias: `[output]`, or `nil` for none.
     ///   - activation: f, applied element-wise.
+    ///   - file: The file a misuse is reported at (the caller's, by default).
+    ///   - line: The line a misuse is reported at (the caller's, by default).
     /// - Precondition: `self` is `[m, input]`; the message names the shapes otherwise.
     @inlinable
     public func dense(
