@@ -93,7 +93,7 @@ final class ReliabilityTests: XCTestCase {
     }
 
     /// `withoutGradients` on one thread does not switch recording off on another
-    /// (task-local state, not a global flag).
+    /// (the mode is a C thread-local, not a global flag).
     func testWithoutGradientsIsPerThread() {
         let inside = DispatchSemaphore(value: 0)
         let checked = DispatchSemaphore(value: 0)

@@ -45,10 +45,10 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
         _read { yield storedGradient }
         _modify { yield &storedGradient }
     }
-    // The storage behind `value` and `gradient`. `@exclusivity(unchecked)` on a public
-    // stored property still lets other modules check each access at run time (4 % of a
-    // small training step that updates its parameters in place); accessors inlined from
-    // here do not.
+    // The storage behind `value` and `gradient`, reached through the accessors above.
+    // `@exclusivity(unchecked)` on a public stored property would still let other modules
+    // check each access at run time, on every in-place parameter update; accessors inlined
+    // from this module do not check.
     @exclusivity(unchecked) @usableFromInline internal var storedValue: Tensor<Scalar>
     @exclusivity(unchecked) @usableFromInline internal var storedGradient: Tensor<Scalar>?
     /// The op that made this node (`"leaf"` for leaves).
@@ -121,8 +121,8 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     }
 
     /// The primitive for the built-in two-operand ops: the operands go straight into the
-    /// node's inline edges. (With `inputs: [a, b]` the array literal was allocated for
-    /// every node of a matmul or an add.)
+    /// node's inline edges, so making a matmul or an add node allocates no array for them
+    /// (an `inputs: [a, b]` literal can be).
     @inlinable @inline(__always)
     internal convenience init(
         op: String, value: consuming Tensor<Scalar>, operands a: Variable, _ b: Variable,
