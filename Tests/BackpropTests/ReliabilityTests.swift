@@ -2,8 +2,8 @@ import Backprop
 import Foundation
 import XCTest
 
-/// Issue 6, the parts that concern the core: memory stays flat over long training, and
-/// threads do not disturb each other.
+/// The core's reliability: memory stays flat over long training, and threads do not
+/// disturb each other.
 final class ReliabilityTests: XCTestCase {
     // MARK: Memory
 

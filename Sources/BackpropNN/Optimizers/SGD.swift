@@ -10,7 +10,8 @@ import Backprop
 /// Nesterov:  v ← μ v + g;   w ← w − η (g + μ v)
 /// ```
 ///
-/// (PyTorch's formulation.) With μ = 0 and λ = 0 this is the notes' W ← W − η ∇W.
+/// (PyTorch's formulation.) With μ = 0 and λ = 0 this is plain gradient descent,
+/// W ← W − η ∇W, the update of classic backpropagation.
 ///
 /// ```swift
 /// let sgd = SGD<Float>(learningRate: 0.1, momentum: 0.9, nesterov: true)
