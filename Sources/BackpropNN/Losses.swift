@@ -8,7 +8,7 @@ import Backprop
 ///
 /// | loss | L for a batch of m rows |
 /// |---|---|
-/// | ``meanHalfSquaredError`` | (1/m) Σᵣ ½‖ŷᵣ − yᵣ‖² (the notes' loss; for m = 1 exactly ½‖ŷ − y‖²) |
+/// | ``meanHalfSquaredError`` | (1/m) Σᵣ ½‖ŷᵣ − yᵣ‖² (the loss of classic backpropagation; for m = 1 exactly ½‖ŷ − y‖²) |
 /// | ``meanSquaredError`` | (1/(m·k)) Σ (ŷ − y)² over all m·k elements |
 /// | ``crossEntropy`` | −(1/m) Σᵣ Σⱼ yᵣⱼ log softmax(ŷᵣ)ⱼ, ŷ = logits, y one-hot |
 /// | ``sparseCrossEntropy`` | the same with integer class labels: y is `[m, 1]` of class indices |

@@ -36,8 +36,12 @@ func report(
 }
 
 /// Asserts that two tensors have the same shape and agree element-wise within
-/// |a − b| ≤ `absoluteTolerance` + `relativeTolerance` · |b|, reporting the worst element
-/// at the caller's line.
+/// |a − b| ≤ `absoluteTolerance` + `relativeTolerance` · |b|.
+///
+/// A failure is reported at the caller's line and names the first element, in row-major
+/// order, that is out of tolerance (or NaN): its flat and multi-dimensional index, both
+/// values, the difference and the allowed difference. Later elements are not checked, so
+/// one call reports at most one element; a shape mismatch is reported instead of any.
 public func assertClose<Scalar: TensorScalar>(
     _ actual: Tensor<Scalar>, _ expected: Tensor<Scalar>,
     absoluteTolerance: Scalar = 0, relativeTolerance: Scalar = 1e-12,

@@ -12,18 +12,17 @@
 //   (transposes are absorbed by the packing), then an MR x NR register-tiled micro-kernel.
 //   Block sizes are balanced (equal blocks no larger than the caps).
 //   AVX-512: float 12 x 32, double 12 x 16 (24 zmm accumulators, edge tiles stored through
-//   lane masks), MC 240 / 120, KC 256, NC 2048; 150-155 GFLOP/s float and 72-75 double on
-//   one Sapphire Rapids core at 512^2-1024^2 (2x the AVX2 kernels there, on par with
-//   OpenBLAS / MKL). AVX2 + FMA: float 5 x 16 (10 ymm accumulators), MC 240, KC 256,
-//   NC 2048; double 5 x 8, MC 120, KC 256, NC 2048. Portable: 4 x 8 float / 4 x 4 double
-//   on 16-byte vector-extension types.
+//   lane masks), MC 240 / 120, KC 256, NC 2048. AVX2 + FMA: float 5 x 16 (10 ymm
+//   accumulators), MC 240, KC 256, NC 2048; double 5 x 8, MC 120, KC 256, NC 2048.
+//   Portable: 4 x 8 float / 4 x 4 double on 16-byte vector-extension types.
 // - Direct path for small products (no packing of A; B^T packed for 3+ rows): register
 //   tiles of up to 4 rows x 2 vectors read straight from row-major B with masked tails
-//   (bp_small_template.h, on ymm for AVX2 and zmm for AVX-512). On AVX2 it also wins for
-//   mid sizes while B stays in L2 (k*n*sizeof <= 256 KB and m*n*k <= 256^3); on AVX-512,
-//   whose packed path is twice as fast, up to m*n*k <= 128^3 (k*n*sizeof <= 512 KB).
-//   The AVX-512 set hands narrow products (rows of up to 8 floats / 4 doubles, or short
-//   dot products) to the AVX2 loops, which measured faster there.
+//   (bp_small_template.h, on ymm for AVX2 and zmm for AVX-512). On AVX2 it is also used
+//   for mid sizes while B stays in L2 (k*n*sizeof <= 256 KB and m*n*k <= 256^3); on
+//   AVX-512, whose packed path gains more over the direct loops, only up to
+//   m*n*k <= 128^3 (k*n*sizeof <= 512 KB). The AVX-512 set hands narrow products (rows of
+//   up to 8 floats / 4 doubles, or short dot products) to the AVX2 loops, which are faster
+//   there (see s_small_avx512 in kernels_avx512.c).
 // - Tiny products (below 8192 multiply-adds float, 4096 double) run on the AVX2 kernels
 //   even when AVX-512 is available: 512-bit instructions slow down the code that follows
 //   them for a while by more than zmm saves on such a product (see BP_S_AVX512_MIN_MNK).
@@ -39,13 +38,12 @@
 #include <stdatomic.h>
 
 // Multi-threading starts at this m*n*k, with at least this much work per thread.
-// Measured on a 2-core AMD EPYC (Zen 4) with the workers hot: 2 threads gain 1.3x at 48^3,
-// 1.6x at 56^3 and 1.8x at 64^3 in isolation. A sleeping worker costs the caller only the
-// wake-up call (~0.2 us): the caller then runs the chunks the worker has not claimed.
-// In training, though, products of that size come between other work: the digits MLP
-// (32 x 64 x 128 products) ran no faster with the pool than pinned to one core, and twice
-// as slow when another process shared the machine (the worker spins for the next call).
-// So the pool starts at 96^3, where a product is long enough to pay for it.
+// A sleeping worker costs the caller only the wake-up call: the caller then runs the
+// chunks the worker has not claimed. On its own, a product gains from a second thread well
+// below this size. In training, though, such products come between other work, and a
+// worker spins for the next call, competing with the caller and with other processes on
+// the machine: mid-sized products (a small MLP's) gain nothing from the pool and lose on a
+// shared machine. So the pool starts where a product is long enough to pay for it.
 #ifndef BP_MT_MIN_MNK
 #define BP_MT_MIN_MNK (96.0 * 96.0 * 96.0)
 #endif
@@ -66,10 +64,9 @@
 // Products below this many multiply-adds run on the AVX2 kernels even when AVX-512 is
 // available. After 512-bit instructions the core runs the SSE code that follows (Swift's,
 // for one) slower for a while (Intel keeps port 1's vector unit off while 512-bit uops are
-// about): with ~160 ns of scalar SSE code after each product, 25-45 ns more than after the
-// AVX2 loops. So a tiny product that saved 3 ns in zmm (1 x 5 x 4 double: 17.8 vs 20.2 ns)
-// made the loop around it 24 ns slower. zmm loops pay from about 8192 multiply-adds (float;
-// 4096 double): 20^3 float -6 ns net, 16^3 double -51 ns, 32^3 float -406 ns.
+// about), so a tiny product that is a little faster in zmm makes the code around it slower
+// by more than it saves. These are the sizes from which the zmm loops pay for that
+// slowdown, counted in the code that follows; doubles pay sooner than floats.
 #ifndef BP_S_AVX512_MIN_MNK
 #define BP_S_AVX512_MIN_MNK 8192
 #endif

@@ -3,26 +3,23 @@
 // target("avx512f") (only AVX-512F instructions are used: zmm FMAs, lane masks, and AVX
 // shuffles in the packers) and is only reached after the runtime check in gemm.c.
 //
-// Measured on the 2-vCPU Sapphire Rapids host (KVM, 48 KB L1d, 2 MB L2 per core), one
-// thread, best of interleaved rounds: a register-only zmm FMA loop peaks at 160-175 GFLOP/s
-// float (the clock varies with the host); the packed path reaches 150-155 float and 72-75
-// double at 512^2 and 1024^2, against 80 / 38 for the AVX2 kernels.
+// The choices below are the fastest of the alternatives tried, sized for a core with a
+// 48 KB L1d and a 2 MB L2:
 // - Tiles: float 12 x 32 and double 12 x 16, i.e. 24 zmm accumulators, 2 B vectors and a
-//   broadcast per k step (27 of the 32 zmm registers, no spills). 14 x 32 / 14 x 16
-//   (28 accumulators) and 8 x 24 double measured the same within noise; 8 x 48 and 6 x 64
-//   float up to 10% slower on A*B^T (their wider B^T slivers, then packed by generic
-//   loops).
+//   broadcast per k step (27 of the 32 zmm registers, no spills). Taller tiles
+//   (14 x 32 / 14 x 16) and 8 x 24 double are no faster; wider ones (8 x 48, 6 x 64 float)
+//   are slower on A*B^T, whose wider B^T slivers are then packed by the generic loops.
 // - Cache blocks: MC 240 / 120 rows (A block 240 KB in L2), KC 256 (the 12 x 32 B sliver,
-//   32 KB, stays in L1 across an MC block), NC 2048. MC 96-480 and KC 192-512 all came
-//   within 2-3% of each other at 256-1024; these are the AVX2 blocks, kept.
+//   32 KB, stays in L1 across an MC block), NC 2048: the AVX2 blocks, as the speed is flat
+//   over a wide range of MC and KC around them.
 // - Packing: full slivers through register transposes (bp_transpose_avx.h) or masked
-//   moves; generic loops measured 4-5% slower on 512^2 float (NN and A*B^T).
+//   moves, faster than the generic loops.
 // - Direct loops: the small-product template on zmm vectors; with them a product is
 //   unpacked up to m*n*k = 128^3 (and k*n <= 128K floats / 64K doubles, 512 KB, within
-//   L2): 64^3 float 127-145 GFLOP/s direct vs 100-108 packed, 32 x 256 x 256 up to 140
-//   vs 111; from 160^3 on the packed path wins (and it suffers less when the other core
-//   is busy). The AVX2 direct loops (kernels_avx2.c) still take narrow products (see
-//   s_small_avx512), and tiny products never reach this file (see gemm.c).
+//   L2), where skipping the packing saves more than the packed kernel's higher peak gains;
+//   above that the packed path wins (and it suffers less when the other core is busy). The
+//   AVX2 direct loops (kernels_avx2.c) still take narrow products (see s_small_avx512), and
+//   tiny products never reach this file (see gemm.c).
 #include "bp_gemm_internal.h"
 #include "bp_transpose_avx.h"
 
@@ -151,12 +148,12 @@ _Static_assert(DNR == 2 * 8, "double NR must be two zmm vectors");
 // vectorize is short (tiny products never get here: gemm.c keeps them on the AVX2 kernels,
 // away from 512-bit instructions). That dimension is n for the tile loops, but k for the
 // dot products that bp_small_template.h uses when B is transposed and C has few rows
-// (m <= 4, or <= 2 when A is transposed too). Measured, AVX2 loops vs zmm loops:
-// - n within one ymm (8 floats / 4 doubles): one masked zmm does the work of one ymm, more
-//   slowly (256 x 5 x 64 float: 3.99 vs 5.19 us; 64 x 8 x 64: 1.02 vs 1.30 us).
-// - Dot products with k up to 32 floats / 16 doubles: the zmm horizontal sums cost more
-//   than the wider steps gain (4 x 256 x 32 float: 2.12 vs 2.31 us; 4 x 256 x 16 double:
-//   1.74 vs 1.86 us); from 48 floats / 24 doubles on the zmm loops are 4-9% faster.
+// (m <= 4, or <= 2 when A is transposed too). The AVX2 loops are the faster ones when:
+// - n fits in one ymm (8 floats / 4 doubles): one masked zmm does the work of one ymm,
+//   more slowly.
+// - a dot product has k up to 32 floats / 16 doubles (four ymm vectors): the zmm
+//   horizontal sums cost more than the wider steps gain. Longer dot products are faster on
+//   zmm.
 #define BP_NARROW(ta, tb, m, n, k, vl) ((tb) && (m) <= ((ta) ? 2 : 4) ? (k) <= 4 * (vl) : (n) <= (vl))
 static void s_small_avx512(int ta, int tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                            const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,

@@ -1,7 +1,7 @@
-// Stress runs for the autodiff core (issue 6): a very long chain of ops and a graph that is
-// wide and deep with fan-out at every node. Each phase builds the graph, runs backward,
-// checks the gradient against its exact value, releases the graph, and prints the time of
-// each step and the peak resident memory.
+// Stress runs for the autodiff core: a chain of ops too long for any recursive sort or
+// teardown, and a graph that is wide and deep with fan-out at every node. Each phase
+// builds the graph, runs backward, checks the gradient against its exact value, releases
+// the graph, and prints the time of each step and the peak resident memory.
 //
 //   swift run -c release backprop-stress                  # 10⁷-op chain, 1000 × 1000 lattice
 //   swift run -c release backprop-stress --chain 1000000 --width 100 --depth 100

@@ -3,7 +3,7 @@ import BackpropNN
 import Foundation
 import XCTest
 
-/// Issue 6: the checkpoint loader on 10,000+ generated files (fixed seed). Valid checkpoints
+/// The checkpoint loader on 10,000+ generated files (fixed seed). Valid checkpoints
 /// of random models must read back equal and rebuild a model that predicts exactly as the
 /// original; structured mutations of the JSON (another format version, wrong JSON types,
 /// deleted keys, shape and size mismatches, values that do not fill their shape, huge

@@ -93,7 +93,7 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(other.parameters[0].value, [1, 2])
     }
 
-    // MARK: Issue 6: failed writes and broken files
+    // MARK: Failed writes and broken files
 
     /// A write that fails (here the temporary file's name is taken by a directory, so
     /// nothing can be written; a root user ignores permissions, this cannot be ignored)

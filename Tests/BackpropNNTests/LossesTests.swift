@@ -12,7 +12,7 @@ final class LossesTests: XCTestCase {
         for r in 0..<3 { for j in 0..<2 { expected += 0.5 * pow(output[r, j] - target[r, j], 2) } }
         let loss = Loss<Double>.meanHalfSquaredError(Variable(output), Variable(target)).value.scalar
         XCTAssertEqual(loss, expected / 3, accuracy: 1e-15)
-        // One row: exactly ½‖ŷ − y‖² (the notes' per-sample loss).
+        // One row: exactly ½‖ŷ − y‖² (the per-sample loss of classic backpropagation).
         let one = Loss<Double>.meanHalfSquaredError(Variable(Tensor([[0.2, 0.9]])), Variable(Tensor([[0, 1]])))
         XCTAssertEqual(one.value.scalar, 0.5 * (0.04 + 0.01), accuracy: 1e-15)
     }
@@ -115,7 +115,7 @@ final class LossesTests: XCTestCase {
         }
     }
 
-    /// Issue 6: every built-in loss is finite with finite gradients at logits of ±1000 and
+    /// Every built-in loss is finite with finite gradients at logits of ±1000 and
     /// 0, in Float and Double, with the analytic limits for the logit losses.
     func testBuiltInLossesAtPlusMinusThousand() {
         checkHugeLogits(Float.self)

@@ -52,7 +52,7 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertTrue(reportedMessage.contains("analytical 4.0"), reportedMessage)
     }
 
-    func testAssertCloseFlagsTheWorstElement() {
+    func testAssertCloseFlagsTheFirstElementOutOfTolerance() {
         var message = ""
         recordingFailures(into: { _, m in message = m }) {
             assertClose(Tensor<Double>([1, 2, 3]), Tensor([1, 2, 3.1]))

@@ -43,7 +43,8 @@ final class ActivationsTests: XCTestCase {
     }
 }
 
-// The ops of issue 3.
+// sigmoid, tanh, relu, leakyRelu and softplus: gradients at several shapes, values, finite
+// results at extreme inputs, relu at −∞, and the gradient at NaN.
 extension ActivationsTests {
     func testGradientsAtSeveralShapes() {
         for (k, shape) in ([[], [6], [3, 4], [2, 2, 3]] as [TensorShape]).enumerated() {

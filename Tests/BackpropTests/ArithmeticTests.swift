@@ -70,7 +70,7 @@ final class ArithmeticTests: XCTestCase {
     }
 }
 
-// The ops of issue 3.
+// Division: gradients with broadcasting on either operand, and a scalar on either side.
 extension ArithmeticTests {
     func testDivideBroadcastingGradients() {
         let pairs: [(TensorShape, TensorShape)] = [([3, 4], [3, 4]), ([3, 4], [4]), ([3, 1], [1, 4]), ([], [2, 3])]

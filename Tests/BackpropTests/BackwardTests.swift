@@ -45,7 +45,7 @@ final class BackwardTests: XCTestCase {
         XCTAssertEqual(w.gradient, once)
     }
 
-    /// Documented (issue 6): only leaves that require a gradient store one; intermediate
+    /// As documented on `backward`: only leaves that require a gradient store one; intermediate
     /// nodes and constants keep `nil`, and a second backward over part of the same graph
     /// adds to the leaves as fan-out does.
     func testOnlyLeavesStoreGradientsAndRepeatedBackwardsAddUp() {

@@ -1,8 +1,9 @@
 import Backprop
 import XCTest
 
-/// The generic autodiff against the closed-form δ formulas of the notes (§3–§5), computed
-/// by the independent oracle in `Oracle/ClassicBackprop.swift`.
+/// The generic autodiff against the closed-form δ formulas of classic backpropagation (the
+/// per-sample column-vector recursion, the batched row-vector form and Zhou's threshold
+/// form), computed by the independent oracle in `Oracle/ClassicBackprop.swift`.
 final class DeltaFormulaTests: XCTestCase {
     typealias Oracle = ClassicBackprop
 
@@ -58,7 +59,7 @@ final class DeltaFormulaTests: XCTestCase {
             let net = RowNet<Double>(layers)
             let output = net.forward(inputs, rows: rows)
             let y = Variable(Tensor<Double>(shape: [rows, widths.last!], scalars: targets))
-            // The notes' mean loss: (1/m) Σ_k ½‖ŷ_k − y_k‖².
+            // The mean loss of batched training: (1/m) Σ_k ½‖ŷ_k − y_k‖².
             let loss = halfSquaredError(output, y).scaled(by: 1 / Double(rows))
             assertRelativelyClose(
                 loss.value.scalar, expected.loss, tolerance: doubleTolerance, "seed \(seed) loss")
@@ -74,15 +75,15 @@ final class DeltaFormulaTests: XCTestCase {
         }
     }
 
-    /// The 1/m factor: the batched mean-loss gradient is the mean of the per-sample (§3)
-    /// gradients, and meanSquaredError is the same loss times 2/n.
+    /// The 1/m factor: the batched mean-loss gradient is the mean of the per-sample
+    /// (column-vector) gradients, and meanSquaredError is the same loss times 2/n.
     func testBatchGradientIsMeanOfPerSampleGradients() {
         var random = Oracle.Random(seed: 11)
         let (rows, widths) = (6, [3, 4, 2])
         let rowLayers = randomRowLayers(widths, &random)
         let inputs = random.uniforms(rows * 3, -1, 1)
         let targets = random.uniforms(rows * 2, 0, 1)
-        // Per-sample oracle on the same parameters in the §1 layout (W transposed).
+        // Per-sample oracle on the same parameters in the column layout (W transposed).
         let columnLayers = rowLayers.map(columnLayout)
         var meanWeights = columnLayers.map { [Double](repeating: 0, count: $0.weights.count) }
         var meanBiases = columnLayers.map { [Double](repeating: 0, count: $0.bias.count) }
@@ -99,7 +100,8 @@ final class DeltaFormulaTests: XCTestCase {
                 }
             }
         }
-        // The same net in the §1 layout on a batch: U = X Wᵀ + b, W of shape s_l × s_(l−1).
+        // The same net in the column layout on a batch: U = X Wᵀ + b, W of shape
+        // s_l × s_(l−1).
         let net = ColumnNet<Double>(columnLayers)
         let x = Variable(Tensor<Double>(shape: [rows, 3], scalars: inputs))
         var h = x
@@ -385,7 +387,7 @@ final class DeltaFormulaTests: XCTestCase {
 
 // MARK: - Nets built from Variable ops on the oracle's numbers
 
-/// The §1 layout: W of shape s_l × s_(l−1), b of shape [s_l, 1], x a column.
+/// The column layout: W of shape s_l × s_(l−1), b of shape [s_l, 1], x a column.
 private struct ColumnNet<S: TensorScalar> {
     let weights: [Variable<S>]
     let biases: [Variable<S>]
@@ -419,7 +421,7 @@ private struct ColumnNet<S: TensorScalar> {
     }
 }
 
-/// The §4 layout: W of shape s_(l−1) × s_l, b of shape [s_l] broadcast over the rows.
+/// The row layout: W of shape s_(l−1) × s_l, b of shape [s_l] broadcast over the rows.
 private struct RowNet<S: TensorScalar> {
     let weights: [Variable<S>]
     let biases: [Variable<S>]
@@ -476,7 +478,7 @@ private func randomRowLayers(_ widths: [Int], _ random: inout ClassicBackprop.Ra
     }
 }
 
-/// The same layer in the §1 layout (W transposed).
+/// The same layer in the column layout (W transposed).
 private func columnLayout(_ layer: ClassicBackprop.RowLayer) -> ClassicBackprop.ColumnLayer {
     var weights = [Double](repeating: 0, count: layer.weights.count)
     for k in 0..<layer.inputs {

@@ -56,7 +56,8 @@ final class LossesTests: XCTestCase {
     }
 }
 
-// The ops of issue 3.
+// The cross-entropies (integer labels, probabilities, binary): values and gradients, and
+// finite results at extreme logits.
 extension LossesTests {
     func testCrossEntropyWithLabelsGradientAndValue() {
         let x = randomTensor([4, 3])

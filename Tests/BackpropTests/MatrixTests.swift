@@ -58,7 +58,8 @@ final class MatrixTests: XCTestCase {
     }
 }
 
-// The ops of issue 3.
+// matmul in every transposition and rank combination (2-D, matrix–vector, vector–matrix,
+// batched) and transpose: values and gradients.
 extension MatrixTests {
     func testTwoDimensionalWithEveryTransposition() {
         let a = randomTensor([3, 4], seed: 1), b = randomTensor([4, 2], seed: 2)

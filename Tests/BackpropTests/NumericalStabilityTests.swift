@@ -2,7 +2,7 @@ import Backprop
 import Foundation
 import XCTest
 
-/// Issue 6, numerical stability: every op that exponentiates or takes a logarithm gives
+/// Numerical stability: every op that exponentiates or takes a logarithm gives
 /// finite values and finite, correct gradients at inputs of ±1000 and 0, in Float and
 /// Double, compared with the analytic limits; piecewise ops (maximum, minimum, clamp,
 /// relu, abs, max/min reductions, the fused dense relu) give exactly 0 to the branch not

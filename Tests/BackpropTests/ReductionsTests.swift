@@ -46,7 +46,9 @@ final class ReductionsTests: XCTestCase {
     }
 }
 
-// The ops of issue 3.
+// Reductions along an axis and over everything (max, min, variance, sum, mean; with and
+// without the reduced dimension): gradients, ties, the population variance, NaN and empty
+// inputs.
 extension ReductionsTests {
     func testMaxMinVarianceGradientsAlongEachAxis() {
         for (k, shape) in ([[5], [3, 4], [2, 3, 4]] as [TensorShape]).enumerated() {

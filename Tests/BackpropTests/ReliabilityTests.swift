@@ -2,8 +2,8 @@ import Backprop
 import Foundation
 import XCTest
 
-/// Issue 6, the parts that concern the core: memory stays flat over long training, and
-/// threads do not disturb each other.
+/// The core's reliability: memory stays flat over long training, and threads do not
+/// disturb each other.
 final class ReliabilityTests: XCTestCase {
     // MARK: Memory
 
@@ -93,7 +93,7 @@ final class ReliabilityTests: XCTestCase {
     }
 
     /// `withoutGradients` on one thread does not switch recording off on another
-    /// (task-local state, not a global flag).
+    /// (the mode is a C thread-local, not a global flag).
     func testWithoutGradientsIsPerThread() {
         let inside = DispatchSemaphore(value: 0)
         let checked = DispatchSemaphore(value: 0)

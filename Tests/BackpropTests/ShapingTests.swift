@@ -33,7 +33,8 @@ final class ShapingTests: XCTestCase {
     }
 }
 
-// The ops of issue 3.
+// Permute, squeeze and unsqueeze, slices and rows, concatenate and stack, row gathers with
+// repeats, broadcast, reshape and sum to a shape: values and gradients.
 extension ShapingTests {
     func testPermuteValuesAndGradients() {
         let x = Tensor<Double>(shape: [2, 3, 4], scalars: (0..<24).map(Double.init))

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// Issue 6: every bad argument combination is a usage error (exit 2, the message naming
+/// Every bad argument combination is a usage error (exit 2, the message naming
 /// the problem, then the usage); runtime failures exit 1 with the message on stderr; a
 /// save that cannot be written fails before training and leaves an existing checkpoint
 /// byte for byte as it was.

@@ -469,6 +469,9 @@ extension Variable {
 ///   - variables: The variables to differentiate with respect to; each must require a
 ///     gradient.
 ///   - seed: The gradient of the output, for outputs of more than one element.
+///   - file: The file a misuse is reported at (the caller's, by default).
+///   - line: The line a misuse is reported at (the caller's, by default).
+/// - Returns: One gradient per variable, each of that variable's shape, in order.
 ///
 /// It may run on several threads at once over shared variables, and inside a pullback
 /// (a custom op's backward that differentiates): each sweep keeps its state to itself.

@@ -126,6 +126,7 @@ extension CustomOp {
     ///     derivative: { x, y in 1 / (1 + x.abs()).squared() }
     /// ```
     /// - Parameters:
+    ///   - name: The op's name, shown in error messages, anomaly reports and graph exports.
     ///   - function: f on one scalar.
     ///   - derivative: f′ from the input x and the output y (variables, so it can be
     ///     differentiated again).

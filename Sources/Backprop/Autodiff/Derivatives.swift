@@ -3,7 +3,7 @@
 
 /// The Hessian of a scalar function at `x` times a direction `v`, without forming the
 /// Hessian: H·v = ∇ₓ⟨∇ₓf(x), v⟩, two reverse sweeps (the first recorded with
-/// ``differentiableGradients(of:withRespectTo:seed:)``).
+/// ``differentiableGradients(of:withRespectTo:seed:file:line:)``).
 ///
 /// ```swift
 /// let hv = hessianVectorProduct(of: { x in (x * x * x).sum() }, at: [1, 2], along: [1, 1])

@@ -9,8 +9,9 @@ import Synchronization
 /// (no generic metadata at run time). ``Variable`` is the only subclass.
 ///
 /// The mutable fields of nodes are `@exclusivity(unchecked)`: the engine never overlaps two
-/// accesses to one field, and dynamic exclusivity checks cost about a tenth of a small
-/// graph's time. `sweepSlot` is only read and written by the thread that made the node
+/// accesses to one field, so dynamic exclusivity checks could never fail, yet they would
+/// run on every access of every node, a per-op cost that small graphs feel most.
+/// `sweepSlot` is only read and written by the thread that made the node
 /// (`creatorThread`), so sweeps on other threads never touch it.
 public class GraphNode {
     /// The inputs of the op that made this node, as untyped nodes.

@@ -5,7 +5,7 @@ import CBackpropKernels
 ///
 /// Leaves are made with ``init(_:requiresGradient:)``; every op on variables returns a new
 /// node that records its inputs, its op name and one backward closure, a vector–Jacobian
-/// product ∇ₓf = (∂y/∂x)ᵀ ∇_y f. ``backward(seed:)`` walks the graph in reverse.
+/// product ∇ₓf = (∂y/∂x)ᵀ ∇_y f. ``backward(seed:file:line:)`` walks the graph in reverse.
 ///
 /// ```swift
 /// let w = Variable(Tensor<Double>([[1, 2], [3, 4]]), requiresGradient: true)
@@ -38,17 +38,17 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
             yield &storedValue
         }
     }
-    /// The accumulated gradient of the last ``backward(seed:)`` calls, for leaves that
-    /// require one. Gradients add up across calls; set it to `nil` (or call ``zeroGradient()``)
-    /// between steps.
+    /// The accumulated gradient of the last ``backward(seed:file:line:)`` calls, for leaves
+    /// that require one. Gradients add up across calls; set it to `nil` (or call
+    /// ``zeroGradient()``) between steps.
     @inlinable public var gradient: Tensor<Scalar>? {
         _read { yield storedGradient }
         _modify { yield &storedGradient }
     }
-    // The storage behind `value` and `gradient`. `@exclusivity(unchecked)` on a public
-    // stored property still lets other modules check each access at run time (4 % of a
-    // small training step that updates its parameters in place); accessors inlined from
-    // here do not.
+    // The storage behind `value` and `gradient`, reached through the accessors above.
+    // `@exclusivity(unchecked)` on a public stored property would still let other modules
+    // check each access at run time, on every in-place parameter update; accessors inlined
+    // from this module do not check.
     @exclusivity(unchecked) @usableFromInline internal var storedValue: Tensor<Scalar>
     @exclusivity(unchecked) @usableFromInline internal var storedGradient: Tensor<Scalar>?
     /// The op that made this node (`"leaf"` for leaves).
@@ -80,8 +80,8 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     ///
     /// - Parameters:
     ///   - value: The tensor.
-    ///   - requiresGradient: Whether ``backward(seed:)`` computes a gradient for it
-    ///     (parameters: `true`; data: `false`, the default).
+    ///   - requiresGradient: Whether ``backward(seed:file:line:)`` computes a gradient for
+    ///     it (parameters: `true`; data: `false`, the default).
     @inlinable
     public init(_ value: Tensor<Scalar>, requiresGradient: Bool = false) {
         self.storedValue = value
@@ -121,8 +121,8 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     }
 
     /// The primitive for the built-in two-operand ops: the operands go straight into the
-    /// node's inline edges. (With `inputs: [a, b]` the array literal was allocated for
-    /// every node of a matmul or an add.)
+    /// node's inline edges, so making a matmul or an add node allocates no array for them
+    /// (an `inputs: [a, b]` literal can be).
     @inlinable @inline(__always)
     internal convenience init(
         op: String, value: consuming Tensor<Scalar>, operands a: Variable, _ b: Variable,

@@ -94,8 +94,8 @@ public enum DenseActivation: String, Codable, Sendable, CaseIterable {
         case .identity: return
         case .relu:
             // Out of place: a select into a fresh buffer vectorises, while the in-place form
-            // became a branch per element (mispredicted half the time: the digits epoch ran
-            // 10 % slower).
+            // compiles to a branch per element, on a sign that ReLU outputs make
+            // unpredictable.
             // g where y > 0, 0 where y ≤ 0, and y itself (NaN) where it fails both. Written as
             // two selects on the two comparisons it vectorises; forms that test for NaN
             // (`isNaN`, `y != y`) nested or summed with the first select compiled to a branch

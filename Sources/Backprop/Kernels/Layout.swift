@@ -120,7 +120,7 @@ extension Tensor {
     }
 
     /// A tensor of `rowCount` rows, zero except that row r of this tensor is added into row
-    /// `indices[r]`: the adjoint of ``gatheringRows(_:)``.
+    /// `indices[r]`: the adjoint of ``gatheringRows(_:file:line:)``.
     @inlinable
     public func scatterAddingRows(
         _ indices: [Int], rowCount: Int, file: StaticString = #fileID, line: UInt = #line

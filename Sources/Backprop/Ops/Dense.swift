@@ -2,11 +2,12 @@
 // each one pass over the data plus the matrix products. It is what dense layers use.
 
 extension Variable {
-    /// The fully connected layer y = f(x·W + b) as one fused node (the row-vector form of
-    /// the notes, §4: samples are rows, W is input × output).
+    /// The fully connected layer y = f(x·W + b) as one fused node, in row-vector form:
+    /// samples are rows and W is input × output.
     ///
     /// With δ = ∇y ⊙ f'(u) (f' taken from the saved output y):
-    /// ∇x = δ·Wᵀ,  ∇W = xᵀ·δ,  ∇b = Σ over rows of δ.
+    /// ∇x = δ·Wᵀ,  ∇W = xᵀ·δ,  ∇b = Σ over rows of δ: the error-term formulas of
+    /// backpropagation, derived in <doc:HowReverseModeWorks>.
     ///
     /// ```swift
     /// let h = x.dense(weight: w, bias: b, activation: .sigmoid)   // [m, 4] → [m, 5]
@@ -15,6 +16,8 @@ extension Variable {
     ///   - weight: `[input, output]`.
     ///   - bias: `[output]`, or `nil` for none.
     ///   - activation: f, applied element-wise.
+    ///   - file: The file a misuse is reported at (the caller's, by default).
+    ///   - line: The line a misuse is reported at (the caller's, by default).
     /// - Precondition: `self` is `[m, input]`; the message names the shapes otherwise.
     @inlinable
     public func dense(

@@ -1,11 +1,11 @@
 // Losses as single fused nodes. Each states its reduction exactly.
 
-/// Half the summed squared error: L = ½ Σᵢ (ŷᵢ − yᵢ)² over every element: the notes'
-/// ½‖ŷ − y‖² for one sample, summed over the rows of a batch. A sum, so 0 for empty
-/// tensors (unlike the mean, ``meanSquaredError(_:_:file:line:)``).
+/// Half the summed squared error: L = ½ Σᵢ (ŷᵢ − yᵢ)² over every element: the per-sample
+/// loss ½‖ŷ − y‖² of classic backpropagation, summed over the rows of a batch. A sum, so 0
+/// for empty tensors (unlike the mean, ``meanSquaredError(_:_:file:line:)``).
 ///
-/// ∂L/∂ŷ = ŷ − y,  ∂L/∂y = −(ŷ − y). For the mean over m rows (the notes' batched loss),
-/// scale by 1/m: `halfSquaredError(ŷ, y) * (1 / m)`.
+/// ∂L/∂ŷ = ŷ − y,  ∂L/∂y = −(ŷ − y). For the mean over m rows (the loss of batched
+/// training, "accumulated BP"), scale by 1/m: `halfSquaredError(ŷ, y) * (1 / m)`.
 ///
 /// ```swift
 /// let loss = halfSquaredError(Variable(Tensor<Double>([1, 2])), Variable(Tensor([0, 0])))

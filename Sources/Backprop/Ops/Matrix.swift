@@ -1,5 +1,6 @@
-// Matrix products and transposes. The backward of a product is two products with
-// transposed operands, passed to the kernel as flags (lemmas 1 and 2 of the notes).
+// Matrix products and transposes. The backward of Y = A·B is two products with transposed
+// operands, ∇A = ∇Y·Bᵀ and ∇B = Aᵀ·∇Y (derived in the Backprop catalog's article "How
+// reverse mode works"), passed to the kernel as flags.
 
 extension Variable {
     /// The matrix product `op(self) · op(other)`, `op` transposing (the last two axes) when
@@ -11,8 +12,8 @@ extension Variable {
     ///   3-D × 2-D: a shared right operand `[b, m, k] × [k, n] → [b, m, n]` — all three
     ///   derived by reshaping (vectors and flags: the vector is never transposed).
     ///
-    /// Y = A·B;  ∇_A f = ∇Y·Bᵀ,  ∇_B f = Aᵀ·∇Y (lemmas 1 and 2 of the notes; the transposed
-    /// forms follow by transposing both sides; batched: the same per entry).
+    /// Y = A·B;  ∇_A f = ∇Y·Bᵀ,  ∇_B f = Aᵀ·∇Y (derived in <doc:HowReverseModeWorks>; the
+    /// transposed forms follow by transposing both sides; batched: the same per entry).
     ///
     /// ```swift
     /// let y = x.matmul(w)                 // [batch, in] × [in, out] → [batch, out]

@@ -5,24 +5,25 @@ import CBackpropKernels
 //
 // Why the shape lives in the object: a tensor is then a single reference, so copying one
 // (which the engine does for every value, gradient and operand) is one reference-count
-// operation instead of two, and making one allocates no array for its shape. On a small
-// training step (Iris, 4-5-3) reference counting was half of the time.
+// operation instead of two, and making one allocates no array for its shape. In a small
+// training step, where tensors are tiny, reference counting is much of the cost.
 //
 // Why not `[Scalar]`: creating an array of a generic element goes through the standard
 // library's unspecialised `_ContiguousArrayBuffer(_uninitializedCount:)`, which looks up
 // `_ContiguousArrayStorage<Scalar>`'s metadata in a global table on every allocation, and
-// freeing one goes through a generic `swift_arrayDestroy`. Together that was about a fifth
-// of the same step in `perf`; a `ManagedBuffer` subclass specialised in this module
-// allocates with a cached metadata pointer and frees without the walk.
+// freeing one goes through a generic `swift_arrayDestroy`, both on every tensor an op
+// makes; a `ManagedBuffer` subclass specialised in this module allocates with a cached
+// metadata pointer and frees without the walk.
 
 /// The header of a ``TensorBuffer``: the shape, the element count and where the scalars are.
 ///
-/// Small tensors keep their scalars in the object, right after this header (16-byte aligned:
-/// with only 8-byte alignment the digits epoch ran about 4 % slower). Large ones (at least
-/// `BP_LARGE_BUFFER_BYTES`) keep them in a 64-byte aligned block from the C target's
-/// per-thread cache, which stops the C library from handing the memory back to the system
-/// between steps (see CBackpropBuffers.h). A reshaped copy of a shared tensor is a view: its
-/// own header, pointing at the scalars of the buffer it keeps alive in `owner`.
+/// Small tensors keep their scalars in the object, right after this header (16-byte
+/// aligned, as the kernels' vector loads are slower on scalars with only 8-byte
+/// alignment). Large ones (at least `BP_LARGE_BUFFER_BYTES`) keep them in a 64-byte aligned
+/// block from the C target's per-thread cache, which stops the C library from handing the
+/// memory back to the system between steps (see CBackpropBuffers.h). A reshaped copy of a
+/// shared tensor is a view: its own header, pointing at the scalars of the buffer it keeps
+/// alive in `owner`.
 @usableFromInline
 internal struct TensorBufferHeader<Scalar> {
     @usableFromInline var shape: TensorShape

@@ -1,9 +1,12 @@
 import Backprop
 
-/// The Iris experiment of the notes (§6), with its defaults exactly: min-max normalisation
-/// to [0, 1] (fitted on the training rows), a seeded shuffle, 130 training / 20 validation
-/// rows, 4 → 5 sigmoid → 3 sigmoid, one-hot targets, ½‖·‖² loss, per-sample SGD at
-/// learning rate 0.2 for 300 epochs, weights and biases uniform in [0, 1).
+/// The classic Iris experiment: a 4-5-3 sigmoid network trained with per-sample
+/// backpropagation ("standard BP", as in Zhou Zhihua's *Machine Learning*, §5.3).
+///
+/// Its defaults: min-max normalisation to [0, 1] (fitted on the training rows), a seeded
+/// shuffle, 130 training / 20 validation rows, 4 → 5 sigmoid → 3 sigmoid, one-hot targets,
+/// ½‖·‖² loss, per-sample SGD at learning rate 0.2 for 300 epochs, weights and biases
+/// uniform in [0, 1).
 ///
 /// ```swift
 /// let run = try IrisTutorial(seed: 3).run()
@@ -15,16 +18,16 @@ import Backprop
 public struct IrisTutorial: Sendable {
     /// The seed of the shuffle and the initial parameters.
     public var seed: UInt64
-    /// Epochs (300 in the notes).
+    /// Epochs (default 300).
     public var epochs = 300
-    /// Learning rate (0.2 in the notes).
+    /// Learning rate (default 0.2).
     public var learningRate = 0.2
-    /// Hidden units (5 in the notes).
+    /// Hidden units (default 5).
     public var hiddenUnits = 5
-    /// Training rows; the rest of the 150 validate (130 in the notes).
+    /// Training rows; the rest of the 150 validate (default 130).
     public var trainingRows = 130
 
-    /// The tutorial with the notes' defaults and a seed.
+    /// The experiment with its defaults and a seed.
     public init(seed: UInt64 = 0) { self.seed = seed }
 
     /// The prepared data and a freshly initialised model.
@@ -58,10 +61,10 @@ public struct IrisTutorial: Sendable {
     }
 }
 
-/// The XOR problem of the notes (§6): a 2-2-1 sigmoid network, ½‖·‖² loss, full-batch SGD
-/// with momentum. XOR is not linearly separable, and a net this small can stall in a local
-/// minimum, so (as the notes advise) it restarts from a new initialisation, up to
-/// `restarts` times, until every case is right.
+/// The XOR problem: a 2-2-1 sigmoid network, ½‖·‖² loss, full-batch SGD with momentum.
+/// XOR is not linearly separable, so it needs the hidden layer; and a net this small can
+/// stall in a local minimum, so it restarts from a new initialisation (the classic remedy),
+/// up to `restarts` times, until every case is right.
 ///
 /// ```swift
 /// let result = XORExample(seed: 0).run()

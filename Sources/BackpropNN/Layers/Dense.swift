@@ -4,8 +4,10 @@ import Backprop
 ///
 /// Samples are rows: x is `[batch, inputSize]`, the weight W is stored **input × output**
 /// (`[inputSize, outputSize]`), the bias b is `[outputSize]`, added to every row, and f is
-/// the ``Activation``. This is §4 of the notes (U = X W + b); the column-vector form of §1
-/// uses the transpose, W⁽ˡ⁾ = Wᵀ. Gradients (for the mean over a batch, times 1/m):
+/// the ``Activation``: U = X W + b, the batched form of backpropagation. Texts that write one
+/// sample as a column (u = W⁽ˡ⁾x + b) use the transpose, W⁽ˡ⁾ = Wᵀ. Gradients (for the mean
+/// over a batch, times 1/m; derived in the article "How reverse mode works" of Backprop's
+/// documentation):
 ///
 /// ```
 /// Δ = ∇_y ⊙ f'(U),   ∇_W = xᵀ Δ,   ∇_b = column sums of Δ,   ∇_x = Δ Wᵀ

@@ -10,15 +10,16 @@ import Backprop
 /// Nesterov:  v ← μ v + g;   w ← w − η (g + μ v)
 /// ```
 ///
-/// (PyTorch's formulation.) With μ = 0 and λ = 0 this is the notes' W ← W − η ∇W.
+/// (PyTorch's formulation.) With μ = 0 and λ = 0 this is plain gradient descent,
+/// W ← W − η ∇W, the update of classic backpropagation.
 ///
 /// ```swift
 /// let sgd = SGD<Float>(learningRate: 0.1, momentum: 0.9, nesterov: true)
 /// ```
 public final class SGD<Scalar: TensorScalar>: Optimizer {
     // Fields are `@exclusivity(unchecked)`: an optimizer is not Sendable, so one thread
-    // uses it, and run-time exclusivity checks on every field read showed in profiles of
-    // per-sample training.
+    // uses it, and run-time exclusivity checks would cost on every field read, once per
+    // parameter and step, a cost per-sample training of small models feels.
     @exclusivity(unchecked) public var learningRate: Scalar
     /// The momentum coefficient μ (0: none).
     @exclusivity(unchecked) public var momentum: Scalar

@@ -1,8 +1,8 @@
 import Backprop
 
-/// The predicted class of each row of a model's output `[rows, k]`: the argmax of the row
-/// (the notes' "prediction = argmax of the outputs"); for a single output column (k = 1,
-/// binary), class 1 when the output is above `threshold`.
+/// The predicted class of each row of a model's output `[rows, k]`: the argmax of the row,
+/// the class whose output unit is largest; for a single output column (k = 1, binary),
+/// class 1 when the output is above `threshold`.
 ///
 /// ```swift
 /// predictedClasses(Tensor<Double>([[0.1, 0.7, 0.2], [0.9, 0.0, 0.1]]))   // [1, 0]

@@ -1,7 +1,11 @@
 import Backprop
 import Foundation
 
-/// How many samples make up one update, named as in the notes.
+/// How many samples make up one update.
+///
+/// Zhou Zhihua's *Machine Learning* (Springer, 2021), §5.3, calls one update per sample
+/// "standard BP" and one update per pass over the training set "accumulated BP";
+/// ``standardBP`` and ``accumulatedBP`` are those names.
 public enum TrainingMode: Sendable, Hashable {
     /// One update per sample ("standard BP", online learning).
     case perSample
@@ -11,9 +15,9 @@ public enum TrainingMode: Sendable, Hashable {
     /// over all samples).
     case fullBatch
 
-    /// The notes' name for ``perSample``.
+    /// ``perSample`` under its textbook name, "standard BP".
     public static var standardBP: TrainingMode { .perSample }
-    /// The notes' name for ``fullBatch``.
+    /// ``fullBatch`` under its textbook name, "accumulated BP".
     public static var accumulatedBP: TrainingMode { .fullBatch }
 }
 

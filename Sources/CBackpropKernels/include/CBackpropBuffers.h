@@ -16,9 +16,8 @@ extern "C" {
 ///
 /// Why a cache: a training step allocates and frees the same large buffers every step,
 /// and glibc returns freed memory at the top of its heap to the system once more than
-/// its trim threshold is free there, so the next step faults every page in again (a
-/// 256 × 256 dense stack spent a fifth of its time in page faults). Returns NULL when out
-/// of memory.
+/// its trim threshold is free there, so the next step faults every page in again, a cost
+/// that grows with the layer sizes. Returns NULL when out of memory.
 void *bp_buffer_allocate(size_t bytes);
 
 /// Returns a block from `bp_buffer_allocate` (with the same `bytes`): kept in this

@@ -9,9 +9,9 @@ extern "C" {
 /// `withoutGradients`, `BP_MODE_DETECTING_ANOMALIES` inside `withAnomalyDetection`; 0 (the
 /// default: recording, no checks) on a thread that never set it.
 ///
-/// A thread-local in C because every op reads it: this is two instructions, where a Swift
-/// task-local read costs two dynamic TLS lookups in the concurrency runtime (about 5 % of a
-/// small training step).
+/// A C thread-local because every op reads it: an initial-exec thread-local read is a
+/// couple of instructions, where a Swift task-local read goes through the concurrency
+/// runtime's dynamic lookups on every op.
 #define BP_MODE_NOT_RECORDING 1u
 #define BP_MODE_DETECTING_ANOMALIES 2u
 unsigned bp_gradient_mode_bits(void);

@@ -1,7 +1,7 @@
 // Whether generic tensor code runs as fast from another module as a concrete loop here.
 // Backprop's public generic API is @inlinable over @usableFromInline storage, so this
 // module compiles its own Float-specialised copy; an unspecialised generic call from
-// another module was measured 16–19× slower. Each pair times the same work on 2²⁰ Float
+// another module would be many times slower. Each pair times the same work on 2²⁰ Float
 // elements: through `Tensor<Float>` (generic, specialised here) and as a plain loop over
 // `[Float]` written in this module. "ratio" is generic / concrete (1 means no overhead).
 

@@ -2,12 +2,12 @@ import Backprop
 import BackpropNN
 import Foundation
 
-/// `backprop iris`: the tutorial experiment of the notes with its defaults.
+/// `backprop iris`: the classic Iris experiment with its defaults.
 let irisCommand = Command(
     spec: CommandSpec(
         name: "iris",
         summary: """
-        Trains the notes' Iris tutorial on the bundled data: min-max to [0, 1] (fitted on the
+        Trains the classic Iris network on the bundled data: min-max to [0, 1] (fitted on the
         training rows), seeded shuffle, 130 training / 20 validation rows, 4 -> 5 sigmoid ->
         3 sigmoid, one-hot targets, 1/2 squared error, per-sample SGD at learning rate 0.2 for
         300 epochs, weights and biases uniform in [0, 1). Prints progress and the final

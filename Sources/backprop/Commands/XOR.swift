@@ -2,12 +2,12 @@ import Backprop
 import BackpropNN
 import Foundation
 
-/// `backprop xor`: the 2-2-1 network of the notes; prints the truth table it learned.
+/// `backprop xor`: a 2-2-1 sigmoid network learns XOR; prints the truth table it learned.
 let xorCommand = Command(
     spec: CommandSpec(
         name: "xor",
         summary: """
-        Trains the notes' 2-2-1 sigmoid network on XOR (1/2 squared error, full-batch SGD with
+        Trains a 2-2-1 sigmoid network on XOR (1/2 squared error, full-batch SGD with
         momentum 0.9), restarting from a new initialisation if it stalls, and prints the
         truth table it learned.
         """,

@@ -3,7 +3,7 @@ import BackpropNN
 import Foundation
 import XCTest
 
-/// Issue 6: the CSV reader on 10,000+ generated inputs (fixed seed). Valid tables are
+/// The CSV reader on 10,000+ generated inputs (fixed seed). Valid tables are
 /// generated with every dialect choice (BOM, CRLF / CR / LF, quoting, blank lines, spaces,
 /// embedded commas, quotes and line breaks, very long fields) and must load exactly; each is
 /// then broken in a known way (ragged row, stray quote, junk after a closing quote,

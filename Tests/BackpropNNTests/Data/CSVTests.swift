@@ -43,7 +43,7 @@ final class CSVTests: XCTestCase {
         XCTAssertThrowsError(try table.columnIndex(.index(3)))
     }
 
-    // MARK: The dialect, as documented on CSVTable (issue 6)
+    // MARK: The dialect, as documented on CSVTable
 
     func testByteOrderMarkAndLineEndsAreAccepted() throws {
         let bom = Data([0xEF, 0xBB, 0xBF] + Array("a,b\r\n1,2\r3,4\n5,6".utf8))

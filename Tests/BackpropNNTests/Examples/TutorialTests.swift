@@ -3,7 +3,7 @@ import BackpropNN
 import XCTest
 
 final class TutorialTests: XCTestCase {
-    /// The notes' Iris experiment with its exact defaults (300 epochs of per-sample SGD):
+    /// The classic Iris experiment with its defaults (300 epochs of per-sample SGD):
     /// the mean validation accuracy over seeds 0–9 is at least 0.90 (numpy and PyTorch
     /// average 0.94 over seeds 0–4).
     func testIrisTutorialMeanValidationAccuracyOverTenSeeds() throws {

@@ -36,7 +36,7 @@ final class DenseTests: XCTestCase {
     }
 
     func testDenseBackwardGivesTheDeltaFormulas() {
-        // ∇W = xᵀ Δ, ∇b = column sums of Δ, with Δ = ∇y ⊙ σ'(u) (notes §4).
+        // ∇W = xᵀ Δ, ∇b = column sums of Δ, with Δ = ∇y ⊙ σ'(u) (the batched δ formulas).
         var rng = SeededGenerator(seed: 9)
         let layer = Dense<Double>(inputSize: 3, outputSize: 2, activation: .sigmoid, initializer: .normal(standardDeviation: 1), using: &rng)
         let x = Tensor<Double>.normal([4, 3], using: &rng)

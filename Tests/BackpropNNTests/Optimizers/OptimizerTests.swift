@@ -11,7 +11,7 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(p.value, [1])
     }
 
-    /// Issue 6: a parameter that does not require a gradient (a frozen weight) is left
+    /// A parameter that does not require a gradient (a frozen weight) is left
     /// alone too, and an update with nothing to do changes nothing.
     func testFrozenParametersAndEmptyUpdatesAreLeftAlone() {
         let frozen = Variable(Tensor<Double>([1, 2]))

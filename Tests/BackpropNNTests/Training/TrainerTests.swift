@@ -144,7 +144,7 @@ final class TrainerTests: XCTestCase {
         for k in 1..<norms.count { XCTAssertLessThan(norms[k - 1].norm, norms[k].norm * 1.5) }
     }
 
-    /// Issue 6: no reference cycle between the model, its parameters, the optimizer (and
+    /// No reference cycle between the model, its parameters, the optimizer (and
     /// its per-parameter state), the trainer and the graphs of the steps: once the caller
     /// lets go, every one of them is freed.
     func testModelOptimizerTrainerAndGraphsAreFreedAfterTraining() {

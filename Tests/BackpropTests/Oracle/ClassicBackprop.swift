@@ -1,5 +1,6 @@
-// The classic backpropagation algorithm of the notes (§3 column-vector δ recursion, §4
-// row-vector batched form, §5 threshold form), written independently as a test oracle:
+// The classic backpropagation algorithm (the per-sample column-vector δ recursion, the
+// row-vector batched form, and the threshold form of Zhou's *Machine Learning*, §5.3),
+// written independently as a test oracle:
 // plain loops over `[Double]`, no Tensor, no Variable, no autodiff. Nothing here calls the
 // library, so the tests that compare against it cannot agree with the library by
 // construction.
@@ -16,9 +17,9 @@ enum ClassicBackprop {
     /// oracle only sees moderate inputs).
     static func sigmoid(_ u: Double) -> Double { 1 / (1 + exp(-u)) }
 
-    // MARK: §3, column-vector form
+    // MARK: Column-vector form, one sample
 
-    /// One layer in the notes' §1 layout: W is s_l × s_(l−1) (row i = the weights into
+    /// One layer in the column layout, u = W x + b: W is s_l × s_(l−1) (row i = the weights into
     /// neuron i), stored row-major: W[i][j] = `weights[i * inputs + j]`.
     struct ColumnLayer {
         var inputs: Int
@@ -27,7 +28,7 @@ enum ClassicBackprop {
         var bias: [Double]
     }
 
-    /// What the per-sample algorithm of §3 computes.
+    /// What the per-sample algorithm computes.
     struct ColumnResult {
         /// L = ½‖x^(L) − y‖².
         var loss: Double
@@ -101,9 +102,10 @@ enum ClassicBackprop {
             weightGradients: weightGradients, biasGradients: deltas)
     }
 
-    // MARK: §4, row-vector batched form
+    // MARK: Row-vector form, a batch
 
-    /// One layer in the §4 layout: W is s_(l−1) × s_l, W[k][i] = `weights[k * outputs + i]`.
+    /// One layer in the row layout, U = X W + b: W is s_(l−1) × s_l,
+    /// W[k][i] = `weights[k * outputs + i]`.
     struct RowLayer {
         var inputs: Int
         var outputs: Int
@@ -111,7 +113,7 @@ enum ClassicBackprop {
         var bias: [Double]
     }
 
-    /// What the batched algorithm of §4 computes; matrices are row-major.
+    /// What the batched algorithm computes; matrices are row-major.
     struct RowResult {
         var loss: Double
         /// Δ^(1) … Δ^(L), each m × s_l.
@@ -123,7 +125,7 @@ enum ClassicBackprop {
     }
 
     /// U = X W + b (b on every row); the loss is `factor · ½ Σ (X^(L) − Y)²` (factor 1/m is
-    /// the notes' mean over the mini-batch), so Δ^(L) = factor · (X^(L) − Y) ⊙ f'(U^(L)),
+    /// the mean over the mini-batch), so Δ^(L) = factor · (X^(L) − Y) ⊙ f'(U^(L)),
     /// Δ^(l) = (Δ^(l+1) (W^(l+1))ᵀ) ⊙ f'(U^(l)), ∇W = Xᵀ Δ, ∇b = Σ_rows Δ.
     static func rowGradients(
         _ layers: [RowLayer], inputs: [Double], targets: [Double], rows m: Int, factor: Double
@@ -199,7 +201,7 @@ enum ClassicBackprop {
             biasGradients: biasGradients)
     }
 
-    // MARK: §5, threshold form (Zhou, equations 5.10–5.15)
+    // MARK: Threshold form (Zhou, Machine Learning, §5.3, equations 5.10–5.15)
 
     /// One sample of "standard BP" for d inputs, q hidden and l outputs.
     /// `v` is d × q (v[i][h] = `v[i * q + h]`), `w` is q × l (w[h][j] = `w[h * l + j]`).
