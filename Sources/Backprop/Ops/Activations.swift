@@ -15,12 +15,10 @@ extension Variable {
             op: "sigmoid", value: storedValue.borrowed.map(stableSigmoid), inputs: [self],
             file: file, line: line,
             tensorPullback: { y, g in
-                // g ⊙ y(1 − y) in place of the incoming gradient.
-                var delta = consume g
-                DenseActivation.sigmoid.applyGradient(to: &delta, fromOutput: y.storedValue.borrowed)
-                return InputGradients(delta)
+                InputGradients(
+                    TensorPullbacks.activationGradient(consume g, output: y.storedValue.borrowed, .sigmoid))
             }
-        ) { y, g in [activationGradient(g, output: y, activation: .sigmoid)] }
+        ) { y, g in [VariablePullbacks.activationGradient(g, output: y, .sigmoid)] }
     }
 
     /// The hyperbolic tangent, element-wise.

@@ -19,15 +19,8 @@ extension Variable {
             op: "add", value: storedValue.borrowed.broadcastMap(
                 other.storedValue.borrowed, op: "add", symbol: "+", file: file, line: line, +),
             operands: self, other, file: file, line: line,
-            tensorPullback: { y, g in
-                let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
-                return InputGradients(
-                    a.requiresGradient ? g.summed(toShape: a.value.shape) : nil,
-                    b.requiresGradient ? (consume g).summed(toShape: b.value.shape) : nil)
-            }
-        ) { y, g in
-            [g.summed(toShape: y.input(at: 0).shape), g.summed(toShape: y.input(at: 1).shape)]
-        }
+            tensorPullback: { y, g in sumPullback(TensorPullbacks.self, y, consume g, subtracting: false) }
+        ) { y, g in Array(sumPullback(VariablePullbacks.self, y, g, subtracting: false)) }
     }
 
     /// Element-wise difference with broadcasting.
@@ -41,18 +34,8 @@ extension Variable {
             op: "subtract", value: storedValue.borrowed.broadcastMap(
                 other.storedValue.borrowed, op: "subtract", symbol: "-", file: file, line: line, -),
             operands: self, other, file: file, line: line,
-            tensorPullback: { y, g in
-                let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
-                return InputGradients(
-                    a.requiresGradient ? g.summed(toShape: a.value.shape) : nil,
-                    b.requiresGradient ? (-g).summed(toShape: b.value.shape) : nil)
-            }
-        ) { y, g in
-            [
-                g.summed(toShape: y.input(at: 0).shape),
-                g.negated().summed(toShape: y.input(at: 1).shape),
-            ]
-        }
+            tensorPullback: { y, g in sumPullback(TensorPullbacks.self, y, consume g, subtracting: true) }
+        ) { y, g in Array(sumPullback(VariablePullbacks.self, y, g, subtracting: true)) }
     }
 
     /// Element-wise (Hadamard) product with broadcasting.
@@ -66,20 +49,8 @@ extension Variable {
             op: "multiply", value: storedValue.borrowed.broadcastMap(
                 other.storedValue.borrowed, op: "multiply", symbol: "*", file: file, line: line, *),
             operands: self, other, file: file, line: line,
-            tensorPullback: { y, g in
-                let (a, b) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1))
-                let g = g.borrowed
-                return InputGradients(
-                    a.requiresGradient ? (g * b.value).summed(toShape: a.value.shape) : nil,
-                    b.requiresGradient ? (g * a.value).summed(toShape: b.value.shape) : nil)
-            }
-        ) { y, g in
-            let (a, b) = (y.input(at: 0), y.input(at: 1))
-            return [
-                a.requiresGradient ? g.multiplying(b).summed(toShape: a.shape) : nil,
-                b.requiresGradient ? g.multiplying(a).summed(toShape: b.shape) : nil,
-            ]
-        }
+            tensorPullback: { y, g in productPullback(TensorPullbacks.self, y, consume g) }
+        ) { y, g in Array(productPullback(VariablePullbacks.self, y, g)) }
     }
 
     /// Every element times a constant.
@@ -199,4 +170,29 @@ extension Variable {
     @inlinable public static prefix func - (operand: Variable) -> Variable {
         operand.negated(file: "operator -", line: SourceLocation.operatorLine)
     }
+}
+
+/// The gradients of y = a ± b: ∇a = ∇y and ∇b = ±∇y, each summed back to its operand's
+/// shape. Written once for both paths of the sweep (``PullbackAlgebra``).
+@inlinable @inline(__always)
+internal func sumPullback<A: PullbackAlgebra>(
+    _: A.Type, _ y: Variable<A.Scalar>, _ g: consuming A.Gradient, subtracting: Bool
+) -> InputGradients<A.Gradient> {
+    let (a, b) = (A.input(of: y, at: 0), A.input(of: y, at: 1))
+    let ga = a.needsGradient ? A.reduce(copy g, toShape: A.shape(of: a.value)) : nil
+    guard b.needsGradient else { return InputGradients(ga, nil) }
+    let gb = A.reduce(consume g, toShape: A.shape(of: b.value))
+    return InputGradients(ga, subtracting ? A.negate(gb) : gb)
+}
+
+/// The gradients of y = a ⊙ b: ∇a = ∇y ⊙ b and ∇b = ∇y ⊙ a, each summed back to its
+/// operand's shape. Written once for both paths of the sweep (``PullbackAlgebra``).
+@inlinable @inline(__always)
+internal func productPullback<A: PullbackAlgebra>(
+    _: A.Type, _ y: Variable<A.Scalar>, _ g: consuming A.Gradient
+) -> InputGradients<A.Gradient> {
+    let (a, b) = (A.input(of: y, at: 0), A.input(of: y, at: 1))
+    return InputGradients(
+        a.needsGradient ? A.reduce(A.multiply(g, b.value), toShape: A.shape(of: a.value)) : nil,
+        b.needsGradient ? A.reduce(A.multiply(g, a.value), toShape: A.shape(of: b.value)) : nil)
 }

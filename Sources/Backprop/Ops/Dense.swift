@@ -69,55 +69,38 @@ extension DenseActivation {
         Variable<Scalar>.TensorPullback, Variable<Scalar>.Pullback
     ) {
         switch self {
-        case .identity:
-            ({ denseTensorPullback($0, $1, .identity) }, { densePullback($0, $1, .identity) })
-        case .sigmoid:
-            ({ denseTensorPullback($0, $1, .sigmoid) }, { densePullback($0, $1, .sigmoid) })
-        case .tanh:
-            ({ denseTensorPullback($0, $1, .tanh) }, { densePullback($0, $1, .tanh) })
-        case .relu:
-            ({ denseTensorPullback($0, $1, .relu) }, { densePullback($0, $1, .relu) })
+        case .identity: (
+            { densePullback(TensorPullbacks.self, $0, consume $1, .identity) },
+            { Array(densePullback(VariablePullbacks.self, $0, $1, .identity)) })
+        case .sigmoid: (
+            { densePullback(TensorPullbacks.self, $0, consume $1, .sigmoid) },
+            { Array(densePullback(VariablePullbacks.self, $0, $1, .sigmoid)) })
+        case .tanh: (
+            { densePullback(TensorPullbacks.self, $0, consume $1, .tanh) },
+            { Array(densePullback(VariablePullbacks.self, $0, $1, .tanh)) })
+        case .relu: (
+            { densePullback(TensorPullbacks.self, $0, consume $1, .relu) },
+            { Array(densePullback(VariablePullbacks.self, $0, $1, .relu)) })
         }
     }
 }
 
-/// The first-order backward of `y = f(x·W + b)`: δ = ∇y ⊙ f'(u) in place of the incoming
-/// gradient, then ∇x = δ·Wᵀ, ∇W = xᵀ·δ, ∇b = Σ rows of δ. The output and the inputs are read
-/// in place (the node keeps them alive during its backward).
-@inlinable
-internal func denseTensorPullback<Scalar>(
-    _ output: Variable<Scalar>, _ gradient: consuming Tensor<Scalar>, _ activation: DenseActivation
-) -> InputGradients<Tensor<Scalar>> {
-    let (x, weight) = (output.borrowedInput(at: 0), output.borrowedInput(at: 1))
-    var delta = consume gradient
-    activation.applyGradient(to: &delta, fromOutput: output.storedValue.borrowed)
-    let d = delta.borrowed
-    let gx =
-        x.requiresGradient
-        ? Tensor.product(d, weight.value, transposingA: false, transposingB: true) : nil
-    let gw =
-        weight.requiresGradient
-        ? Tensor.product(x.value, d, transposingA: true, transposingB: false) : nil
-    guard output.inputCount == 3 else { return InputGradients(consume gx, consume gw) }
-    let bias = output.borrowedInput(at: 2)
-    // The forward checked that the bias is [columns], the shape of the sum over rows.
-    // With one row the sum is delta itself, which becomes the bias gradient in place.
-    let gb = bias.requiresGradient ? (consume delta).sum(alongAxis: 0) : nil
-    return InputGradients(consume gx, consume gw, consume gb)
-}
-
-/// The same backward as differentiable ops, for higher-order gradients.
-@inlinable
-internal func densePullback<Scalar>(
-    _ output: Variable<Scalar>, _ gradient: Variable<Scalar>, _ activation: DenseActivation
-) -> [Variable<Scalar>?] {
-    let (x, weight) = (output.input(at: 0), output.input(at: 1))
-    let delta = activationGradient(gradient, output: output, activation: activation)
-    let gx = x.requiresGradient ? delta.matmul(weight, transposingOther: true) : nil
-    let gw = weight.requiresGradient ? x.matmul(delta, transposingSelf: true) : nil
-    guard output.inputCount == 3 else { return [gx, gw] }
-    let bias = output.input(at: 2)
-    return [gx, gw, bias.requiresGradient ? delta.sum(alongAxis: 0) : nil]
+/// The backward of `y = f(x·W + b)`: δ = ∇y ⊙ f'(u) (f' from the output; on the first-order
+/// path in place of the incoming gradient), then ∇x = δ·Wᵀ, ∇W = xᵀ·δ, ∇b = Σ rows of δ.
+/// Written once for both paths of the sweep (``PullbackAlgebra``).
+@inlinable @inline(__always)
+internal func densePullback<A: PullbackAlgebra>(
+    _: A.Type, _ y: Variable<A.Scalar>, _ g: consuming A.Gradient, _ activation: DenseActivation
+) -> InputGradients<A.Gradient> {
+    let (x, weight) = (A.input(of: y, at: 0), A.input(of: y, at: 1))
+    let delta = A.activationGradient(consume g, output: A.output(of: y), activation)
+    let d = A.value(of: delta)
+    let gx = x.needsGradient ? d.product(weight.value, transposingSelf: false, transposingOther: true) : nil
+    let gw = weight.needsGradient ? x.value.product(d, transposingSelf: true, transposingOther: false) : nil
+    guard y.inputCount == 3 else { return InputGradients(gx, gw) }
+    // The forward checked that the bias is [columns], the shape of the sum over rows; with
+    // one row the sum is δ itself, handed over as the bias gradient.
+    return InputGradients(gx, gw, A.input(of: y, at: 2).needsGradient ? A.sumOfRows(consume delta) : nil)
 }
 
 /// The backward of an activation as one differentiable op: g ⊙ f'(u), with f' from the
