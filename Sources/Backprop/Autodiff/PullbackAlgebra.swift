@@ -25,6 +25,7 @@ internal protocol PullbackAlgebra {
     /// The output of `y` (its value, or the node itself).
     static func output(of y: Variable<Scalar>) -> Value
     static func shape(of value: Value) -> TensorShape
+    static func count(of value: Value) -> Int
     /// A gradient as a value, to be multiplied with an input.
     static func value(of gradient: borrowing Gradient) -> Value
     /// `g` summed back to `shape` (the adjoint of broadcasting).
@@ -37,6 +38,10 @@ internal protocol PullbackAlgebra {
     /// g ⊙ f′(u), f′ from the output y of `activation`.
     static func activationGradient(
         _ g: consuming Gradient, output y: Value, _ activation: DenseActivation
+    ) -> Gradient
+    /// The one-element gradient `g` times `factor · (a − b)` (a and b of one shape).
+    static func scaledDifference(
+        _ g: consuming Gradient, by factor: Scalar, _ a: Value, _ b: Value
     ) -> Gradient
 }
 
@@ -55,6 +60,7 @@ internal enum TensorPullbacks<Scalar: TensorScalar>: PullbackAlgebra {
         y.storedValue.borrowed
     }
     @inlinable static func shape(of value: BorrowedTensor<Scalar>) -> TensorShape { value.shape }
+    @inlinable static func count(of value: BorrowedTensor<Scalar>) -> Int { value.count }
     @inlinable
     static func value(of gradient: borrowing Tensor<Scalar>) -> BorrowedTensor<Scalar> {
         gradient.borrowed
@@ -81,6 +87,14 @@ internal enum TensorPullbacks<Scalar: TensorScalar>: PullbackAlgebra {
         activation.applyGradient(to: &delta, fromOutput: y)
         return delta
     }
+    @inlinable
+    static func scaledDifference(
+        _ g: consuming Tensor<Scalar>, by factor: Scalar, _ a: BorrowedTensor<Scalar>,
+        _ b: BorrowedTensor<Scalar>
+    ) -> Tensor<Scalar> {
+        let s = factor * g.scalar
+        return a.zipMap(b, op: "squaredError") { s * ($0 - $1) }
+    }
 }
 
 /// The recorded path of ``PullbackAlgebra``.
@@ -95,6 +109,7 @@ internal enum VariablePullbacks<Scalar: TensorScalar>: PullbackAlgebra {
     }
     @inlinable static func output(of y: Variable<Scalar>) -> Variable<Scalar> { y }
     @inlinable static func shape(of value: Variable<Scalar>) -> TensorShape { value.shape }
+    @inlinable static func count(of value: Variable<Scalar>) -> Int { value.value.count }
     @inlinable
     static func value(of gradient: borrowing Variable<Scalar>) -> Variable<Scalar> { copy gradient }
     @inlinable
@@ -116,5 +131,12 @@ internal enum VariablePullbacks<Scalar: TensorScalar>: PullbackAlgebra {
         _ g: consuming Variable<Scalar>, output y: Variable<Scalar>, _ activation: DenseActivation
     ) -> Variable<Scalar> {
         Backprop.activationGradient(g, output: y, activation: activation)
+    }
+    @inlinable
+    static func scaledDifference(
+        _ g: consuming Variable<Scalar>, by factor: Scalar, _ a: Variable<Scalar>,
+        _ b: Variable<Scalar>
+    ) -> Variable<Scalar> {
+        g.broadcast(toShape: a.shape).scaled(by: factor) * (a - b)
     }
 }

@@ -61,10 +61,12 @@ internal enum SquaredErrorScale {
     @inlinable
     func pullbacks<Scalar>() -> (Variable<Scalar>.TensorPullback, Variable<Scalar>.Pullback) {
         switch self {
-        case .half:
-            ({ squaredErrorTensorPullback($0, $1, .half) }, { squaredErrorPullback($0, $1, .half) })
-        case .mean:
-            ({ squaredErrorTensorPullback($0, $1, .mean) }, { squaredErrorPullback($0, $1, .mean) })
+        case .half: (
+            { squaredErrorPullback(TensorPullbacks.self, $0, consume $1, .half) },
+            { Array(squaredErrorPullback(VariablePullbacks.self, $0, $1, .half)) })
+        case .mean: (
+            { squaredErrorPullback(TensorPullbacks.self, $0, consume $1, .mean) },
+            { Array(squaredErrorPullback(VariablePullbacks.self, $0, $1, .mean)) })
         }
     }
 }
@@ -92,33 +94,17 @@ internal func squaredError<Scalar>(
         file: file, line: line, tensorPullback: tensorPullback, pullback: pullback)
 }
 
-/// ∂L/∂ŷ = 2c (ŷ − y) ∇L,  ∂L/∂y = −2c (ŷ − y) ∇L, on tensors.
-@inlinable
-internal func squaredErrorTensorPullback<Scalar>(
-    _ output: Variable<Scalar>, _ gradient: consuming Tensor<Scalar>, _ scale: SquaredErrorScale
-) -> InputGradients<Tensor<Scalar>> {
-    let (predicted, target) = (output.borrowedInput(at: 0), output.borrowedInput(at: 1))
-    let (p, t) = (predicted.value, target.value)
-    let factor: Scalar = scale.factor(count: p.count)
-    let s = 2 * factor * gradient.scalar
-    let share = p.zipMap(t, op: "squaredError") { s * ($0 - $1) }
-    if !target.requiresGradient { return InputGradients(consume share, nil) }
-    return InputGradients(predicted.requiresGradient ? share : nil, -share)
-}
-
-/// The same as differentiable ops, for higher-order gradients.
-@inlinable
-internal func squaredErrorPullback<Scalar>(
-    _ output: Variable<Scalar>, _ gradient: Variable<Scalar>, _ scale: SquaredErrorScale
-) -> [Variable<Scalar>?] {
-    let (predicted, target) = (output.input(at: 0), output.input(at: 1))
-    let factor: Scalar = scale.factor(count: predicted.value.count)
-    let share = gradient.broadcast(toShape: predicted.shape).scaled(by: 2 * factor)
-        * (predicted - target)
-    return [
-        predicted.requiresGradient ? share : nil,
-        target.requiresGradient ? share.negated() : nil,
-    ]
+/// ∂L/∂ŷ = 2c (ŷ − y) ∇L,  ∂L/∂y = −2c (ŷ − y) ∇L. Written once for both paths of the
+/// sweep (``PullbackAlgebra``).
+@inlinable @inline(__always)
+internal func squaredErrorPullback<A: PullbackAlgebra>(
+    _: A.Type, _ y: Variable<A.Scalar>, _ g: consuming A.Gradient, _ scale: SquaredErrorScale
+) -> InputGradients<A.Gradient> {
+    let (predicted, target) = (A.input(of: y, at: 0), A.input(of: y, at: 1))
+    let factor: A.Scalar = scale.factor(count: A.count(of: predicted.value))
+    let share = A.scaledDifference(consume g, by: 2 * factor, predicted.value, target.value)
+    guard target.needsGradient else { return InputGradients(share, nil) }
+    return InputGradients(predicted.needsGradient ? copy share : nil, A.negate(share))
 }
 
 // MARK: - Classification losses from logits (fused, stable)
