@@ -61,6 +61,10 @@ extension OpInfo {
             unary("tanh") { $0.tanh() },
             unary("relu", .awayFromZero) { $0.relu() },
             unary("leakyRelu", .awayFromZero) { $0.leakyRelu(slope: 0.1) },
+            unary("leakyRelu 0.01", .awayFromZero) { $0.leakyRelu() },
+            OpInfo(name: "applying softmax", samples: [[[2, 3]], [[2, 2, 3]]], outputShape: same) {
+                $0[0].applying(.softmax)
+            },
             unary("softplus") { $0.softplus() },
         ]
     }
@@ -177,6 +181,17 @@ extension OpInfo {
             },
             OpInfo(name: "dense identity", samples: [[[2, 3], [3, 2], [2]]], outputShape: { [$0[0][0], $0[1][1]] }) {
                 $0[0].dense(weight: $0[1], bias: $0[2])
+            },
+            OpInfo(name: "dense softplus", samples: [[[3, 4], [4, 5], [5]]], outputShape: { [$0[0][0], $0[1][1]] }) {
+                $0[0].dense(weight: $0[1], bias: $0[2], activation: .softplus)
+            },
+            OpInfo(name: "dense softmax", samples: [[[3, 4], [4, 5], [5]], [[1, 2], [2, 3], [3]]],
+                   outputShape: { [$0[0][0], $0[1][1]] }) {
+                $0[0].dense(weight: $0[1], bias: $0[2], activation: .softmax)
+            },
+            OpInfo(name: "dense leakyRelu", samples: [[[3, 4], [4, 5], [5]]], domains: [.awayFromZero],
+                   outputShape: { [$0[0][0], $0[1][1]] }) {
+                $0[0].dense(weight: $0[1], bias: $0[2], activation: .leakyRelu)
             },
             OpInfo(name: "matmul batched by a matrix", samples: [[[2, 3, 4], [4, 2]]], outputShape: { _ in [2, 3, 2] }) {
                 $0[0].matmul($0[1])

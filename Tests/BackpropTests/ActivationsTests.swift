@@ -1,4 +1,5 @@
-import Backprop
+import Foundation
+@testable import Backprop
 import BackpropTesting
 import XCTest
 
@@ -108,5 +109,98 @@ extension ActivationsTests {
             let again = differentiableGradients(of: y.sum(), withRespectTo: [input])[0].value
             XCTAssertTrue(sameScalarsOrNaN(again.reshaped(to: [4]), Tensor(dx)), "\(name) ∇ (create-graph)")
         }
+    }
+}
+
+extension ActivationsTests {
+    /// softplus′ = σ(x) is computed from the output as 1 − e⁻ʸ with expm1: where y is tiny
+    /// (x ≪ 0) the plain 1 − exp(−y) would lose every digit.
+    func testSoftplusDerivativeFromTheOutputKeepsItsPrecision() {
+        for x in [-30.0, -5, 0, 5, 40] {
+            let v = Variable(Tensor(x), requiresGradient: true)
+            let g = gradients(of: v.softplus(), withRespectTo: [v])[0].scalar
+            let sigma = 1 / (1 + Foundation.exp(-x))
+            XCTAssertEqual(g, sigma, accuracy: 1e-15 * sigma, "x = \(x)")
+            XCTAssertEqual(Activation.softplus.derivative(fromOutput: stableSoftplus(x)), sigma, accuracy: 1e-15 * sigma)
+        }
+    }
+
+    /// Each activation is one node named after it, on `Variable` and in `dense` alike.
+    func testEveryActivationIsOneNode() {
+        let x = Variable(Tensor<Double>([[-1, 0.5, 2]]), requiresGradient: true)
+        for activation in Activation.allCases where activation != .identity {
+            XCTAssertEqual(x.applying(activation).op, activation.rawValue)
+            XCTAssertEqual(x.applying(activation).inputCount, 1)
+        }
+        XCTAssertTrue(x.applying(.identity) === x)
+    }
+}
+
+/// The activation kernels: the in-place forward and backward of the fused ops.
+final class ActivationKernelTests: XCTestCase {
+    func testApplyGradientMatchesTheDerivativeFromTheOutput() {
+        let y = Tensor<Double>([0.5, 0.9, 0, -0.3])
+        for activation in Activation.allCases where activation != .softmax {
+            var g = Tensor<Double>([1, 2, 3, 4])
+            activation.applyGradient(to: &g, fromOutput: y)
+            let expected = zip([1.0, 2, 3, 4], y.scalars).map { activation.gradient($0, fromOutput: $1) }
+            XCTAssertEqual(g.scalars, expected, "\(activation)")
+        }
+    }
+
+    /// In place when the gradient is not shared; a shared one is copied first.
+    func testApplyGradientWritesInPlaceOnlyWhenUnique() {
+        var g = Tensor<Double>([1, 1])
+        let before = ObjectIdentifier(g.storage.buffer)
+        Activation.sigmoid.applyGradient(to: &g, fromOutput: Tensor([0.5, 0.5]))
+        XCTAssertEqual(ObjectIdentifier(g.storage.buffer), before)
+        let shared = g
+        Activation.tanh.applyGradient(to: &g, fromOutput: Tensor([0.5, 0.5]))
+        XCTAssertEqual(shared.scalars, [0.25, 0.25], "the other copy is untouched")
+        XCTAssertEqual(g.scalars, [0.1875, 0.1875])
+    }
+
+    /// relu's branch not taken gets exactly 0, even for an infinite incoming gradient.
+    func testReluMasksInfiniteGradientsToZero() {
+        var g = Tensor<Double>([.infinity, -.infinity, .nan, 5])
+        Activation.relu.applyGradient(to: &g, fromOutput: Tensor([0, -1, 0, 2]))
+        XCTAssertEqual(g.scalars, [0, 0, 0, 5])
+    }
+
+    /// The fused forward (bias added, then f, row by row) equals the unfused ops for every
+    /// activation, at ±∞ and NaN too: relu keeps NaN as NaN, as `relu()` does (regression:
+    /// the fused relu's select was rewritten as `max`, which vectorises).
+    func testFusedForwardMatchesTheUnfusedOps() {
+        // One input column and a 1 × 1 weight of 1, so every value reaches f as it is.
+        let x = Variable(Tensor<Double>(shape: [6, 1], scalars: [1, -2, 0.5, .infinity, -.infinity, .nan]))
+        let w = Variable(Tensor<Double>([[1]]))
+        let b = Variable(Tensor<Double>([0.25]))
+        let u = x.matmul(w) + b
+        let unfused: [Activation: Variable<Double>] = [
+            .identity: u, .sigmoid: u.sigmoid(), .tanh: u.tanh(), .relu: u.relu(),
+            .leakyRelu: u.leakyRelu(), .softplus: u.softplus(),
+        ]
+        for activation in unfused.keys {
+            let fused = x.dense(weight: w, bias: b, activation: activation).value.scalars
+            let expected = unfused[activation]!.value.scalars
+            XCTAssertEqual(expected.filter(\.isNaN).count, 1, "only the NaN input gives NaN")
+            for (f, e) in zip(fused, expected) {
+                XCTAssertTrue(f == e || (f.isNaN && e.isNaN), "\(activation): \(fused) vs \(expected)")
+            }
+        }
+    }
+
+    /// relu's derivative at a NaN output is NaN, not the 0 of the inactive side (regression:
+    /// the NaN input's gradient was a silent 0); the other outputs keep their rule.
+    func testReluGradientAtANaNOutputIsNaN() {
+        let relu = Activation.relu
+        XCTAssertTrue(relu.derivative(fromOutput: Double.nan).isNaN)
+        XCTAssertTrue(relu.gradient(1.0, fromOutput: .nan).isNaN)
+        XCTAssertTrue(relu.gradient(0.0, fromOutput: .nan).isNaN)
+        XCTAssertTrue(relu(Double.nan).isNaN)
+        var g = Tensor<Double>([1, 1, 1, .infinity, 3])
+        relu.applyGradient(to: &g, fromOutput: Tensor([.nan, 0, 2, 0, .nan]))
+        XCTAssertTrue(g.scalars[0].isNaN && g.scalars[4].isNaN, "\(g)")
+        XCTAssertEqual(Array(g.scalars[1...3]), [0, 1, 0])
     }
 }

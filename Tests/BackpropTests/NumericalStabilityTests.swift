@@ -143,7 +143,7 @@ final class NumericalStabilityTests: XCTestCase {
 
     private func checkDense<T: TensorScalar>(_: T.Type) {
         // u = x·W + b = [[1000, −1000, 0]] for x = [[1]], W = [[1000, −1000, 0]], b = 0.
-        for activation in DenseActivation.allCases {
+        for activation in Activation.allCases {
             let x = Variable(Tensor<T>(shape: [1, 1], scalars: [1]), requiresGradient: true)
             let w = Variable(Tensor<T>(shape: [1, 3], scalars: [1000, -1000, 0]), requiresGradient: true)
             let b = Variable(Tensor<T>.zeros([3]), requiresGradient: true)
@@ -154,6 +154,10 @@ final class NumericalStabilityTests: XCTestCase {
                 case .sigmoid: ([1, 0, 0.5], [0, 0, 0.25])
                 case .tanh: ([1, -1, 0], [0, 0, 1])
                 case .relu: ([1000, 0, 0], [1, 0, 0])
+                case .leakyRelu: ([1000, -10, 0], [1, 0.01, 0.01])
+                case .softplus: ([1000, 0, Self.ln2], [1, 0, 0.5])
+                // The outputs sum to 1 whatever u, so the gradient of their sum is 0.
+                case .softmax: ([1, 0, 0], [0, 0, 0])
                 }
             assertClose(y.value.scalars, values, "dense \(activation) values", T.self)
             y.sum().backward()

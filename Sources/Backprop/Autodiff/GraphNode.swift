@@ -33,15 +33,19 @@ public class GraphNode {
     @exclusivity(unchecked) @usableFromInline internal final var teardownNext: GraphNode?
     /// Whether gradients flow to this node.
     public final let requiresGradient: Bool
+    /// The op's constant (an activation, a reduction) as one byte, read by its pullbacks
+    /// from the node instead of captured: see ``NodeConstant``.
+    @usableFromInline internal final let constantByte: UInt8
 
     @inlinable @inline(__always)
-    internal init(edges: consuming NodeInputs, requiresGradient: Bool) {
+    internal init(edges: consuming NodeInputs, requiresGradient: Bool, constantByte: UInt8 = 0) {
         // Read before the edges are stored: a call in between made the compiler retain
         // and release every input around it.
         self.creatorThread = bp_thread_token()
         self.madeAt = bp_change_clock_now()
         self.edges = edges
         self.requiresGradient = requiresGradient
+        self.constantByte = constantByte
     }
 
     deinit {
@@ -94,6 +98,21 @@ public class GraphNode {
 /// fields save the array a node would otherwise allocate (only ops such as `concatenate`
 /// have more than three inputs), and let the optimizer keep the array literal an op passes
 /// to ``Variable/init(op:value:inputs:file:line:tensorPullback:pullback:)`` on the stack.
+/// A constant of an op (an activation, a reduction) that the node keeps in one byte, so
+/// that the op's pullbacks read it from the output node (``Variable/constant(as:)``)
+/// instead of capturing it: a closure that captures a value allocates a context per node,
+/// one that captures nothing does not.
+///
+/// Only enums without associated values conform: such a value is one byte, its case index,
+/// so it converts to the byte and back exactly.
+@usableFromInline
+internal protocol NodeConstant {}
+
+extension NodeConstant {
+    @inlinable var byte: UInt8 { unsafeBitCast(self, to: UInt8.self) }
+    @inlinable init(byte: UInt8) { self = unsafeBitCast(byte, to: Self.self) }
+}
+
 @usableFromInline
 internal typealias NodeInputs = InputGradients<GraphNode>
 

@@ -37,7 +37,7 @@ internal protocol PullbackAlgebra {
     static func multiply(_ g: borrowing Gradient, _ x: Value) -> Gradient
     /// g ⊙ f′(u), f′ from the output y of `activation`.
     static func activationGradient(
-        _ g: consuming Gradient, output y: Value, _ activation: DenseActivation
+        _ g: consuming Gradient, output y: Value, _ activation: Activation
     ) -> Gradient
     /// The one-element gradient `g` times `factor · (a − b)` (a and b of one shape).
     static func scaledDifference(
@@ -81,7 +81,7 @@ internal enum TensorPullbacks<Scalar: TensorScalar>: PullbackAlgebra {
     }
     @inlinable
     static func activationGradient(
-        _ g: consuming Tensor<Scalar>, output y: BorrowedTensor<Scalar>, _ activation: DenseActivation
+        _ g: consuming Tensor<Scalar>, output y: BorrowedTensor<Scalar>, _ activation: Activation
     ) -> Tensor<Scalar> {
         var delta = consume g
         activation.applyGradient(to: &delta, fromOutput: y)
@@ -128,7 +128,7 @@ internal enum VariablePullbacks<Scalar: TensorScalar>: PullbackAlgebra {
     }
     @inlinable
     static func activationGradient(
-        _ g: consuming Variable<Scalar>, output y: Variable<Scalar>, _ activation: DenseActivation
+        _ g: consuming Variable<Scalar>, output y: Variable<Scalar>, _ activation: Activation
     ) -> Variable<Scalar> {
         Backprop.activationGradient(g, output: y, activation: activation)
     }

@@ -140,8 +140,9 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     @inlinable
     internal init(
         op: String, value: consuming Tensor<Scalar>, edges: consuming NodeInputs,
-        anyInputNeedsGradient: Bool, file: StaticString, line: UInt,
-        tensorPullback: TensorPullback?, pullback: @escaping Pullback
+        anyInputNeedsGradient: Bool, constant: UInt8 = 0,
+        file: StaticString, line: UInt, tensorPullback: TensorPullback?,
+        pullback: @escaping Pullback
     ) {
         let mode = GradientMode.current
         let records = mode.isRecording && anyInputNeedsGradient
@@ -156,7 +157,7 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
         self.tensorPullback = records ? tensorPullback : nil
         self.origin = origin
         if records {
-            super.init(edges: edges, requiresGradient: true)
+            super.init(edges: edges, requiresGradient: true, constantByte: constant)
         } else {
             super.init(edges: NodeInputs(), requiresGradient: false)
         }
@@ -174,6 +175,12 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     override internal func releaseCaptures() {
         pullback = nil
         tensorPullback = nil
+    }
+
+    /// The constant the op stored in this node (see ``NodeConstant``).
+    @inlinable
+    internal func constant<Constant: NodeConstant>(as _: Constant.Type) -> Constant {
+        Constant(byte: constantByte)
     }
 
     /// The shape of the value.

@@ -21,7 +21,7 @@ extension Variable {
     /// - Precondition: `self` is `[m, input]`; the message names the shapes otherwise.
     @inlinable
     public func dense(
-        weight: Variable, bias: Variable?, activation: DenseActivation = .identity,
+        weight: Variable, bias: Variable?, activation: Activation = .identity,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
         let x = self
@@ -48,40 +48,15 @@ extension Variable {
                 activation.applyInPlace(out, columns: columns, bias: nil)
             }
         }
-        let (tensorPullback, pullback): (TensorPullback, Pullback) = activation.densePullbacks()
+        // The pullbacks read the activation from the node: they capture nothing, so recording
+        // a dense node allocates no closure context.
         return Variable(
             op: "dense", value: consume y, edges: NodeInputs(x, weight, bias),
             anyInputNeedsGradient: x.requiresGradient || weight.requiresGradient
                 || bias?.requiresGradient == true,
-            file: file, line: line, tensorPullback: tensorPullback, pullback: pullback)
-    }
-}
-
-extension DenseActivation {
-    /// The two pullbacks of a dense node with this activation.
-    ///
-    /// They capture nothing: the inputs come from the output node and the activation is a
-    /// constant in each case, so recording a dense node allocates no closure context (a
-    /// closure that captures values gets a heap box per node; one with no captures does
-    /// not).
-    @inlinable
-    internal func densePullbacks<Scalar>() -> (
-        Variable<Scalar>.TensorPullback, Variable<Scalar>.Pullback
-    ) {
-        switch self {
-        case .identity: (
-            { densePullback(TensorPullbacks.self, $0, consume $1, .identity) },
-            { Array(densePullback(VariablePullbacks.self, $0, $1, .identity)) })
-        case .sigmoid: (
-            { densePullback(TensorPullbacks.self, $0, consume $1, .sigmoid) },
-            { Array(densePullback(VariablePullbacks.self, $0, $1, .sigmoid)) })
-        case .tanh: (
-            { densePullback(TensorPullbacks.self, $0, consume $1, .tanh) },
-            { Array(densePullback(VariablePullbacks.self, $0, $1, .tanh)) })
-        case .relu: (
-            { densePullback(TensorPullbacks.self, $0, consume $1, .relu) },
-            { Array(densePullback(VariablePullbacks.self, $0, $1, .relu)) })
-        }
+            constant: activation.byte, file: file, line: line,
+            tensorPullback: { densePullback(TensorPullbacks.self, $0, consume $1) }
+        ) { Array(densePullback(VariablePullbacks.self, $0, $1)) }
     }
 }
 
@@ -90,10 +65,10 @@ extension DenseActivation {
 /// Written once for both paths of the sweep (``PullbackAlgebra``).
 @inlinable @inline(__always)
 internal func densePullback<A: PullbackAlgebra>(
-    _: A.Type, _ y: Variable<A.Scalar>, _ g: consuming A.Gradient, _ activation: DenseActivation
+    _: A.Type, _ y: Variable<A.Scalar>, _ g: consuming A.Gradient
 ) -> InputGradients<A.Gradient> {
     let (x, weight) = (A.input(of: y, at: 0), A.input(of: y, at: 1))
-    let delta = A.activationGradient(consume g, output: A.output(of: y), activation)
+    let delta = A.activationGradient(consume g, output: A.output(of: y), y.constant(as: Activation.self))
     let d = A.value(of: delta)
     let gx = x.needsGradient ? d.product(weight.value, transposingSelf: false, transposingOther: true) : nil
     let gw = weight.needsGradient ? x.value.product(d, transposingSelf: true, transposingOther: false) : nil
@@ -101,32 +76,4 @@ internal func densePullback<A: PullbackAlgebra>(
     // The forward checked that the bias is [columns], the shape of the sum over rows; with
     // one row the sum is δ itself, handed over as the bias gradient.
     return InputGradients(gx, gw, A.input(of: y, at: 2).needsGradient ? A.sumOfRows(consume delta) : nil)
-}
-
-/// The backward of an activation as one differentiable op: g ⊙ f'(u), with f' from the
-/// output y.
-///
-/// Its own derivatives, for second-order gradients: ∂/∂g = f'(u), ∂/∂y = g ⊙ (df'/dy).
-@inlinable
-public func activationGradient<Scalar>(
-    _ gradient: Variable<Scalar>, output y: Variable<Scalar>, activation: DenseActivation
-) -> Variable<Scalar> {
-    if activation == .identity { return gradient }
-    let value = gradient.value.zipMap(y.value, op: "activationGradient") { g, y in
-        activation.gradient(g, fromOutput: y)
-    }
-    return Variable(op: "\(activation.rawValue)Gradient", value: value, inputs: [gradient, y]) {
-        _, h in
-        // d f'/dy as ops on y, so the result can be differentiated once more.
-        let secondDerivative: Variable<Scalar>? =
-            switch activation {
-            case .identity, .relu: nil
-            case .sigmoid: 1 - 2 * y
-            case .tanh: -2 * y
-            }
-        return [
-            gradient.requiresGradient ? activationGradient(h, output: y, activation: activation) : nil,
-            y.requiresGradient ? secondDerivative.map { h * gradient * $0 } : nil,
-        ]
-    }
 }

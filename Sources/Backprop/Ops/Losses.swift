@@ -44,7 +44,7 @@ public func meanSquaredError<Scalar>(
 /// The constant c in front of Σ (ŷ − y)²: ½, or 1/n for the mean (+∞ for n = 0, so the
 /// mean of nothing is 0 · ∞ = NaN and its gradients stay empty).
 @usableFromInline
-internal enum SquaredErrorScale {
+internal enum SquaredErrorScale: NodeConstant {
     case half, mean
 
     @inlinable
@@ -52,21 +52,6 @@ internal enum SquaredErrorScale {
         switch self {
         case .half: 0.5
         case .mean: 1 / Scalar(count)
-        }
-    }
-
-    /// The pullbacks of a squared-error node. They capture nothing (the inputs come from
-    /// the output node, the scale is a constant in each case), so recording the node
-    /// allocates no closure context.
-    @inlinable
-    func pullbacks<Scalar>() -> (Variable<Scalar>.TensorPullback, Variable<Scalar>.Pullback) {
-        switch self {
-        case .half: (
-            { squaredErrorPullback(TensorPullbacks.self, $0, consume $1, .half) },
-            { Array(squaredErrorPullback(VariablePullbacks.self, $0, $1, .half)) })
-        case .mean: (
-            { squaredErrorPullback(TensorPullbacks.self, $0, consume $1, .mean) },
-            { Array(squaredErrorPullback(VariablePullbacks.self, $0, $1, .mean)) })
         }
     }
 }
@@ -86,22 +71,23 @@ internal func squaredError<Scalar>(
         total += d * d
     }
     let factor: Scalar = scale.factor(count: p.count)
-    let (tensorPullback, pullback): (Variable<Scalar>.TensorPullback, Variable<Scalar>.Pullback) =
-        scale.pullbacks()
+    // The pullbacks read the scale from the node: they capture nothing.
     return Variable(
         op: op, value: Tensor(factor * total), edges: NodeInputs(predicted, target),
         anyInputNeedsGradient: predicted.requiresGradient || target.requiresGradient,
-        file: file, line: line, tensorPullback: tensorPullback, pullback: pullback)
+        constant: scale.byte, file: file, line: line,
+        tensorPullback: { squaredErrorPullback(TensorPullbacks.self, $0, consume $1) }
+    ) { Array(squaredErrorPullback(VariablePullbacks.self, $0, $1)) }
 }
 
 /// ∂L/∂ŷ = 2c (ŷ − y) ∇L,  ∂L/∂y = −2c (ŷ − y) ∇L. Written once for both paths of the
 /// sweep (``PullbackAlgebra``).
 @inlinable @inline(__always)
 internal func squaredErrorPullback<A: PullbackAlgebra>(
-    _: A.Type, _ y: Variable<A.Scalar>, _ g: consuming A.Gradient, _ scale: SquaredErrorScale
+    _: A.Type, _ y: Variable<A.Scalar>, _ g: consuming A.Gradient
 ) -> InputGradients<A.Gradient> {
     let (predicted, target) = (A.input(of: y, at: 0), A.input(of: y, at: 1))
-    let factor: A.Scalar = scale.factor(count: A.count(of: predicted.value))
+    let factor: A.Scalar = y.constant(as: SquaredErrorScale.self).factor(count: A.count(of: predicted.value))
     let share = A.scaledDifference(consume g, by: 2 * factor, predicted.value, target.value)
     guard target.needsGradient else { return InputGradients(share, nil) }
     return InputGradients(predicted.needsGradient ? copy share : nil, A.negate(share))

@@ -122,7 +122,16 @@ extension Variable {
         let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "softmax").orFail(file: file, line: line)
         let value = self.value.softmax(alongAxis: axis)
         return Variable(op: "softmax", value: value, inputs: [self], file: file, line: line) {
-            y, g in [y * (g - (g * y).sum(alongAxis: axis, keepingDimension: true))]
+            y, g in [softmaxGradient(g, output: y, axis: axis)]
         }
     }
+}
+
+/// The backward of a softmax y along `axis`: ∇x = y ⊙ (∇y − Σₖ yₖ ∇yₖ), in variable ops (so
+/// it can be differentiated again).
+@inlinable
+internal func softmaxGradient<Scalar>(
+    _ g: Variable<Scalar>, output y: Variable<Scalar>, axis: Int
+) -> Variable<Scalar> {
+    y * (g - (g * y).sum(alongAxis: axis, keepingDimension: true))
 }

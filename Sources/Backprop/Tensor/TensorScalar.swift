@@ -13,6 +13,8 @@ where RawSignificand: FixedWidthInteger {
     static func log(_ x: Self) -> Self
     /// log(1 + x), accurate for small x.
     static func log1p(_ x: Self) -> Self
+    /// eˣ − 1, accurate for small x.
+    static func expm1(_ x: Self) -> Self
     /// The hyperbolic tangent.
     static func tanh(_ x: Self) -> Self
     /// xʸ.
@@ -28,6 +30,7 @@ extension Float: TensorScalar {
     @inlinable public static func exp(_ x: Float) -> Float { bp_expf(x) }
     @inlinable public static func log(_ x: Float) -> Float { bp_logf(x) }
     @inlinable public static func log1p(_ x: Float) -> Float { bp_log1pf(x) }
+    @inlinable public static func expm1(_ x: Float) -> Float { bp_expm1f(x) }
     @inlinable public static func tanh(_ x: Float) -> Float { bp_tanhf(x) }
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { bp_powf(x, y) }
     @inlinable public static func gemm(
@@ -45,6 +48,7 @@ extension Double: TensorScalar {
     @inlinable public static func exp(_ x: Double) -> Double { bp_exp(x) }
     @inlinable public static func log(_ x: Double) -> Double { bp_log(x) }
     @inlinable public static func log1p(_ x: Double) -> Double { bp_log1p(x) }
+    @inlinable public static func expm1(_ x: Double) -> Double { bp_expm1(x) }
     @inlinable public static func tanh(_ x: Double) -> Double { bp_tanh(x) }
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double {
         bp_pow(x, y)

@@ -73,14 +73,10 @@ public struct Dense<Scalar: TensorScalar>: Layer {
         self.activation = activation
     }
 
-    /// f(x W + b) for a batch `[batch, inputSize]`: one fused `dense` node of Backprop for
-    /// identity, sigmoid, tanh and ReLU, a product, a sum and the activation otherwise.
+    /// f(x W + b) for a batch `[batch, inputSize]`: one fused `dense` node of Backprop.
     @inlinable
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
-        if let fused = activation.fused {
-            return input.dense(weight: weight, bias: bias, activation: fused)
-        }
-        return activation.apply(input.matmul(weight) + bias)
+        input.dense(weight: weight, bias: bias, activation: activation)
     }
 
     /// `weight` then `bias`.

@@ -28,7 +28,7 @@ enum DigitsWorkload {
     }
 
     static func run(_ bench: Bench) throws {
-        let acts: [(String, DenseActivation)] = [("relu", .relu), ("sigmoid", .sigmoid)]
+        let acts: [(String, Activation)] = [("relu", .relu), ("sigmoid", .sigmoid)]
         let figureNames = { (act: String) in ["digits.\(act).epoch", "digits.\(act).test_acc"] }
         let trainerNames = ["digits.relu.trainer.epoch", "digits.relu.trainer.test_acc"]
         guard bench.wantsAny(acts.flatMap { figureNames($0.0) } + trainerNames) else { return }
@@ -129,7 +129,7 @@ enum DigitsWorkload {
     }
 
     static func trainEpoch(
-        _ m: Model, act: DenseActivation, order: [Int], x: [Float], y: [Int]
+        _ m: Model, act: Activation, order: [Int], x: [Float], y: [Int]
     ) {
         var start = 0
         while start < order.count {
@@ -180,7 +180,7 @@ enum DigitsWorkload {
                 higherIsBetter: true, extra: [("epochs", .int(epochs))], others: others, load1: load))
     }
 
-    static func accuracy(_ m: Model, act: DenseActivation, x: Tensor<Float>, y: [Int]) -> Double {
+    static func accuracy(_ m: Model, act: Activation, x: Tensor<Float>, y: [Int]) -> Double {
         withoutGradients {
             let logits = Variable(x).dense(weight: m.w1, bias: m.b1, activation: act)
                 .dense(weight: m.w2, bias: m.b2).value

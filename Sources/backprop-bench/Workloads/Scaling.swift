@@ -90,7 +90,7 @@ enum ScalingWorkload {
         let x = Variable(Tensor<Scalar>.uniform([batch, width], in: 0..<1, using: &rng))
         let t = Variable(Tensor<Scalar>.uniform([batch, width], in: 0..<1, using: &rng))
         let lr: Scalar = 1e-4
-        let acts: [DenseActivation] = [.relu, .relu, .identity]
+        let acts: [Activation] = [.relu, .relu, .identity]
         return {
             var h = x
             for (layer, act) in zip(layers, acts) {
