@@ -40,3 +40,18 @@ final class SoftmaxTests: XCTestCase {
         XCTAssertEqual(x.softmax().value[0, 0], 1)
     }
 }
+
+extension SoftmaxTests {
+    /// The last axis takes a row kernel, any other axis the general loops: both give the same
+    /// result (against the transpose), at ±1000 and ±∞, and a NaN makes only its own row NaN.
+    func testLastAxisRowKernelMatchesTheGeneralPath() {
+        let x = Tensor<Double>([[1, 2, 3], [1000, -1000, 0], [-.infinity, 0, 1], [.nan, 1, 2]])
+        let byRows = x.softmax(alongAxis: 1)
+        let byColumns = x.transposed().softmax(alongAxis: 0).transposed()
+        for (a, b) in zip(byRows.scalars.prefix(9), byColumns.scalars.prefix(9)) {
+            XCTAssertEqual(a, b, accuracy: 1e-15)
+        }
+        XCTAssertTrue(byRows.scalars.suffix(3).allSatisfy(\.isNaN), "\(byRows)")
+        XCTAssertTrue(byColumns.scalars.suffix(3).allSatisfy(\.isNaN), "\(byColumns)")
+    }
+}

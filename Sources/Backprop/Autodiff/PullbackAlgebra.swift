@@ -43,6 +43,11 @@ internal protocol PullbackAlgebra {
     static func scaledDifference(
         _ g: consuming Gradient, by factor: Scalar, _ a: Value, _ b: Value
     ) -> Gradient
+    /// The softmax of the rows of `x` (a matrix), minus 1 at column `labels[i]` of row i,
+    /// times `factor` and the one-element gradient `g`.
+    static func softmaxMinusOneHot(
+        _ x: Value, labels: [Int], times g: consuming Gradient, _ factor: Scalar
+    ) -> Gradient
 }
 
 /// The first-order path of ``PullbackAlgebra``.
@@ -95,6 +100,19 @@ internal enum TensorPullbacks<Scalar: TensorScalar>: PullbackAlgebra {
         let s = factor * g.scalar
         return a.zipMap(b, op: "squaredError") { s * ($0 - $1) }
     }
+    @inlinable
+    static func softmaxMinusOneHot(
+        _ x: BorrowedTensor<Scalar>, labels: [Int], times g: consuming Tensor<Scalar>, _ factor: Scalar
+    ) -> Tensor<Scalar> {
+        let s = factor * g.scalar
+        var p = Tensor.softmaxOfRows(x)
+        let classes = x.size(1)
+        p.withUnsafeMutableBufferPointer { p in
+            for (i, label) in labels.enumerated() { p[i * classes + label] -= 1 }
+            for i in 0..<p.count { p[i] *= s }
+        }
+        return p
+    }
 }
 
 /// The recorded path of ``PullbackAlgebra``.
@@ -138,5 +156,13 @@ internal enum VariablePullbacks<Scalar: TensorScalar>: PullbackAlgebra {
         _ b: Variable<Scalar>
     ) -> Variable<Scalar> {
         g.broadcast(toShape: a.shape).scaled(by: factor) * (a - b)
+    }
+    @inlinable
+    static func softmaxMinusOneHot(
+        _ x: Variable<Scalar>, labels: [Int], times g: consuming Variable<Scalar>, _ factor: Scalar
+    ) -> Variable<Scalar> {
+        var oneHot = Tensor<Scalar>.zeros(x.shape)
+        for (i, label) in labels.enumerated() { oneHot[i, label] = 1 }
+        return (x.softmax(alongAxis: 1) - Variable(oneHot)) * g.scaled(by: factor)
     }
 }

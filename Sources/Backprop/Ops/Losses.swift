@@ -143,23 +143,22 @@ public func crossEntropy<Scalar>(
     logProbabilities.withUnsafeBufferPointer { l in
         for (i, label) in labels.enumerated() { total -= l[i * classes + label] }
     }
-    let scale = 1 / Scalar(rows)
+    // The pullbacks capture only the labels (one object: no closure context).
     return Variable(
-        op: op, value: Tensor(total * scale), inputs: [logits], file: file, line: line,
-        tensorPullback: { _, g in
-            // (softmax − one-hot) · g / N in one pass, softmax from the saved log-softmax.
-            let s = g.scalar * scale
-            var gradient = logProbabilities.map { Scalar.exp($0) * s }
-            gradient.withUnsafeMutableBufferPointer { out in
-                for (i, label) in labels.enumerated() { out[i * classes + label] -= s }
-            }
-            return [gradient]
-        }
-    ) { _, g in
-        var oneHot = Tensor<Scalar>.zeros(logits.shape)
-        for (i, label) in labels.enumerated() { oneHot[i, label] = 1 }
-        return [(logits.softmax(alongAxis: 1) - Variable(oneHot)) * g.scaled(by: scale)]
-    }
+        op: op, value: Tensor(total / Scalar(rows)), inputs: [logits], file: file, line: line,
+        tensorPullback: { y, g in crossEntropyPullback(TensorPullbacks.self, y, consume g, labels) }
+    ) { y, g in Array(crossEntropyPullback(VariablePullbacks.self, y, g, labels)) }
+}
+
+/// ∂L/∂xᵢⱼ = (softmax(xᵢ)ⱼ − [j = yᵢ]) · ∇L / N. Written once for both paths of the sweep
+/// (``PullbackAlgebra``).
+@inlinable @inline(__always)
+internal func crossEntropyPullback<A: PullbackAlgebra>(
+    _: A.Type, _ y: Variable<A.Scalar>, _ g: consuming A.Gradient, _ labels: [Int]
+) -> InputGradients<A.Gradient> {
+    let logits = A.input(of: y, at: 0).value
+    let rows = A.shape(of: logits)[0]
+    return InputGradients(A.softmaxMinusOneHot(logits, labels: labels, times: g, 1 / A.Scalar(rows)))
 }
 
 /// The cross-entropy of target distributions (one-hot or soft rows) under the softmax of

@@ -45,10 +45,36 @@ extension Tensor {
     @inlinable
     public func softmax(alongAxis axis: Int, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let axis = Shapes.normalizedAxis(axis, rank: rank, op: "softmax").orFail(file: file, line: line)
+        if axis == rank - 1 { return Tensor.softmaxOfRows(borrowed) }
         let m = stableShift(alongAxis: axis)
         let exponentials = broadcastMap(m, op: "softmax") { Scalar.exp($0 - $1) }
         let sums = exponentials.sum(alongAxis: axis, keepingDimension: true)
         return exponentials.broadcastMap(sums, op: "softmax") { $0 / $1 }
+    }
+}
+
+extension Tensor {
+    /// The softmax along the last axis of `x`, row by row in one allocation: the same
+    /// computation as ``softmax(alongAxis:file:line:)`` on any other axis (the maximum of the
+    /// row subtracted, taken as 0 where it is infinite). A NaN makes its row NaN.
+    @inlinable
+    internal static func softmaxOfRows(_ x: BorrowedTensor<Scalar>) -> Tensor {
+        let columns = x.shape.last ?? 1
+        return Tensor(shape: x.shape, count: x.count) { out in
+            guard columns > 0 else { return }
+            for start in stride(from: 0, to: x.count, by: columns) {
+                let (row, p) = (x.scalars + start, out + start)
+                var m = row[0]
+                for j in 1..<columns { m = Swift.max(m, row[j]) }
+                if !m.isFinite { m = 0 }
+                var sum: Scalar = 0
+                for j in 0..<columns {
+                    p[j] = Scalar.exp(row[j] - m)
+                    sum += p[j]
+                }
+                for j in 0..<columns { p[j] /= sum }
+            }
+        }
     }
 }
 
