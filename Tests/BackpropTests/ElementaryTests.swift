@@ -35,3 +35,30 @@ final class ElementaryTests: XCTestCase {
         XCTAssertEqual(gradients(of: x.abs().sum(), withRespectTo: [x])[0], Tensor([0, 1]))
     }
 }
+
+extension ElementaryTests {
+    /// CONTRIBUTING's "Adding an op" quotes the real `exp` and `productPullback`: every
+    /// quoted code line must still be in the source, so the example cannot drift from it.
+    func testContributingQuotesTheRealOps() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../..").standardized
+        let guide = try String(contentsOf: root.appendingPathComponent("CONTRIBUTING.md"), encoding: .utf8)
+        let section = try XCTUnwrap(guide.components(separatedBy: "## Adding an op").dropFirst().first)
+            .components(separatedBy: "\n## ")[0]
+        let sources = try ["Ops/Elementary.swift", "Ops/Arithmetic.swift", "../BackpropTesting/OpLibraryTable.swift"]
+            .map { try String(contentsOf: root.appendingPathComponent("Sources/Backprop/\($0)"), encoding: .utf8) }
+            .joined()
+        let sourceLines = Set(sources.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        var (quoted, inCode) = (0, false)
+        for line in section.split(separator: "\n") {
+            let code = line.trimmingCharacters(in: .whitespaces)
+            if code == "```swift" || code == "```" {
+                inCode = code == "```swift"
+            } else if inCode && !code.isEmpty {
+                XCTAssertTrue(sourceLines.contains(code), "CONTRIBUTING quotes a line not in the sources: \(code)")
+                quoted += 1
+            }
+        }
+        XCTAssertGreaterThan(quoted, 15)
+    }
+}
