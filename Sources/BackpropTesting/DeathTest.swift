@@ -80,38 +80,49 @@ extension XCTestCase {
     private func runDeathTestChild(
         _ executable: URL, id: String, timeLimit: Double
     ) throws -> (status: Int32?, output: String) {
-        // A file, not a pipe: the child never blocks on a full pipe, and the output can be
-        // read after a child that had to be stopped.
-        let outputURL = FileManager.default.temporaryDirectory
-            .appendingPathComponent("bp-death-test-\(UUID().uuidString).txt")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputURL) }
-        let outputHandle = try FileHandle(forWritingTo: outputURL)
-        defer { try? outputHandle.close() }
-
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = [testMethodFilter]
-        var environment = ProcessInfo.processInfo.environment
-        environment[deathTestVariable] = id
-        environment["SWIFT_BACKTRACE"] = "enable=no"  // the message is enough, and faster
-        process.environment = environment
-        process.standardOutput = outputHandle
-        process.standardError = outputHandle
-        try process.run()
-
-        let deadline = Date().addingTimeInterval(timeLimit)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        var finished = true
-        if process.isRunning {
-            finished = false
-            process.terminate()
-            let grace = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < grace { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-        process.waitUntilExit()
-        let output = String(decoding: (try? Data(contentsOf: outputURL)) ?? Data(), as: UTF8.self)
-        return (finished ? process.terminationStatus : nil, output)
+        try runChildProcess(
+            executable, arguments: [testMethodFilter], environment: [deathTestVariable: id],
+            timeLimit: timeLimit)
     }
+}
+
+/// Runs `executable` with `arguments` and the environment of this process plus
+/// `environment`; returns the exit status (nil when the child ran out of time and was
+/// stopped) and what it printed on standard output and error.
+func runChildProcess(
+    _ executable: URL, arguments: [String], environment: [String: String], timeLimit: Double
+) throws -> (status: Int32?, output: String) {
+    // A file, not a pipe: the child never blocks on a full pipe, and the output can be
+    // read after a child that had to be stopped.
+    let outputURL = FileManager.default.temporaryDirectory
+        .appendingPathComponent("bp-child-\(UUID().uuidString).txt")
+    _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: outputURL) }
+    let outputHandle = try FileHandle(forWritingTo: outputURL)
+    defer { try? outputHandle.close() }
+
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    var childEnvironment = ProcessInfo.processInfo.environment
+    childEnvironment.merge(environment) { $1 }
+    childEnvironment["SWIFT_BACKTRACE"] = "enable=no"  // the message is enough, and faster
+    process.environment = childEnvironment
+    process.standardOutput = outputHandle
+    process.standardError = outputHandle
+    try process.run()
+
+    let deadline = Date().addingTimeInterval(timeLimit)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    var finished = true
+    if process.isRunning {
+        finished = false
+        process.terminate()
+        let grace = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < grace { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+    process.waitUntilExit()
+    let output = String(decoding: (try? Data(contentsOf: outputURL)) ?? Data(), as: UTF8.self)
+    return (finished ? process.terminationStatus : nil, output)
 }

@@ -1,0 +1,40 @@
+import Backprop
+import BackpropTesting
+import Foundation
+import Testing
+import XCTest
+
+// Tests that fail on purpose, run only in the child processes that ReportingTests starts
+// (the environment variable names which group); in an ordinary run they are skipped.
+// ReportingTests finds each call's line by the `fixture:` comment on it.
+
+/// The fixture group this process runs, if any.
+let fixtureGroup = ProcessInfo.processInfo.environment["BACKPROP_REPORT_FIXTURES"]
+
+final class ReportFixtures: XCTestCase {
+    func testXCTestHelperFailsAWrongBackward() throws {
+        try XCTSkipUnless(fixtureGroup == "xctest", "runs in ReportingTests' child process")
+        assertGradientsMatch(at: [Tensor([1, 2])]) { wrongCube($0[0]).sum() }  // fixture: assert in XCTest
+    }
+}
+
+@Suite(.enabled(if: fixtureGroup == "swift-testing"))
+struct SwiftTestingReportFixtures {
+    @Test func xctestHelperInsideATest() {
+        assertGradientsMatch(at: [Tensor([1, 2])]) { wrongCube($0[0]).sum() }  // fixture: assert in Swift Testing
+    }
+
+    @Test func swiftTestingHelper() {
+        expectGradientsMatch(at: [Tensor([1, 2])]) { wrongCube($0[0]).sum() }  // fixture: expect in Swift Testing
+    }
+}
+
+@Suite(.enabled(if: fixtureGroup == "outside"))
+struct OutsideReportFixtures {
+    /// A detached task runs outside the test: neither framework would see an issue there.
+    @Test func xctestHelperOutsideAnyTest() async {
+        await Task.detached {
+            assertGradientsMatch(at: [Tensor([1, 2])]) { wrongCube($0[0]).sum() }  // fixture: assert outside
+        }.value
+    }
+}
