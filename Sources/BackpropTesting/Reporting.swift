@@ -134,7 +134,8 @@ func record(
     if witness.failures == before {
         misuseFailure(
             "\(helper.xctest) at \(place) found no running XCTest test case to record this "
-                + "failure (in a Swift Testing @Test use \(helper.swiftTesting)):\n\(failure)")
+                + "failure (in a Swift Testing @Test use \(helper.swiftTesting)):\n\(failure)",
+            file: file, line: UInt(location.line))
     }
 }
 
