@@ -1,4 +1,5 @@
 import Backprop
+import BackpropNN
 import BackpropTesting
 import Foundation
 import Testing
@@ -16,6 +17,19 @@ final class ReportFixtures: XCTestCase {
         try XCTSkipUnless(fixtureGroup == "xctest", "runs in ReportingTests' child process")
         assertGradientsMatch(at: [Tensor([1, 2])]) { wrongCube($0[0]).sum() }  // fixture: assert in XCTest
     }
+
+    func testAFloatModelWarns() throws {
+        try XCTSkipUnless(fixtureGroup == "xctest", "runs in ReportingTests' child process")
+        let (model, x, y) = floatModel()
+        assertModelGradientsMatch(model, input: x, target: y, loss: .meanSquaredError)  // fixture: Float in XCTest
+    }
+}
+
+/// A right Float model and a batch: its check passes, with a warning.
+func floatModel() -> (Sequential<Float>, Tensor<Float>, Tensor<Float>) {
+    var rng = SeededGenerator(seed: 5)
+    let model = Sequential<Float>(Dense(inputSize: 2, outputSize: 2, activation: .tanh, using: &rng))
+    return (model, Tensor.normal([3, 2], using: &rng), Tensor.normal([3, 2], using: &rng))
 }
 
 @Suite(.enabled(if: fixtureGroup == "swift-testing"))
@@ -26,6 +40,11 @@ struct SwiftTestingReportFixtures {
 
     @Test func swiftTestingHelper() {
         expectGradientsMatch(at: [Tensor([1, 2])]) { wrongCube($0[0]).sum() }  // fixture: expect in Swift Testing
+    }
+
+    @Test func aFloatModelWarns() {
+        let (model, x, y) = floatModel()
+        expectModelGradientsMatch(model, input: x, target: y, loss: .meanSquaredError)  // fixture: Float in Swift Testing
     }
 }
 

@@ -45,6 +45,10 @@ final class ReportingTests: XCTestCase {
         XCTAssertNotEqual(status, 0, output)
         XCTAssertTrue(output.contains("Fixtures.swift:\(try line(of: "assert in XCTest")): error: "), output)
         XCTAssertTrue(output.contains("gradient check failed for 2 element(s):"), output)
+        XCTAssertTrue(
+            output.contains("Fixtures.swift:\(try line(of: "Float in XCTest")): warning: Sequential<Float> computes in Float"),
+            output)
+        XCTAssertTrue(output.contains("Executed 2 tests, with 1 failure"), output)
     }
 
     func testAWrongBackwardFailsUnderSwiftTestingWithEitherHelper() throws {
@@ -54,6 +58,8 @@ final class ReportingTests: XCTestCase {
         for marker in ["assert in Swift Testing", "expect in Swift Testing"] {
             XCTAssertTrue(output.contains("recorded an issue at Fixtures.swift:\(try line(of: marker)):"), output)
         }
+        XCTAssertTrue(output.contains("recorded a warning at Fixtures.swift:\(try line(of: "Float in Swift Testing")):"), output)
+        XCTAssertTrue(output.contains("Test aFloatModelWarns() passed after"), output)
         XCTAssertTrue(output.contains("gradient check failed for 2 element(s):"), output)
     }
 
