@@ -55,6 +55,16 @@ public func assertSecondOrderGradientsMatch(
 ///     assertConformance(myOps(Double.self), float: myOps(Float.self))
 /// }
 /// ```
+///
+/// where `myOps` builds the table for either precision:
+///
+/// ```swift
+/// func myOps<Scalar: TensorScalar>(_: Scalar.Type) -> [OpInfo<Scalar>] {
+///     [OpInfo(name: "softsign", samples: [[[3]], [[2, 4]]], domains: [.awayFromZero], outputShape: OpInfo<Scalar>.same) {
+///         softsign($0[0])
+///     }]
+/// }
+/// ```
 public func assertConformance(
     _ ops: [OpInfo<Double>], float: [OpInfo<Float>]? = nil,
     file: StaticString = #filePath, line: UInt = #line
@@ -71,8 +81,14 @@ public func assertConformance(
 /// prints a warning that the check ran in `Float`.
 ///
 /// ```swift
-/// func testMyModel() {
-///     assertModelGradientsMatch(model, input: batch, target: labels, loss: .crossEntropy)
+/// func testTwoLayerModel() {
+///     var rng = SeededGenerator(seed: 0)
+///     let model = Sequential<Double>(
+///         Dense(inputSize: 3, outputSize: 4, activation: .tanh, using: &rng),
+///         Dense(inputSize: 4, outputSize: 2, using: &rng))
+///     assertModelGradientsMatch(
+///         model, input: Tensor.normal([5, 3], using: &rng), target: Tensor.normal([5, 2], using: &rng),
+///         loss: .meanSquaredError)
 /// }
 /// ```
 public func assertModelGradientsMatch<Model: Layer>(

@@ -14,11 +14,12 @@ import Backprop
 /// 2x·g still has a consistent derivative). The helpers
 /// ``assertSecondOrderGradientsMatch(at:tolerance:seed:_:file:line:of:)`` and
 /// ``expectSecondOrderGradientsMatch(at:tolerance:seed:_:sourceLocation:of:)`` run
-/// ``checkGradients(at:tolerance:mode:seed:of:)`` too.
+/// ``checkGradients(at:tolerance:mode:seed:of:)`` too. Inputs of more than 1,000 elements
+/// are checked in fast mode (see ``GradientCheckMode``).
 ///
 /// ```swift
-/// let mismatches = checkSecondOrderGradients(at: [Tensor([0.5, -1])]) { $0[0].tanh() }
-/// // mismatches.isEmpty == true
+/// let secondOrder = checkSecondOrderGradients(at: [Tensor([0.5, -1])]) { $0[0].tanh() }
+/// // secondOrder.isEmpty == true
 /// ```
 /// - Parameters:
 ///   - inputs: Where to check; away from kinks (relu at 0, |x| at 0).

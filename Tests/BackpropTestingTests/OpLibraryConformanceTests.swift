@@ -5,10 +5,12 @@ import Testing
 import XCTest
 
 /// Every op of the library, each its own test case, in `Double` and compared with `Float`.
+// snippet: expectConformance
 @Test(arguments: zip(OpInfo<Double>.library, OpInfo<Float>.library))
-func libraryOpConforms(_ op: OpInfo<Double>, _ float: OpInfo<Float>) {
+func conforms(_ op: OpInfo<Double>, _ float: OpInfo<Float>) {
     expectConformance(op, float: float)
 }
+// end snippet: expectConformance
 
 final class OpLibraryConformanceTests: XCTestCase {
     /// Every `public func` declared in Sources/Backprop/Ops has an entry whose name starts
