@@ -51,7 +51,7 @@ public func assertSecondOrderGradientsMatch(
 /// table built for `Float` (entries in the same order) to compare the two precisions.
 ///
 /// ```swift
-/// func testMyOps() {
+/// func testConformance() {
 ///     assertConformance(myOps(Double.self), float: myOps(Float.self))
 /// }
 /// ```

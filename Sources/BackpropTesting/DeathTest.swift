@@ -32,6 +32,8 @@ extension XCTestCase {
     ///   - id: Names this call among the test method's calls; the default, the call's file
     ///     and line, suffices unless one line runs several calls (a loop over cases).
     ///   - timeLimit: Seconds the child may run before it is stopped and the check fails.
+    ///   - file: The file a failure is reported at (the caller's, by default).
+    ///   - line: The line a failure is reported at (the caller's, by default).
     ///   - body: The misuse; runs only in the child process.
     public func assertStops(
         withMessageContaining message: String, id: String? = nil, timeLimit: Double = 120,

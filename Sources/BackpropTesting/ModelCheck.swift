@@ -5,7 +5,7 @@ import BackpropNN
 /// the input — under `loss` on one batch with central differences, and names each failing
 /// element by its path (`1.weight[3, 2]`, `input[0, 1]`).
 ///
-/// The model runs in the inference phase (``LearningPhase/inference``), so layers that draw
+/// The model runs in the inference phase (`LearningPhase.inference`), so layers that draw
 /// random numbers in training, such as dropout, give the same output at every evaluation;
 /// their training-phase backward is not checked. Each parameter's value is changed during
 /// the check and restored before it returns; stored gradients are left alone.

@@ -18,6 +18,15 @@ final class ReportFixtures: XCTestCase {
         assertGradientsMatch(at: [Tensor([1, 2])]) { wrongCube($0[0]).sum() }  // fixture: assert in XCTest
     }
 
+    func testAWrongLayerFailsByItsPath() throws {
+        try XCTSkipUnless(fixtureGroup == "xctest", "runs in ReportingTests' child process")
+        var rng = SeededGenerator(seed: 4)
+        let model = Sequential<Double>(
+            Dense(inputSize: 3, outputSize: 4, activation: .tanh, using: &rng), WrongScale(features: 4))
+        let (x, y) = (Tensor<Double>.normal([2, 3], using: &rng), Tensor<Double>.normal([2, 4], using: &rng))
+        assertModelGradientsMatch(model, input: x, target: y, loss: .meanSquaredError)  // fixture: model in XCTest
+    }
+
     func testAFloatModelWarns() throws {
         try XCTSkipUnless(fixtureGroup == "xctest", "runs in ReportingTests' child process")
         let (model, x, y) = floatModel()

@@ -48,7 +48,12 @@ final class ReportingTests: XCTestCase {
         XCTAssertTrue(
             output.contains("Fixtures.swift:\(try line(of: "Float in XCTest")): warning: Sequential<Float> computes in Float"),
             output)
-        XCTAssertTrue(output.contains("Executed 2 tests, with 1 failure"), output)
+        XCTAssertTrue(
+            output.contains("Fixtures.swift:\(try line(of: "model in XCTest")): error: ReportFixtures."
+                + "testAWrongLayerFailsByItsPath : failed - model gradient check failed for 4 element(s) under "
+                + "mean-squared-error:\n  1.scale[0]: numerical "),
+            output)
+        XCTAssertTrue(output.contains("Executed 3 tests, with 2 failures"), output)
     }
 
     func testAWrongBackwardFailsUnderSwiftTestingWithEitherHelper() throws {
