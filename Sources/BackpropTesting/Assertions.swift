@@ -82,13 +82,8 @@ public func assertConformance(
 ///
 /// ```swift
 /// func testTwoLayerModel() {
-///     var rng = SeededGenerator(seed: 0)
-///     let model = Sequential<Double>(
-///         Dense(inputSize: 3, outputSize: 4, activation: .tanh, using: &rng),
-///         Dense(inputSize: 4, outputSize: 2, using: &rng))
-///     assertModelGradientsMatch(
-///         model, input: Tensor.normal([5, 3], using: &rng), target: Tensor.normal([5, 2], using: &rng),
-///         loss: .meanSquaredError)
+///     let (model, batch, targets) = twoLayerModel()
+///     assertModelGradientsMatch(model, input: batch, target: targets, loss: .meanSquaredError)
 /// }
 /// ```
 public func assertModelGradientsMatch<Model: Layer>(

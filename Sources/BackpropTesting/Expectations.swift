@@ -71,14 +71,9 @@ public func expectConformance(
 /// the check ran in `Float`.
 ///
 /// ```swift
-/// @Test func twoLayerModel() {
-///     var rng = SeededGenerator(seed: 0)
-///     let model = Sequential<Double>(
-///         Dense(inputSize: 3, outputSize: 4, activation: .tanh, using: &rng),
-///         Dense(inputSize: 4, outputSize: 2, using: &rng))
-///     expectModelGradientsMatch(
-///         model, input: Tensor.normal([5, 3], using: &rng), target: Tensor.normal([5, 2], using: &rng),
-///         loss: .meanSquaredError)
+/// @Test func twoLayer() {
+///     let (model, batch, targets) = twoLayerModel()
+///     expectModelGradientsMatch(model, input: batch, target: targets, loss: .meanSquaredError)
 /// }
 /// ```
 public func expectModelGradientsMatch<Model: Layer>(

@@ -16,14 +16,22 @@ import BackpropNN
 /// helpers warn about it; build the model for `Double` to check it tightly.
 ///
 /// ```swift
-/// var rng = SeededGenerator(seed: 0)
-/// let model = Sequential<Double>(
-///     Dense(inputSize: 3, outputSize: 4, activation: .tanh, using: &rng),
-///     Dense(inputSize: 4, outputSize: 2, using: &rng))
-/// let mismatches = checkModelGradients(
-///     model, input: Tensor.normal([5, 3], using: &rng), target: Tensor.normal([5, 2], using: &rng),
-///     loss: .meanSquaredError)
+/// let (model, batch, targets) = twoLayerModel()
+/// let mismatches = checkModelGradients(model, input: batch, target: targets, loss: .meanSquaredError)
 /// // mismatches.isEmpty == true
+/// ```
+///
+/// where `twoLayerModel` builds a model and a batch:
+///
+/// ```swift
+/// /// A small model and a batch of inputs and targets for it.
+/// func twoLayerModel() -> (Sequential<Double>, batch: Tensor<Double>, targets: Tensor<Double>) {
+///     var rng = SeededGenerator(seed: 0)
+///     let model = Sequential<Double>(
+///         Dense(inputSize: 3, outputSize: 4, activation: .tanh, using: &rng),
+///         Dense(inputSize: 4, outputSize: 2, using: &rng))
+///     return (model, Tensor.normal([5, 3], using: &rng), Tensor.normal([5, 2], using: &rng))
+/// }
 /// ```
 /// - Parameters:
 ///   - model: The model; its parameters are the leaves checked after the input.

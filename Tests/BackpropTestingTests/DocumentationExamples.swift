@@ -60,6 +60,17 @@ final class SoftsignTests: XCTestCase {
 }
 // end snippet: SoftsignChecks
 
+// snippet: twoLayerModel
+/// A small model and a batch of inputs and targets for it.
+func twoLayerModel() -> (Sequential<Double>, batch: Tensor<Double>, targets: Tensor<Double>) {
+    var rng = SeededGenerator(seed: 0)
+    let model = Sequential<Double>(
+        Dense(inputSize: 3, outputSize: 4, activation: .tanh, using: &rng),
+        Dense(inputSize: 4, outputSize: 2, using: &rng))
+    return (model, Tensor.normal([5, 3], using: &rng), Tensor.normal([5, 2], using: &rng))
+}
+// end snippet: twoLayerModel
+
 final class DocumentationExamples: XCTestCase {
     // snippet: assertGradientsMatch
     func testSigmoid() {
@@ -75,13 +86,8 @@ final class DocumentationExamples: XCTestCase {
 
     // snippet: assertModelGradientsMatch
     func testTwoLayerModel() {
-        var rng = SeededGenerator(seed: 0)
-        let model = Sequential<Double>(
-            Dense(inputSize: 3, outputSize: 4, activation: .tanh, using: &rng),
-            Dense(inputSize: 4, outputSize: 2, using: &rng))
-        assertModelGradientsMatch(
-            model, input: Tensor.normal([5, 3], using: &rng), target: Tensor.normal([5, 2], using: &rng),
-            loss: .meanSquaredError)
+        let (model, batch, targets) = twoLayerModel()
+        assertModelGradientsMatch(model, input: batch, target: targets, loss: .meanSquaredError)
     }
     // end snippet: assertModelGradientsMatch
 
@@ -138,13 +144,8 @@ final class DocumentationExamples: XCTestCase {
 
     func testCheckModelGradients() {
         // snippet: checkModelGradients
-        var rng = SeededGenerator(seed: 0)
-        let model = Sequential<Double>(
-            Dense(inputSize: 3, outputSize: 4, activation: .tanh, using: &rng),
-            Dense(inputSize: 4, outputSize: 2, using: &rng))
-        let mismatches = checkModelGradients(
-            model, input: Tensor.normal([5, 3], using: &rng), target: Tensor.normal([5, 2], using: &rng),
-            loss: .meanSquaredError)
+        let (model, batch, targets) = twoLayerModel()
+        let mismatches = checkModelGradients(model, input: batch, target: targets, loss: .meanSquaredError)
         // mismatches.isEmpty == true
         // end snippet: checkModelGradients
         XCTAssertTrue(mismatches.isEmpty)
@@ -165,14 +166,9 @@ final class DocumentationExamples: XCTestCase {
     // end snippet: expectSecondOrderGradientsMatch
 
     // snippet: expectModelGradientsMatch
-    @Test func twoLayerModel() {
-        var rng = SeededGenerator(seed: 0)
-        let model = Sequential<Double>(
-            Dense(inputSize: 3, outputSize: 4, activation: .tanh, using: &rng),
-            Dense(inputSize: 4, outputSize: 2, using: &rng))
-        expectModelGradientsMatch(
-            model, input: Tensor.normal([5, 3], using: &rng), target: Tensor.normal([5, 2], using: &rng),
-            loss: .meanSquaredError)
+    @Test func twoLayer() {
+        let (model, batch, targets) = twoLayerModel()
+        expectModelGradientsMatch(model, input: batch, target: targets, loss: .meanSquaredError)
     }
     // end snippet: expectModelGradientsMatch
 }
