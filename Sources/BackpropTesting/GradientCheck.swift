@@ -45,9 +45,9 @@ public enum GradientCheckMode: Sendable {
     case everyElement
     /// PyTorch's fast mode: for each input, compares ⟨∇ₓ⟨u, f⟩, v⟩ = uᵀJv along a random
     /// unit direction v with the central difference (⟨u, f(x + εv)⟩ − ⟨u, f(x − εv)⟩) / 2ε,
-    /// two evaluations per input. When an input fails, its elements are checked one at a
-    /// time until the first five mismatches are named; when none fails that check, the
-    /// input passes (the element check is the authority).
+    /// two evaluations per input. When inputs fail, their elements are checked one at a
+    /// time until the first five mismatches are named; when no element fails, the check
+    /// passes (the element check is the authority).
     case fast
     /// ``fast`` when the inputs hold more than 1,000 elements, ``everyElement`` otherwise.
     case automatic
@@ -101,8 +101,8 @@ public struct GradientMismatch: Sendable, CustomStringConvertible {
 ///   - mode: Every element, or fast mode (see ``GradientCheckMode``).
 ///   - seed: Seeds the cotangent for non-scalar outputs and fast mode's directions.
 ///   - function: The function of the inputs, built from differentiable ops.
-/// - Returns: The elements that fail, empty when the gradients agree. In fast mode at most
-///   the first five of each failing input are named.
+/// - Returns: The elements that fail, empty when the gradients agree. In fast mode, the
+///   first five at most.
 public func checkGradients(
     at inputs: [Tensor<Double>], tolerance: GradientCheckTolerance = .init(),
     mode: GradientCheckMode = .automatic, seed: UInt64 = 0,
@@ -177,9 +177,9 @@ struct GradientProblem<Scalar: TensorScalar> {
 
     /// F = ⟨u, f(x)⟩ at `x`, summed in `Double`.
     func value(at x: [Tensor<Scalar>], _ f: Function) -> Double {
-        f(x).withUnsafeBufferPointer { f in
+        f(x).withUnsafeBufferPointer { y in
             cotangent.withUnsafeBufferPointer { u in
-                zip(f, u).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+                zip(y, u).reduce(0) { $0 + Double($1.0) * Double($1.1) }
             }
         }
     }
