@@ -22,6 +22,18 @@ final class ReportingTests: XCTestCase {
         XCTAssertTrue(report.warnings.isEmpty)
     }
 
+    func testAFastModeReportSaysItNamesOnlyTheFirstFive() throws {
+        let report = gradientsReport(
+            at: [Tensor(shape: [10], scalars: (1...10).map { Double($0) / 4 })], tolerance: .init(), mode: .fast,
+            seed: 0, note: "")
+        { wrongCube($0[0]).sum() }
+        let failure = try XCTUnwrap(report.failure)
+        XCTAssertTrue(
+            failure.hasPrefix("gradient check failed for at least 5 element(s) (fast mode names the first 5):\n"
+                + "  inputs[0][0]: "), failure)
+        XCTAssertFalse(failure.contains("more"), failure)
+    }
+
     func testTheCloseReportNamesTheFirstElementOutOfTolerance() throws {
         let report = closeReport(
             Tensor<Double>([1, 2, 3, 5]), Tensor([1, 2, 3.1, 6]), absoluteTolerance: 0, relativeTolerance: 0,
