@@ -23,8 +23,10 @@ let package = Package(
             dependencies: ["Backprop"],
             resources: [.copy("Resources/iris.csv"), .copy("Resources/digits.csv")]
         ),
-        // Gradient checking for XCTest: the only library target that imports XCTest.
-        .target(name: "BackpropTesting", dependencies: ["Backprop"]),
+        // Gradient checks for XCTest and Swift Testing: the only library target that imports
+        // either. It depends on BackpropNN for the whole-model check, which runs a `Layer` in
+        // a fixed learning phase and names parameters by their `namedParameters` paths.
+        .target(name: "BackpropTesting", dependencies: ["Backprop", "BackpropNN"]),
         .executableTarget(name: "backprop", dependencies: ["Backprop", "BackpropNN"]),
         .executableTarget(
             name: "backprop-bench", dependencies: ["Backprop", "BackpropNN", "CBackpropKernels"]),

@@ -32,6 +32,8 @@ extension XCTestCase {
     ///   - id: Names this call among the test method's calls; the default, the call's file
     ///     and line, suffices unless one line runs several calls (a loop over cases).
     ///   - timeLimit: Seconds the child may run before it is stopped and the check fails.
+    ///   - file: The file a failure is reported at (the caller's, by default).
+    ///   - line: The line a failure is reported at (the caller's, by default).
     ///   - body: The misuse; runs only in the child process.
     public func assertStops(
         withMessageContaining message: String, id: String? = nil, timeLimit: Double = 120,
@@ -80,38 +82,49 @@ extension XCTestCase {
     private func runDeathTestChild(
         _ executable: URL, id: String, timeLimit: Double
     ) throws -> (status: Int32?, output: String) {
-        // A file, not a pipe: the child never blocks on a full pipe, and the output can be
-        // read after a child that had to be stopped.
-        let outputURL = FileManager.default.temporaryDirectory
-            .appendingPathComponent("bp-death-test-\(UUID().uuidString).txt")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputURL) }
-        let outputHandle = try FileHandle(forWritingTo: outputURL)
-        defer { try? outputHandle.close() }
-
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = [testMethodFilter]
-        var environment = ProcessInfo.processInfo.environment
-        environment[deathTestVariable] = id
-        environment["SWIFT_BACKTRACE"] = "enable=no"  // the message is enough, and faster
-        process.environment = environment
-        process.standardOutput = outputHandle
-        process.standardError = outputHandle
-        try process.run()
-
-        let deadline = Date().addingTimeInterval(timeLimit)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        var finished = true
-        if process.isRunning {
-            finished = false
-            process.terminate()
-            let grace = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < grace { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-        process.waitUntilExit()
-        let output = String(decoding: (try? Data(contentsOf: outputURL)) ?? Data(), as: UTF8.self)
-        return (finished ? process.terminationStatus : nil, output)
+        try runChildProcess(
+            executable, arguments: [testMethodFilter], environment: [deathTestVariable: id],
+            timeLimit: timeLimit)
     }
+}
+
+/// Runs `executable` with `arguments` and the environment of this process plus
+/// `environment`; returns the exit status (nil when the child ran out of time and was
+/// stopped) and what it printed on standard output and error.
+func runChildProcess(
+    _ executable: URL, arguments: [String], environment: [String: String], timeLimit: Double
+) throws -> (status: Int32?, output: String) {
+    // A file, not a pipe: the child never blocks on a full pipe, and the output can be
+    // read after a child that had to be stopped.
+    let outputURL = FileManager.default.temporaryDirectory
+        .appendingPathComponent("bp-child-\(UUID().uuidString).txt")
+    _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: outputURL) }
+    let outputHandle = try FileHandle(forWritingTo: outputURL)
+    defer { try? outputHandle.close() }
+
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    var childEnvironment = ProcessInfo.processInfo.environment
+    childEnvironment.merge(environment) { $1 }
+    childEnvironment["SWIFT_BACKTRACE"] = "enable=no"  // the message is enough, and faster
+    process.environment = childEnvironment
+    process.standardOutput = outputHandle
+    process.standardError = outputHandle
+    try process.run()
+
+    let deadline = Date().addingTimeInterval(timeLimit)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    var finished = true
+    if process.isRunning {
+        finished = false
+        process.terminate()
+        let grace = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < grace { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+    process.waitUntilExit()
+    let output = String(decoding: (try? Data(contentsOf: outputURL)) ?? Data(), as: UTF8.self)
+    return (finished ? process.terminationStatus : nil, output)
 }

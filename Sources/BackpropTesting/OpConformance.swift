@@ -1,10 +1,9 @@
 import Backprop
-import XCTest
 
 // The conformance kit (like PyTorch's OpInfo): a table of ops, each with sample input
 // shapes, an input domain that avoids kinks and poles, and the checks every op must pass.
-// ``OpInfo/library`` describes every op of Backprop; run your own ops through the same
-// checks with ``assertConformance(_:float:file:line:)``.
+// `OpInfo.library` describes every op of Backprop; run your own ops through the same
+// checks with `assertConformance` (XCTest) or `expectConformance` (Swift Testing).
 
 /// Where an op's sample inputs are drawn from: uniform in `range`, moved at least `margin`
 /// away from each point of `avoiding` (kinks such as relu's 0, clamp's bounds).
@@ -50,13 +49,20 @@ public struct InputDomain: Sendable {
 /// the second-order check applies.
 ///
 /// ```swift
-/// OpInfo<Double>(name: "softsign", samples: [[[3]], [[2, 4]]], outputShape: .same) {
+/// let entry = OpInfo<Double>(
+///     name: "softsign", samples: [[[3]], [[2, 4]]], domains: [.awayFromZero], outputShape: OpInfo<Double>.same
+/// ) {
 ///     softsign($0[0])
 /// }
 /// ```
-public struct OpInfo<Scalar: TensorScalar> {
+///
+/// The closures are `@Sendable`, so that a table can be the arguments of a parameterised
+/// Swift Testing test (`@Test(arguments: OpInfo<Double>.library)`), one test case per op.
+public struct OpInfo<Scalar: TensorScalar>: Sendable {
     /// The rule giving the expected output shape from the input shapes.
-    public typealias OutputShape = ([TensorShape]) -> TensorShape
+    public typealias OutputShape = @Sendable ([TensorShape]) -> TensorShape
+    /// The op applied to its inputs.
+    public typealias Function = @Sendable ([Variable<Scalar>]) -> Variable<Scalar>
 
     /// The public name of the op (for the coverage test, the part before any `(`), for
     /// example `"crossEntropy(logits:labels:)"` or `"softmax axis 0"`.
@@ -73,14 +79,14 @@ public struct OpInfo<Scalar: TensorScalar> {
     /// The tolerance of the first- and second-order checks in `Double`.
     public let tolerance: GradientCheckTolerance
     /// The op applied to the inputs.
-    public let function: ([Variable<Scalar>]) -> Variable<Scalar>
+    public let function: Function
 
     /// Creates an entry.
     public init(
         name: String, samples: [[TensorShape]], domains: [InputDomain] = [.real],
         outputShape: @escaping OutputShape, secondOrder: Bool = true,
         tolerance: GradientCheckTolerance = .init(),
-        _ function: @escaping ([Variable<Scalar>]) -> Variable<Scalar>
+        _ function: @escaping Function
     ) {
         require(!samples.isEmpty, "OpInfo \(name): no samples")
         self.name = name
@@ -125,7 +131,8 @@ extension OpInfo {
 /// Runs every check of the kit on one op and returns a message per failure (empty when it
 /// conforms). For each sample:
 /// 1. the output shape is `outputShape` of the input shapes;
-/// 2. the gradients match central differences in `Double` (``checkGradients(at:tolerance:seed:of:)``);
+/// 2. the gradients match central differences in `Double` (``checkGradients(at:tolerance:mode:seed:of:)``,
+///    in fast mode for samples of more than 1,000 elements);
 /// 3. each gradient has its input's shape;
 /// 4. if `secondOrder`, second derivatives match finite differences of the gradient
 ///    (``checkSecondOrderGradients(at:tolerance:seed:of:)``);
@@ -157,7 +164,9 @@ public func checkConformance(_ op: OpInfo<Double>, float: OpInfo<Float>? = nil) 
                 "\(label): gradient of input \(j) has shape \(Shapes.format(g.shape)), "
                     + "the input \(Shapes.format(x.shape))")
         }
-        for m in checkGradients(at: inputs, tolerance: op.tolerance, seed: UInt64(k), of: op.function) {
+        for m in checkGradients(
+            at: inputs, tolerance: op.tolerance, mode: .automatic, seed: UInt64(k), of: op.function)
+        {
             failures.append("\(label): first order: \(m)")
         }
         if op.secondOrder {
@@ -190,25 +199,28 @@ public func checkConformance(_ op: OpInfo<Double>, float: OpInfo<Float>? = nil) 
     return failures
 }
 
-/// Asserts that every op of a table passes ``checkConformance(_:float:)``, reporting each
-/// failure with the op's name and sample shapes at the caller's line. Pass the same table
-/// built for `Float` (entries in the same order) to compare the two precisions.
-///
-/// ```swift
-/// func myOps<S: TensorScalar>(_: S.Type) -> [OpInfo<S>] { [ /* entries */ ] }
-/// assertConformance(myOps(Double.self), float: myOps(Float.self))
-/// ```
-public func assertConformance(
-    _ ops: [OpInfo<Double>], float: [OpInfo<Float>]? = nil,
-    file: StaticString = #filePath, line: UInt = #line
-) {
-    if let float {
-        XCTAssertEqual(ops.map(\.name), float.map(\.name), "the Float table differs", file: file, line: line)
+/// The conformance report of one op: its failures, the first few listed.
+func conformanceReport(_ op: OpInfo<Double>, float: OpInfo<Float>?) -> CheckReport {
+    var failures = checkConformance(op, float: float)
+    if let float, float.name != op.name {
+        failures.insert("the Float entry is \(float.name), not \(op.name)", at: 0)
+    }
+    return CheckReport(failures: [
+        failures.isEmpty ? nil : "\(op.name) fails conformance (\(failures.count) problem(s)):\n" + listing(failures)
+    ])
+}
+
+/// The conformance reports of a table, one per op, and a failure when the `Float` table
+/// has another length.
+func conformanceReports(_ ops: [OpInfo<Double>], float: [OpInfo<Float>]?) -> [CheckReport] {
+    var reports: [CheckReport] = []
+    if let float, float.count != ops.count {
+        reports.append(CheckReport(failures: [
+            "the Float table has \(float.count) entries, the Double table \(ops.count)"
+        ]))
     }
     for (i, op) in ops.enumerated() {
-        let floatOp = float.flatMap { i < $0.count ? $0[i] : nil }
-        for failure in checkConformance(op, float: floatOp) {
-            XCTFail(failure, file: file, line: line)
-        }
+        reports.append(conformanceReport(op, float: float.flatMap { i < $0.count ? $0[i] : nil }))
     }
+    return reports
 }

@@ -18,14 +18,14 @@ extension OpInfo {
     static var rank3: [[TensorShape]] { [[[2, 3, 4]], [[3, 1, 2]]] }
 
     static func unary(
-        _ name: String, _ domain: InputDomain = .real, _ f: @escaping (Variable<Scalar>) -> Variable<Scalar>
+        _ name: String, _ domain: InputDomain = .real, _ f: @escaping @Sendable (Variable<Scalar>) -> Variable<Scalar>
     ) -> OpInfo {
         OpInfo(name: name, samples: unaryShapes, domains: [domain], outputShape: same) { f($0[0]) }
     }
 
     static func binary(
         _ name: String, _ domains: [InputDomain] = [.real],
-        _ f: @escaping (Variable<Scalar>, Variable<Scalar>) -> Variable<Scalar>
+        _ f: @escaping @Sendable (Variable<Scalar>, Variable<Scalar>) -> Variable<Scalar>
     ) -> OpInfo {
         OpInfo(name: name, samples: binaryShapes, domains: domains, outputShape: broadcast) {
             f($0[0], $0[1])
@@ -81,7 +81,7 @@ extension OpInfo {
         for axis in [0, -1] {
             for keep in [false, true] {
                 let shape = reduced(alongAxis: axis, keepingDimension: keep)
-                func entry(_ name: String, _ f: @escaping (Variable<Scalar>) -> Variable<Scalar>) -> OpInfo {
+                func entry(_ name: String, _ f: @escaping @Sendable (Variable<Scalar>) -> Variable<Scalar>) -> OpInfo {
                     OpInfo(name: "\(name) axis \(axis) keep \(keep)", samples: rank3, outputShape: shape) { f($0[0]) }
                 }
                 entries += [
@@ -105,7 +105,7 @@ extension OpInfo {
         return entries
     }
 
-    static func unaryReduction(_ name: String, _ f: @escaping (Variable<Scalar>) -> Variable<Scalar>) -> OpInfo {
+    static func unaryReduction(_ name: String, _ f: @escaping @Sendable (Variable<Scalar>) -> Variable<Scalar>) -> OpInfo {
         OpInfo(name: "\(name) of all", samples: unaryShapes, outputShape: scalar) { f($0[0]) }
     }
 

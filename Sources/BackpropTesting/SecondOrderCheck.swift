@@ -1,5 +1,4 @@
 import Backprop
-import XCTest
 
 /// Compares second derivatives with finite differences of the gradient, in `Double`.
 ///
@@ -10,9 +9,17 @@ import XCTest
 /// an ordinary first-order backward pass. A pullback that is not written in differentiable
 /// ops (or whose own derivative is wrong) fails here while passing the first-order check.
 ///
+/// This check alone does not say that the first derivative is right: it differentiates
+/// the gradient that backward computes, whatever it is (a pullback returning 2·g for x²'s
+/// 2x·g still has a consistent derivative). The helpers
+/// ``assertSecondOrderGradientsMatch(at:tolerance:seed:_:file:line:of:)`` and
+/// ``expectSecondOrderGradientsMatch(at:tolerance:seed:_:sourceLocation:of:)`` run
+/// ``checkGradients(at:tolerance:mode:seed:of:)`` too. Inputs of more than 1,000 elements
+/// are checked in fast mode (see ``GradientCheckMode``).
+///
 /// ```swift
-/// let mismatches = checkSecondOrderGradients(at: [Tensor([0.5, -1])]) { $0[0].tanh() }
-/// // mismatches.isEmpty == true
+/// let secondOrder = checkSecondOrderGradients(at: [Tensor([0.5, -1])]) { $0[0].tanh() }
+/// // secondOrder.isEmpty == true
 /// ```
 /// - Parameters:
 ///   - inputs: Where to check; away from kinks (relu at 0, |x| at 0).
@@ -44,39 +51,26 @@ public func checkSecondOrderGradients(
     }
 
     let variables = inputs.map { Variable($0, requiresGradient: true) }
-    let h = contracted(variables, differentiable: true)
-    let analytical =
-        h.requiresGradient
-        ? gradients(of: h, withRespectTo: variables)
-        : inputs.map { Tensor.zeros($0.shape) }
-
-    func objective(_ point: [Tensor<Double>]) -> Double {
-        contracted(point.map { Variable($0, requiresGradient: true) }, differentiable: false)
-            .value.scalar
-    }
-
-    return centralDifferenceMismatches(
-        at: inputs, analytical: analytical, tolerance: tolerance, objective: objective)
+    let problem = GradientProblem(
+        names: inputs.indices.map { "inputs[\($0)]" }, point: inputs, seed: seed,
+        output: contracted(variables, differentiable: true), leaves: variables)
+    return problem.check(tolerance: tolerance, mode: .automatic) { point in
+        contracted(point.map { Variable($0, requiresGradient: true) }, differentiable: false).value
+    }.mismatches
 }
 
-/// Asserts that second derivatives of `function` at `inputs` match finite differences of
-/// its gradient (see ``checkSecondOrderGradients(at:tolerance:seed:of:)``), reporting each
-/// failing element at the caller's line.
-///
-/// ```swift
-/// func testTanhSecondOrder() {
-///     assertSecondOrderGradientsMatch(at: [Tensor([[0.5, -1]])]) { $0[0].tanh() }
-/// }
-/// ```
-public func assertSecondOrderGradientsMatch(
-    at inputs: [Tensor<Double>], tolerance: GradientCheckTolerance = .init(), seed: UInt64 = 0,
-    _ message: @autoclosure () -> String = "",
-    file: StaticString = #filePath, line: UInt = #line,
+/// The report of the first-order check and of
+/// ``checkSecondOrderGradients(at:tolerance:seed:of:)``: a second derivative says nothing
+/// about whether the first one is right, so the helpers check both.
+func secondOrderReport(
+    at inputs: [Tensor<Double>], tolerance: GradientCheckTolerance, seed: UInt64, note: String,
     of function: ([Variable<Double>]) -> Variable<Double>
-) {
-    let mismatches = checkSecondOrderGradients(
-        at: inputs, tolerance: tolerance, seed: seed, of: function)
-    report(
-        mismatches, check: "second-order gradient check", of: " of ∇⟨u, ∇⟨v, f⟩⟩",
-        note: message(), file: file, line: line)
+) -> CheckReport {
+    let first = functionCheck(at: inputs, tolerance: tolerance, mode: .automatic, seed: seed, of: function)
+    let second = GradientCheckOutcome(
+        mismatches: checkSecondOrderGradients(at: inputs, tolerance: tolerance, seed: seed, of: function))
+    return CheckReport(failures: [
+        failureMessage("gradient check", note: note, first),
+        failureMessage("second-order gradient check", note: note, second, of: " of ∇⟨u, ∇⟨v, f⟩⟩"),
+    ])
 }

@@ -1,13 +1,18 @@
 import Backprop
-import BackpropTesting
+@testable import BackpropTesting
 import Foundation
+import Testing
 import XCTest
 
-final class OpLibraryConformanceTests: XCTestCase {
-    func testEveryLibraryOpConforms() {
-        assertConformance(OpInfo<Double>.library, float: OpInfo<Float>.library)
-    }
+/// Every op of the library, each its own test case, in `Double` and compared with `Float`.
+// snippet: expectConformance
+@Test(arguments: zip(OpInfo<Double>.library, OpInfo<Float>.library))
+func conforms(_ op: OpInfo<Double>, _ float: OpInfo<Float>) {
+    expectConformance(op, float: float)
+}
+// end snippet: expectConformance
 
+final class OpLibraryConformanceTests: XCTestCase {
     /// Every `public func` declared in Sources/Backprop/Ops has an entry whose name starts
     /// with it (scalar helpers live in Sources/Backprop/Kernels).
     func testEveryPublicOpHasAnEntry() throws {
@@ -38,8 +43,38 @@ final class OpLibraryConformanceTests: XCTestCase {
             }
         }
         let failures = checkConformance(wrong)
-        XCTAssertTrue(failures.contains { $0.hasPrefix("wrongCube at [3]: first order: input 0") }, "\(failures)")
+        XCTAssertTrue(failures.contains { $0.hasPrefix("wrongCube at [3]: first order: inputs[0][0]: ") }, "\(failures)")
         let badShape = OpInfo<Double>(name: "exp", samples: [[[3]]], outputShape: { _ in [1, 3] }) { $0[0].exp() }
         XCTAssertEqual(checkConformance(badShape), ["exp at [3]: output shape [3], expected [1, 3]"])
+    }
+
+    func testTheReportOfAnOpListsItsFirstFewProblems() throws {
+        // Three samples of wrongCube: 3 + 4 + 6 wrong first-order elements, and as many
+        // second-order ones.
+        let wrong = OpInfo<Double>(name: "wrongCube", samples: [[[3]], [[4]], [[2, 3]]], outputShape: OpInfo<Double>.same) {
+            wrongCube($0[0])
+        }
+        let failures = checkConformance(wrong)
+        let report = try XCTUnwrap(conformanceReport(wrong, float: nil).failure)
+        XCTAssertTrue(report.hasPrefix("wrongCube fails conformance (\(failures.count) problem(s)):\n"), report)
+        XCTAssertTrue(report.hasSuffix("\n  … and \(failures.count - 5) more"), report)
+        XCTAssertEqual(report.components(separatedBy: "\n").count, 1 + 5 + 1)
+    }
+
+    func testLargeSamplesAreCheckedInFastMode() {
+        // One evaluation per element and sign would be over 3,200; fast mode needs a handful.
+        final class Counter: @unchecked Sendable {
+            let lock = NSLock()
+            var count = 0
+            func increment() { lock.withLock { count += 1 } }
+        }
+        let calls = Counter()
+        let wrong = OpInfo<Double>(name: "wrongCube", samples: [[[40, 40]]], outputShape: OpInfo<Double>.same) {
+            calls.increment()
+            return wrongCube($0[0])
+        }
+        let failures = checkConformance(wrong)
+        XCTAssertTrue(failures.contains { $0.hasPrefix("wrongCube at [40, 40]: first order: inputs[0][0, 0]: ") }, "\(failures)")
+        XCTAssertLessThan(calls.count, 100)
     }
 }

@@ -1,5 +1,5 @@
 import Backprop
-import BackpropTesting
+@testable import BackpropTesting
 import XCTest
 
 final class SecondOrderCheckTests: XCTestCase {
@@ -40,5 +40,19 @@ final class SecondOrderCheckTests: XCTestCase {
 
     func testLinearFunctionsPass() {
         XCTAssertTrue(checkSecondOrderGradients(at: [[1, 2]]) { $0[0] * 2 }.isEmpty)
+    }
+
+    func testTheHelpersCheckTheFirstOrderToo() throws {
+        // x² with the pullback g·x: half the right gradient, but written in differentiable
+        // ops, so its own derivative is consistent and the second-order check passes.
+        let halfSquare = CustomOp<Double>(name: "halfSquare", arity: 1, forward: { $0[0].map { $0 * $0 } }) { c in
+            [c.gradient * c.inputs[0]]
+        }
+        let x: Tensor<Double> = [0.5, -1.5]
+        XCTAssertTrue(checkSecondOrderGradients(at: [x]) { halfSquare($0[0]) }.isEmpty)
+        let report = secondOrderReport(at: [x], tolerance: .init(), seed: 0, note: "") { halfSquare($0[0]) }
+        let failure = try XCTUnwrap(report.failure)
+        XCTAssertTrue(failure.hasPrefix("gradient check failed for 2 element(s):\n  inputs[0][0]: "), failure)
+        XCTAssertFalse(failure.contains("second-order"), failure)
     }
 }

@@ -1,6 +1,7 @@
 // The README's code, compiled and checked, so the README cannot drift from the API.
 import Backprop
 import BackpropTesting
+import Testing
 import XCTest
 
 final class ReadmeExamplesTests: XCTestCase {
@@ -42,5 +43,12 @@ final class ReadmeExamplesTests: XCTestCase {
         let mismatches = checkGradients(at: [Tensor([1, 2])]) { wrongCube($0[0]).sum() }
         XCTAssertEqual(mismatches.map(\.element), [0, 1])
         XCTAssertEqual(mismatches.map(\.analytical), [2, 4])
+    }
+}
+
+/// The README's gradient check in Swift Testing.
+@Test func sigmoidLayerGradients() {
+    expectGradientsMatch(at: [Tensor([[1, 2]]), Tensor([[0.5, -0.2], [0.1, 0.4]])]) { v in
+        v[0].matmul(v[1]).sigmoid()   // non-scalar outputs use a random cotangent
     }
 }
