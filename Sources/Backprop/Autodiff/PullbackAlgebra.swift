@@ -107,7 +107,8 @@ internal enum TensorPullbacks<Scalar: TensorScalar>: PullbackAlgebra {
         let s = factor * g.scalar
         var p = Tensor.softmaxOfRows(x)
         let classes = x.size(1)
-        p.withUnsafeMutableBufferPointer { p in
+        p.withUnsafeMutableBufferPointer { buffer in
+            let p = buffer   // not the inout pointer, which the loops would reload
             for (i, label) in labels.enumerated() { p[i * classes + label] -= 1 }
             for i in 0..<p.count { p[i] *= s }
         }

@@ -159,7 +159,8 @@ public enum Activation: String, Codable, Sendable, CaseIterable, NodeConstant {
         case .sigmoid, .tanh, .leakyRelu, .softplus:
             let y = output.buffer
             withDerivative { (derivative: (Scalar) -> Scalar) in
-                g.withUnsafeMutableBufferPointer { g in
+                g.withUnsafeMutableBufferPointer { buffer in
+                    let g = buffer   // not the inout pointer, which the loop would reload
                     for i in 0..<g.count { g[i] *= derivative(y[i]) }
                 }
             }

@@ -62,17 +62,20 @@ extension Tensor {
         let columns = x.shape.last ?? 1
         return Tensor(shape: x.shape, count: x.count) { out in
             guard columns > 0 else { return }
-            for start in stride(from: 0, to: x.count, by: columns) {
-                let (row, p) = (x.scalars + start, out + start)
+            var (row, p) = (UnsafePointer(x.scalars), out)
+            for _ in 0..<x.count / columns {
                 var m = row[0]
                 for j in 1..<columns { m = Swift.max(m, row[j]) }
                 if !m.isFinite { m = 0 }
                 var sum: Scalar = 0
                 for j in 0..<columns {
-                    p[j] = Scalar.exp(row[j] - m)
-                    sum += p[j]
+                    let e = Scalar.exp(row[j] - m)
+                    p[j] = e
+                    sum += e
                 }
                 for j in 0..<columns { p[j] /= sum }
+                row += columns
+                p += columns
             }
         }
     }

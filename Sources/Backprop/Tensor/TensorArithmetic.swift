@@ -68,7 +68,10 @@ extension Tensor {
         _ other: Tensor, by factor: Scalar, file: StaticString = #fileID, line: UInt = #line
     ) {
         Shapes.requireSame(shape, other.shape, op: "addScaled", file: file, line: line)
-        storage.withUnsafeMutableBufferPointer { dst in
+        storage.withUnsafeMutableBufferPointer { buffer in
+            // A local copy of the inout buffer pointer: written through in the loop, the
+            // inout one would be reloaded every iteration, which kept the loop scalar.
+            let dst = buffer
             other.storage.withUnsafeBufferPointer { src in
                 for i in 0..<dst.count { dst[i] += factor * src[i] }
             }

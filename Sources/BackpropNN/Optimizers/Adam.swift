@@ -83,8 +83,10 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
                 c1 = 1 / (1 - Scalar.pow(b1, t))
                 c2 = 1 / (1 - Scalar.pow(b2, t))
             }
-            state.first.withUnsafeMutableBufferPointer { m in
-                state.second.withUnsafeMutableBufferPointer { v in
+            state.first.withUnsafeMutableBufferPointer { first in
+                state.second.withUnsafeMutableBufferPointer { second in
+                    // Copies of the inout pointers, which the loop would reload at every write.
+                    let (m, v) = (first, second)
                     require(m.count == w.count && v.count == w.count,
                             "Adam: moments of \(m.count) and \(v.count) elements for a parameter of "
                                 + "\(w.count)")

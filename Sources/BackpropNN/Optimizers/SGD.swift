@@ -70,7 +70,8 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
             of: parameters, states: &velocities, optimizer: "SGD", stateName: "velocity",
             makeState: { Tensor.zeros($0) }
         ) { velocity, g, w in
-            velocity.withUnsafeMutableBufferPointer { v in
+            velocity.withUnsafeMutableBufferPointer { buffer in
+                let v = buffer   // not the inout pointer, which the loop would reload
                 require(v.count == w.count,
                         "SGD: velocity of \(v.count) elements for a parameter of \(w.count)")
                 for i in 0..<w.count {
