@@ -1,7 +1,7 @@
 import Backprop
 
 extension Activation {
-    /// The same activation: every ``Activation`` is one fused case of Backprop's `dense` op.
+    /// The same activation: every `Activation` is one fused case of Backprop's `dense` op.
     @available(*, deprecated, message: "every activation is fused: use the activation itself")
     @inlinable public var fused: Activation? { self }
 
@@ -14,7 +14,7 @@ extension Activation {
     }
 }
 
-/// A layer that applies an ``Activation`` element-wise and has no parameters.
+/// A layer that applies an `Activation` (Backprop's activation family) element-wise and has no parameters.
 ///
 /// ```swift
 /// let model = Sequential<Float>(Dense(inputSize: 4, outputSize: 5, using: &rng),

@@ -4,8 +4,8 @@ import Backprop
 ///
 /// Samples are rows: x is `[batch, inputSize]`, the weight W is stored **input × output**
 /// (`[inputSize, outputSize]`), the bias b is `[outputSize]`, added to every row, and f is
-/// the ``Activation``: U = X W + b, the batched form of backpropagation. Texts that write one
-/// sample as a column (u = W⁽ˡ⁾x + b) use the transpose, W⁽ˡ⁾ = Wᵀ. Gradients (for the mean
+/// the activation (Backprop's `Activation`): U = X W + b, the batched form of
+/// backpropagation. Texts that write one sample as a column (u = W⁽ˡ⁾x + b) use the transpose, W⁽ˡ⁾ = Wᵀ. Gradients (for the mean
 /// over a batch, times 1/m; derived in the article "How reverse mode works" of Backprop's
 /// documentation):
 ///
