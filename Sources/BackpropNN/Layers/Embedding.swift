@@ -1,5 +1,16 @@
 import Backprop
 
+/// A trainable `[rows, width]` table drawn from N(0, deviation²).
+@inlinable
+func learnedTable<Scalar>(
+    _ layer: String, rows: Int, width: Int, deviation: Double, using generator: inout SeededGenerator
+) -> Variable<Scalar> {
+    require(rows > 0 && width > 0, "\(layer): sizes \(rows) × \(width) are not positive")
+    return Variable(
+        Initializer.normal(standardDeviation: deviation).make(shape: [rows, width], fanIn: rows, fanOut: width, using: &generator),
+        requiresGradient: true)
+}
+
 /// A learned look-up table from token ids to vectors (PyTorch's `nn.Embedding`): one row
 /// of `weight` per id.
 ///
@@ -15,11 +26,7 @@ public struct Embedding<Scalar: TensorScalar>: Layer {
     /// Creates a table drawn from N(0, 1), as PyTorch does.
     @inlinable
     public init(vocabularySize: Int, width: Int, using generator: inout SeededGenerator) {
-        require(vocabularySize > 0 && width > 0, "Embedding: sizes \(vocabularySize) × \(width) are not positive")
-        weight = Variable(
-            Initializer.normal(standardDeviation: 1).make(
-                shape: [vocabularySize, width], fanIn: vocabularySize, fanOut: width, using: &generator),
-            requiresGradient: true)
+        weight = learnedTable("Embedding", rows: vocabularySize, width: width, deviation: 1, using: &generator)
     }
 
     /// The rows of the table at `ids`, arranged as `shape + [width]` (default `[ids.count]`).
@@ -50,11 +57,7 @@ public struct PositionalEmbedding<Scalar: TensorScalar>: Layer {
     /// Creates a table for sequences up to `maximumLength` steps, drawn from N(0, 0.02²).
     @inlinable
     public init(maximumLength: Int, width: Int, using generator: inout SeededGenerator) {
-        require(maximumLength > 0 && width > 0, "PositionalEmbedding: sizes \(maximumLength) × \(width) are not positive")
-        weight = Variable(
-            Initializer.normal(standardDeviation: 0.02).make(
-                shape: [maximumLength, width], fanIn: maximumLength, fanOut: width, using: &generator),
-            requiresGradient: true)
+        weight = learnedTable("PositionalEmbedding", rows: maximumLength, width: width, deviation: 0.02, using: &generator)
     }
 
     /// `input` plus the first `time` rows of the table, broadcast over the batch.
