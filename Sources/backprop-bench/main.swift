@@ -38,6 +38,7 @@ let groups: [(String, (Bench) throws -> Void)] = [
     ("tiny", TinyGraphWorkload.run),
     ("scaling", ScalingWorkload.run),
     ("specialization", SpecializationWorkload.run),
+    ("seq", SequenceWorkload.run),
 ]
 
 func fail(_ message: String) -> Never {

@@ -19,6 +19,12 @@ where RawSignificand: FixedWidthInteger {
     static func tanh(_ x: Self) -> Self
     /// xʸ.
     static func pow(_ x: Self, _ y: Self) -> Self
+    /// The sine (x in radians).
+    static func sin(_ x: Self) -> Self
+    /// The cosine (x in radians).
+    static func cos(_ x: Self) -> Self
+    /// The error function erf x = (2/√π) ∫₀ˣ e^(−t²) dt.
+    static func erf(_ x: Self) -> Self
     /// Row-major C = α·op(A)·op(B) + β·C (see `bp_sgemm` in CBackpropKernels).
     static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
@@ -33,6 +39,9 @@ extension Float: TensorScalar {
     @inlinable public static func expm1(_ x: Float) -> Float { bp_expm1f(x) }
     @inlinable public static func tanh(_ x: Float) -> Float { bp_tanhf(x) }
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { bp_powf(x, y) }
+    @inlinable public static func sin(_ x: Float) -> Float { bp_sinf(x) }
+    @inlinable public static func cos(_ x: Float) -> Float { bp_cosf(x) }
+    @inlinable public static func erf(_ x: Float) -> Float { bp_erff(x) }
     @inlinable public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
@@ -53,6 +62,9 @@ extension Double: TensorScalar {
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double {
         bp_pow(x, y)
     }
+    @inlinable public static func sin(_ x: Double) -> Double { bp_sin(x) }
+    @inlinable public static func cos(_ x: Double) -> Double { bp_cos(x) }
+    @inlinable public static func erf(_ x: Double) -> Double { bp_erf(x) }
     @inlinable public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int, beta: Double,

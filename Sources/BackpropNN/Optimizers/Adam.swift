@@ -1,8 +1,10 @@
 import Backprop
 
-/// Adam (Kingma and Ba, 2015) with optional L2 weight decay.
+/// Adam (Kingma and Ba, 2015) with optional weight decay: L2 (added to the gradient) or
+/// decoupled (AdamW, Loshchilov and Hutter, 2019: w ← w − ηλw before the step below, the
+/// gradient left alone).
 ///
-/// With gradient g (plus λw when weight decay λ > 0), step t = 1, 2, …:
+/// With gradient g (plus λw for L2 weight decay λ > 0), step t = 1, 2, …:
 ///
 /// ```
 /// m ← β₁ m + (1 − β₁) g          v ← β₂ v + (1 − β₂) g²
@@ -12,6 +14,7 @@ import Backprop
 ///
 /// ```swift
 /// let adam = Adam<Float>(learningRate: 1e-3)
+/// let adamW = Adam<Float>(learningRate: 1e-3, weightDecay: 0.01, decoupled: true)   // AdamW
 /// ```
 public final class Adam<Scalar: TensorScalar>: Optimizer {
     // Fields are `@exclusivity(unchecked)`: an optimizer is not Sendable, so one thread
@@ -26,6 +29,8 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
     @exclusivity(unchecked) public var epsilon: Scalar
     /// The L2 weight-decay coefficient λ.
     @exclusivity(unchecked) public var weightDecay: Scalar
+    /// Whether the weight decay is decoupled from the gradient (AdamW) rather than L2.
+    @exclusivity(unchecked) public var isDecoupled: Bool
     /// The number of steps taken (calls of ``update(_:)``).
     ///
     /// The bias correction of each parameter counts that parameter's own steps (those with
@@ -41,7 +46,7 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
     @inlinable
     public init(
         learningRate: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999,
-        epsilon: Scalar = 1e-8, weightDecay: Scalar = 0
+        epsilon: Scalar = 1e-8, weightDecay: Scalar = 0, decoupled: Bool = false
     ) {
         require(learningRate > 0, "Adam: learning rate \(learningRate) is not positive")
         require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1,
@@ -52,6 +57,7 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
+        self.isDecoupled = decoupled
     }
 
     /// Applies one Adam step to every parameter that has a gradient, then sets the
@@ -65,8 +71,10 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
     @inlinable
     public func update(_ parameters: [Variable<Scalar>]) {
         stepCount += 1
-        let (b1, b2, eps, lambda) = (beta1, beta2, epsilon, weightDecay)
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
         let eta = learningRate
+        // L2 decay enters the gradient; decoupled decay shrinks the weight by 1 − ηλ.
+        let (lambda, shrink) = isDecoupled ? (0, 1 - learningRate * weightDecay) : (weightDecay, 1)
         // The bias corrections for step t, computed again only when a parameter's t differs
         // from the previous parameter's (all share it unless one joined later or missed a
         // step), so a step costs two `pow` calls, not two per parameter.
@@ -94,7 +102,7 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
                         let gi = g[i] + lambda * w[i]
                         m[i] = b1 * m[i] + (1 - b1) * gi
                         v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                        w[i] -= eta * (m[i] * c1) / ((v[i] * c2).squareRoot() + eps)
+                        w[i] = shrink * w[i] - eta * (m[i] * c1) / ((v[i] * c2).squareRoot() + eps)
                     }
                 }
             }

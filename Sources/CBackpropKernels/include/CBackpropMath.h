@@ -18,5 +18,10 @@ static inline double bp_expm1(double x) { return expm1(x); }
 static inline double bp_tanh(double x) { return tanh(x); }
 static inline double bp_pow(double x, double y) { return pow(x, y); }
 static inline double bp_cos(double x) { return cos(x); }
+static inline float bp_sinf(float x) { return sinf(x); }
+static inline float bp_cosf(float x) { return cosf(x); }
+static inline float bp_erff(float x) { return erff(x); }
+static inline double bp_sin(double x) { return sin(x); }
+static inline double bp_erf(double x) { return erf(x); }
 
 #endif

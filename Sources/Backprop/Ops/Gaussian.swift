@@ -1,0 +1,103 @@
+// The error function and the smooth gates built on the Gaussian and the logistic
+// function: erf, GELU (exact and its tanh approximation) and SiLU. Their derivatives need
+// the input (not only the output), so they are element-wise ops rather than cases of
+// ``Activation``; each backward is written with variable ops, so it can be differentiated
+// again.
+
+/// How ``Variable/gelu(approximation:file:line:)`` evaluates Φ, the standard normal CDF.
+public enum GELUApproximation: String, Sendable, Codable, CaseIterable {
+    /// Φ(x) = ½(1 + erf(x/√2)), exactly (PyTorch's `approximate='none'`).
+    case none
+    /// Φ(x) ≈ ½(1 + tanh(√(2/π)(x + 0.044715x³))) (GPT-2's form, PyTorch's
+    /// `approximate='tanh'`).
+    case tanh
+}
+
+/// The cubic coefficient of the tanh approximation of GELU.
+@usableFromInline let geluCubic = 0.044715
+/// √(2/π).
+@usableFromInline let squareRootOfTwoOverPi = 0.797_884_560_802_865_4
+
+/// GELU of one scalar: x·Φ(x) with Φ as `approximation` says. The one definition of the
+/// forward formula, used by the op and available to layers.
+@inlinable
+public func gelu<Scalar: TensorScalar>(_ x: Scalar, approximation: GELUApproximation = .none) -> Scalar {
+    switch approximation {
+    case .none:
+        return x * (1 + Scalar.erf(x * Scalar(0.5.squareRoot()))) / 2
+    case .tanh:
+        let u = Scalar(squareRootOfTwoOverPi) * (x + Scalar(geluCubic) * x * x * x)
+        return x * (1 + Scalar.tanh(u)) / 2
+    }
+}
+
+extension Variable {
+    /// The error function, element-wise.
+    ///
+    /// y = erf x = (2/√π) ∫₀ˣ e^(−t²) dt;  ∂y/∂x = (2/√π) e^(−x²).
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([0, 10])).erf().value   // [0.0, 1.0]
+    /// ```
+    @inlinable
+    public func erf(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        elementwise("erf", file: file, line: line, Scalar.erf) { x, _, g in
+            g * x.squared().negated().exp().scaled(by: Scalar(2 / Double.pi.squareRoot()))
+        }
+    }
+
+    /// The Gaussian error linear unit, element-wise: x weighted by the probability that a
+    /// standard normal variable lies below it.
+    ///
+    /// Exact (`.none`): y = x Φ(x), Φ(x) = ½(1 + erf(x/√2));
+    /// ∂y/∂x = Φ(x) + x φ(x), φ(x) = e^(−x²/2)/√(2π).
+    ///
+    /// `.tanh`: y = ½x(1 + t), t = tanh u, u = √(2/π)(x + 0.044715x³);
+    /// ∂y/∂x = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²).
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([0, 1])).gelu().value                    // [0.0, 0.841…]
+    /// Variable(Tensor<Double>([0, 1])).gelu(approximation: .tanh).value  // [0.0, 0.841…]
+    /// ```
+    @inlinable
+    public func gelu(
+        approximation: GELUApproximation = .none, file: StaticString = #fileID, line: UInt = #line
+    ) -> Variable {
+        elementwise("gelu", file: file, line: line, { Backprop.gelu($0, approximation: approximation) }) {
+            x, _, g in g * geluDerivative(x, approximation: approximation)
+        }
+    }
+
+    /// The sigmoid-weighted linear unit (swish with β = 1), element-wise.
+    ///
+    /// y = x σ(x);  ∂y/∂x = σ(x)(1 + x(1 − σ(x))).
+    ///
+    /// ```swift
+    /// Variable(Tensor<Double>([0, 1000])).silu().value   // [0.0, 1000.0]
+    /// ```
+    @inlinable
+    public func silu(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        elementwise("silu", file: file, line: line, { $0 * stableSigmoid($0) }) { x, _, g in
+            let s = x.sigmoid()
+            return g * s * (x * s.negated().shifted(by: 1)).shifted(by: 1)
+        }
+    }
+}
+
+/// ∂ gelu(x)/∂x in variable ops (see ``Variable/gelu(approximation:file:line:)``).
+@inlinable
+internal func geluDerivative<Scalar>(
+    _ x: Variable<Scalar>, approximation: GELUApproximation
+) -> Variable<Scalar> {
+    switch approximation {
+    case .none:
+        let cdf = x.scaled(by: Scalar(0.5.squareRoot())).erf().shifted(by: 1).scaled(by: 0.5)
+        let density = x.squared().scaled(by: -0.5).exp().scaled(by: Scalar(1 / (2 * Double.pi).squareRoot()))
+        return cdf + x * density
+    case .tanh:
+        let c = Scalar(squareRootOfTwoOverPi)
+        let t = (x + x.pow(3).scaled(by: Scalar(geluCubic))).scaled(by: c).tanh()
+        let du = x.squared().scaled(by: Scalar(3 * geluCubic)).shifted(by: 1).scaled(by: c)
+        return t.shifted(by: 1).scaled(by: 0.5) + (x * t.squared().negated().shifted(by: 1) * du).scaled(by: 0.5)
+    }
+}

@@ -1,0 +1,68 @@
+import Backprop
+import Foundation
+
+// What training sequence models needs beyond the epoch loop: clipping the gradient by its
+// global norm (exploding gradients through time) and learning rates that change every step
+// (warm-up, then cosine decay).
+
+/// Scales the gradients of `parameters` together so that their global norm
+/// ‖g‖ = √(Σ over all parameters and elements g²) is at most `maxNorm` (PyTorch's
+/// `clip_grad_norm_`): each gradient times min(1, maxNorm / ‖g‖). Parameters without a
+/// gradient are skipped. Returns the norm before clipping (NaN or ∞ when a gradient holds
+/// one; the gradients are then left as they are, so the divergence stays visible).
+///
+/// ```swift
+/// loss.backward()
+/// let norm = clipGradients(of: model.parameters, toGlobalNorm: 1)
+/// optimizer.update(model.parameters)
+/// ```
+@discardableResult
+public func clipGradients<Scalar>(of parameters: [Variable<Scalar>], toGlobalNorm maxNorm: Scalar) -> Scalar {
+    require(maxNorm > 0, "clipGradients: maximum norm \(maxNorm) is not positive")
+    var squares: Scalar = 0
+    for p in parameters {
+        guard let g = p.gradient else { continue }
+        for x in g.scalars { squares += x * x }
+    }
+    let norm = squares.squareRoot()
+    if norm.isFinite && norm > maxNorm {
+        let factor = maxNorm / norm
+        for p in parameters { if let g = p.gradient { p.gradient = g * factor } }
+    }
+    return norm
+}
+
+/// A learning rate as a function of the optimizer step (counted from 0), for schedules that
+/// change within an epoch.
+///
+/// | case | η at step s |
+/// |---|---|
+/// | `constant` | η₀ |
+/// | `linearWarmup(steps: W)` | η₀ · min(1, (s + 1)/W) |
+/// | `warmupCosine(warmupSteps: W, totalSteps: S, minimum: ηₘ)` | the warm-up, then ηₘ + (η₀ − ηₘ)(1 + cos(π (s − W)/(S − W)))/2, ηₘ after S |
+public enum StepLearningRateSchedule: Sendable, Hashable, Codable {
+    /// The base rate throughout.
+    case constant
+    /// Rising linearly from η₀/W to η₀ over the first W steps.
+    case linearWarmup(steps: Int)
+    /// The linear warm-up, then cosine decay to `minimum` at `totalSteps`.
+    case warmupCosine(warmupSteps: Int, totalSteps: Int, minimum: Double)
+
+    /// The rate at `step` for base rate `base`.
+    ///
+    /// ```swift
+    /// StepLearningRateSchedule.warmupCosine(warmupSteps: 10, totalSteps: 110, minimum: 0)
+    ///     .rate(base: 1e-3, step: 60)   // 5e-4, half-way through the decay
+    /// ```
+    public func rate(base: Double, step: Int) -> Double {
+        switch self {
+        case .constant: return base
+        case .linearWarmup(let steps):
+            return base * Swift.min(1, Double(step + 1) / Double(Swift.max(steps, 1)))
+        case .warmupCosine(let warmup, let total, let minimum):
+            if step < warmup { return Self.linearWarmup(steps: warmup).rate(base: base, step: step) }
+            let t = Double(Swift.min(step - warmup, total - warmup)) / Double(Swift.max(total - warmup, 1))
+            return minimum + (base - minimum) * (1 + cos(Double.pi * t)) / 2
+        }
+    }
+}

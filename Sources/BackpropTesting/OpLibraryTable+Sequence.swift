@@ -1,0 +1,49 @@
+import Backprop
+
+// The conformance entries of the sequence-model ops: the smooth element-wise functions,
+// the masking ops, the embedding look-up, layer normalisation and attention.
+
+extension OpInfo {
+    /// A mask of alternating 1 and 0 along the last axis of `shape` (broadcasts to it).
+    static func alternatingMask(_ shape: TensorShape) -> Tensor<Scalar> {
+        let width = shape.last ?? 1
+        return Tensor(shape: [width], scalars: (0..<width).map { Scalar(($0 + 1) % 2) })
+    }
+
+    static var sequenceEntries: [OpInfo] {
+        let rows: [[TensorShape]] = [[[5]], [[3, 4]], [[2, 3, 2]]]
+        let attention: [[TensorShape]] = [[[2, 3, 4], [2, 5, 4], [2, 5, 3]], [[1, 2, 3, 2], [1, 2, 4, 2], [1, 2, 4, 1]]]
+        let selfAttention: [[TensorShape]] = [[[2, 3, 2], [2, 3, 2], [2, 3, 3]], [[1, 2, 4, 3], [1, 2, 4, 3], [1, 2, 4, 3]]]
+        return [
+            unary("sin") { $0.sin() },
+            unary("cos") { $0.cos() },
+            unary("erf") { $0.erf() },
+            unary("gelu") { $0.gelu() },
+            unary("gelu tanh") { $0.gelu(approximation: .tanh) },
+            unary("silu") { $0.silu() },
+            OpInfo(name: "select", samples: binaryShapes.filter { !$0.contains([]) }, outputShape: broadcast) {
+                let shape = broadcast([$0[0].shape, $0[1].shape])
+                return select(where: alternatingMask(shape), $0[0], $0[1])
+            },
+            OpInfo(name: "maskedFill", samples: rows, outputShape: same) {
+                $0[0].maskedFill(where: alternatingMask($0[0].shape), with: -3)
+            },
+            OpInfo(name: "embedding", samples: [[[5, 3]], [[4, 2]]], outputShape: { [2, 3, $0[0][1]] }) {
+                embedding([3, 0, 3, 1, 1, 3], shape: [2, 3], table: $0[0])
+            },
+            OpInfo(name: "layerNorm", samples: [[[3, 4], [4], [4]], [[2, 3, 5], [5], [5]], [[2], [2], [2]]],
+                   outputShape: same) {
+                $0[0].layerNorm(scale: $0[1], offset: $0[2])
+            },
+            OpInfo(name: "scaledDotProductAttention", samples: attention,
+                   outputShape: { $0[0].dropLast() + [$0[2].last!] }) {
+                scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2])
+            },
+            OpInfo(name: "scaledDotProductAttention causal", samples: selfAttention,
+                   outputShape: { $0[0].dropLast() + [$0[2].last!] }) {
+                let t = $0[0].shape.dropLast().last!
+                return scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: .causalMask(length: t))
+            },
+        ]
+    }
+}
