@@ -1,10 +1,81 @@
-// The shape rules of convolution and pooling, with the messages their ops print.
+// The window parameters (sizes, padding) and shape rules of convolution and pooling, with
+// the messages their ops print.
 //
 // Layout: channels first, as PyTorch. Inputs are [batch, channels, spatial…] (NCL for 1-D,
 // NCHW for 2-D), weights [out channels, in channels / groups, kernel…] (OIL, OIHW), and a
 // transposed convolution's weight is [in channels, out channels / groups, kernel…] (the
 // weight of the convolution it is the adjoint of). PyTorch's tensors and weights load
 // unchanged.
+
+/// A height and a width: a kernel size, stride or dilation. An integer literal gives both.
+///
+/// ```swift
+/// x.conv2d(weight: w, stride: 2)                  // Size2D(height: 2, width: 2)
+/// x.conv2d(weight: w, stride: Size2D(height: 1, width: 2))
+/// ```
+public struct Size2D: Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+    /// Along the height (rows).
+    public var height: Int
+    /// Along the width (columns).
+    public var width: Int
+
+    /// Creates a size from its two components.
+    @inlinable public init(height: Int, width: Int) { (self.height, self.width) = (height, width) }
+    /// The same size along both axes.
+    @inlinable public init(_ size: Int) { self.init(height: size, width: size) }
+    /// The same size along both axes.
+    @inlinable public init(integerLiteral value: Int) { self.init(value) }
+
+    public var description: String { "\(height) × \(width)" }
+}
+
+/// The zeros added around the input of a convolution or pooling window.
+///
+/// An integer literal pads every side by that much (`padding: 1`). In 1-D
+/// (``Variable/conv1d(weight:bias:stride:padding:dilation:groups:file:line:)``) only the
+/// width components apply, along the length.
+public enum Padding: Hashable, Sendable, ExpressibleByIntegerLiteral {
+    /// The given zeros before (top, left) and after (bottom, right) each spatial axis.
+    case explicit(top: Int, bottom: Int, left: Int, right: Int)
+    /// As much as keeps ⌈size / stride⌉ outputs along each axis: a total of
+    /// max((out − 1)·stride + dilation·(kernel − 1) + 1 − size, 0) zeros, half before and the
+    /// rest (one more when odd) after, as PyTorch's and TensorFlow's `"same"` (with stride 1
+    /// the output has the input's size).
+    case same
+
+    /// The same zeros on every side.
+    @inlinable public init(integerLiteral value: Int) {
+        self = .explicit(top: value, bottom: value, left: value, right: value)
+    }
+
+    /// `height` zeros above and below, `width` left and right.
+    @inlinable public static func symmetric(height: Int, width: Int) -> Padding {
+        .explicit(top: height, bottom: height, left: width, right: width)
+    }
+
+    /// No padding.
+    public static let valid = Padding.explicit(top: 0, bottom: 0, left: 0, right: 0)
+
+    /// The zeros on each side for an input of `size` and a window of `kernel`.
+    @inlinable
+    internal func resolved(size: Size2D, kernel: Size2D, stride: Size2D, dilation: Size2D)
+        -> (top: Int, bottom: Int, left: Int, right: Int)
+    {
+        switch self {
+        case .explicit(let top, let bottom, let left, let right): return (top, bottom, left, right)
+        case .same:
+            func split(_ size: Int, _ kernel: Int, _ stride: Int, _ dilation: Int) -> (Int, Int) {
+                guard stride > 0 else { return (0, 0) }  // the shape rule reports the stride
+                let out = (size + stride - 1) / stride
+                let total = Swift.max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+                return (total / 2, total - total / 2)
+            }
+            let (top, bottom) = split(size.height, kernel.height, stride.height, dilation.height)
+            let (left, right) = split(size.width, kernel.width, stride.width, dilation.width)
+            return (top, bottom, left, right)
+        }
+    }
+}
 
 extension Shapes {
     /// The spatial output size of a convolution or pooling window along one axis:
