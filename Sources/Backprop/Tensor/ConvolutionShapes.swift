@@ -13,7 +13,7 @@
 /// x.conv2d(weight: w, stride: 2)                  // Size2D(height: 2, width: 2)
 /// x.conv2d(weight: w, stride: Size2D(height: 1, width: 2))
 /// ```
-public struct Size2D: Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+public struct Size2D: Hashable, Sendable, Codable, ExpressibleByIntegerLiteral, CustomStringConvertible {
     /// Along the height (rows).
     public var height: Int
     /// Along the width (columns).
@@ -34,7 +34,7 @@ public struct Size2D: Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStr
 /// An integer literal pads every side by that much (`padding: 1`). In 1-D
 /// (``Variable/conv1d(weight:bias:stride:padding:dilation:groups:file:line:)``) only the
 /// width components apply, along the length.
-public enum Padding: Hashable, Sendable, ExpressibleByIntegerLiteral {
+public enum Padding: Hashable, Sendable, Codable, ExpressibleByIntegerLiteral {
     /// The given zeros before (top, left) and after (bottom, right) each spatial axis.
     case explicit(top: Int, bottom: Int, left: Int, right: Int)
     /// As much as keeps ⌈size / stride⌉ outputs along each axis: a total of

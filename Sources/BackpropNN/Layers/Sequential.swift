@@ -68,10 +68,16 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
     }
 
     /// The parameters of every layer, prefixed with the layer's index.
-    @inlinable public var namedParameters: [NamedParameter<Scalar>] {
+    @inlinable public var namedParameters: [NamedParameter<Scalar>] { prefixed { $0.namedParameters } }
+
+    /// The buffers of every layer (running statistics), prefixed with the layer's index.
+    @inlinable public var namedBuffers: [NamedParameter<Scalar>] { prefixed { $0.namedBuffers } }
+
+    @inlinable
+    internal func prefixed(_ list: (any Layer<Scalar>) -> [NamedParameter<Scalar>]) -> [NamedParameter<Scalar>] {
         var result: [NamedParameter<Scalar>] = []
         for (i, layer) in layers.enumerated() {
-            for p in layer.namedParameters { result.append(NamedParameter("\(i).\(p.name)", p.variable)) }
+            for p in list(layer) { result.append(NamedParameter("\(i).\(p.name)", p.variable)) }
         }
         return result
     }
