@@ -23,6 +23,8 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case globalAveragePool
     /// ``Flatten``.
     case flatten
+    /// ``Reshape``.
+    case reshape(sampleShape: [Int])
     /// ``BatchNorm`` (its running statistics are saved as buffers).
     case batchNorm(channels: Int, momentum: Double, epsilon: Double)
 }
@@ -64,6 +66,9 @@ extension GlobalAveragePool: DescribableLayer {
 }
 extension Flatten: DescribableLayer {
     public var spec: LayerSpec { .flatten }
+}
+extension Reshape: DescribableLayer {
+    public var spec: LayerSpec { .reshape(sampleShape: sampleShape) }
 }
 extension BatchNorm: DescribableLayer {
     public var spec: LayerSpec { .batchNorm(channels: channels, momentum: momentum, epsilon: epsilon) }
@@ -237,6 +242,7 @@ public struct Checkpoint: Codable, Sendable, Equatable {
             case .avgPool2d(let k, let s, let p): return AvgPool2D<Scalar>(kernelSize: k, stride: s, padding: p)
             case .globalAveragePool: return GlobalAveragePool<Scalar>()
             case .flatten: return Flatten<Scalar>()
+            case .reshape(let shape): return Reshape<Scalar>(sampleShape: shape)
             case .batchNorm(let c, let m, let e): return BatchNorm<Scalar>(channels: c, momentum: m, epsilon: e)
             }
         })
@@ -287,6 +293,16 @@ public struct Checkpoint: Codable, Sendable, Equatable {
                 (count, width) = (0, nil)
             case .flatten, .globalAveragePool:
                 (count, width, channels) = (0, nil, nil)
+            case .reshape(let shape):
+                guard shape.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }), shape.count <= 6 else {
+                    throw CheckpointError.inconsistentArchitecture(
+                        "layer \(index) reshapes to \(Shapes.format(shape)); sizes must be positive")
+                }
+                if let width, width != Shapes.count(shape) {
+                    throw CheckpointError.inconsistentArchitecture(
+                        "layer \(index) reshapes \(width) values per sample to \(Shapes.format(shape))")
+                }
+                (count, width, channels) = (0, nil, shape.count >= 2 ? shape[0] : nil)
             case .activation, .dropout:
                 count = 0
             }

@@ -91,7 +91,7 @@ internal struct ConvolutionGeometry {
     /// enough multiply-adds to pay for waking a worker, else 1.
     @inlinable var chunkCount: Int {
         let multiplyAdds = Double(batch) * Double(outChannels) * Double(positions) * Double(columnRows)
-        guard batch > 1, multiplyAdds >= 2e5 else { return 1 }
+        guard batch > 1, multiplyAdds >= 1e6 else { return 1 }
         return Swift.min(Int(bp_cpu_count()), batch)
     }
 
@@ -117,18 +117,20 @@ internal struct ConvolutionGeometry {
                         let ih = oh * p.strideY - p.padTop + kh * p.dilationY
                         let out = row + oh * outW
                         guard ih >= 0 && ih < h else {
-                            if gathering { out.update(repeating: 0, count: outW) }
+                            if gathering { for ow in 0..<outW { out[ow] = 0 } }
                             continue
                         }
                         let source = plane + ih * w + offset
+                        // Plain loops: rows are short (a few to a few dozen columns), where
+                        // calls to memset / memmove cost more than the copy.
                         if gathering {
-                            out.update(repeating: 0, count: lo)
+                            for ow in 0..<lo { out[ow] = 0 }
                             if sX == 1 {
-                                (out + lo).update(from: source + lo, count: hi - lo)
+                                for ow in lo..<hi { out[ow] = source[ow] }
                             } else {
                                 for ow in lo..<hi { out[ow] = source[ow * sX] }
                             }
-                            (out + hi).update(repeating: 0, count: outW - hi)
+                            for ow in hi..<outW { out[ow] = 0 }
                         } else if sX == 1 {
                             for ow in lo..<hi { source[ow] += out[ow] }
                         } else {

@@ -14,21 +14,25 @@ extension ConvolutionGeometry {
     ) -> Bool {
         var sawNaN = false
         var j = 0
+        let (sY, sX) = (p.strideY, p.strideX)
         for plane in 0..<(batch * inChannels) {
             let base = plane * inHeight * inWidth
             for oh in 0..<outHeight {
+                // The window's rows and columns inside the input (never empty: the padding
+                // is smaller than the kernel).
+                let top = oh * sY - p.padTop
+                let rows = Swift.max(top, 0)..<Swift.min(top + kernelHeight, inHeight)
                 for ow in 0..<outWidth {
-                    var best = Scalar.zero
-                    var arg = -1
-                    for kh in 0..<kernelHeight {
-                        let ih = oh * p.strideY - p.padTop + kh * p.dilationY
-                        guard ih >= 0 && ih < inHeight else { continue }
-                        for kw in 0..<kernelWidth {
-                            let iw = ow * p.strideX - p.padLeft + kw * p.dilationX
-                            guard iw >= 0 && iw < inWidth else { continue }
-                            let index = base + ih * inWidth + iw
-                            let v = x[index]
-                            if arg < 0 || v > best || (v.isNaN && !best.isNaN) { (best, arg) = (v, index) }
+                    let left = ow * sX - p.padLeft
+                    let columns = Swift.max(left, 0)..<Swift.min(left + kernelWidth, inWidth)
+                    var arg = base + rows.lowerBound * inWidth + columns.lowerBound
+                    var best = x[arg]
+                    for ih in rows {
+                        let row = base + ih * inWidth
+                        for iw in columns {
+                            let v = x[row + iw]
+                            // Strictly greater: ties keep the first; a NaN replaces a number.
+                            if v > best || (v.isNaN && !best.isNaN) { (best, arg) = (v, row + iw) }
                         }
                     }
                     sawNaN = sawNaN || best.isNaN

@@ -32,7 +32,7 @@ public struct BatchNorm<Scalar: TensorScalar>: Layer {
     public let epsilon: Double
 
     /// The number of channels.
-    public var channels: Int { scale.shape[0] }
+    @inlinable public var channels: Int { scale.shape[0] }
 
     /// A layer with γ = 1, β = 0 and running statistics 0 and 1.
     ///
@@ -50,6 +50,7 @@ public struct BatchNorm<Scalar: TensorScalar>: Layer {
 
     /// Batch statistics (and a running-statistics update) in training, running statistics
     /// in inference.
+    @inlinable
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
         guard LearningPhase.isTraining else {
             return input.batchNormalized(
@@ -66,7 +67,7 @@ public struct BatchNorm<Scalar: TensorScalar>: Layer {
     }
 
     /// `weight` (γ) then `bias` (β), PyTorch's names.
-    public var namedParameters: [NamedParameter<Scalar>] {
+    @inlinable public var namedParameters: [NamedParameter<Scalar>] {
         [NamedParameter("weight", scale), NamedParameter("bias", offset)]
     }
 

@@ -112,7 +112,7 @@ extension ConvolutionLayer {
     }
 
     /// `weight`, then `bias` when there is one.
-    public var namedParameters: [NamedParameter<Scalar>] {
+    @inlinable public var namedParameters: [NamedParameter<Scalar>] {
         [NamedParameter("weight", weight)] + (bias.map { [NamedParameter("bias", $0)] } ?? [])
     }
 }
@@ -144,6 +144,7 @@ public struct Conv2D<Scalar: TensorScalar>: ConvolutionLayer {
         self.bias = bias.map { Variable($0, requiresGradient: true) }
     }
 
+    @inlinable
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
         let c = configuration
         return c.activation.apply(
@@ -181,6 +182,7 @@ public struct Conv1D<Scalar: TensorScalar>: ConvolutionLayer {
         self.bias = bias.map { Variable($0, requiresGradient: true) }
     }
 
+    @inlinable
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
         let c = configuration
         return c.activation.apply(
@@ -215,6 +217,7 @@ public struct ConvTranspose2D<Scalar: TensorScalar>: ConvolutionLayer {
         self.bias = bias.map { Variable($0, requiresGradient: true) }
     }
 
+    @inlinable
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
         let c = configuration
         return c.activation.apply(

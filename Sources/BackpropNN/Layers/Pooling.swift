@@ -20,12 +20,13 @@ public struct MaxPool2D<Scalar: TensorScalar>: Layer {
         (self.kernelSize, self.stride, self.padding) = (kernelSize, stride, padding)
     }
 
+    @inlinable
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
         input.maxPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
     }
 
     /// None.
-    public var namedParameters: [NamedParameter<Scalar>] { [] }
+    @inlinable public var namedParameters: [NamedParameter<Scalar>] { [] }
 }
 
 /// Average pooling over windows of each channel (padding counted as zeros), inputs NCHW;
@@ -47,12 +48,13 @@ public struct AvgPool2D<Scalar: TensorScalar>: Layer {
         (self.kernelSize, self.stride, self.padding) = (kernelSize, stride, padding)
     }
 
+    @inlinable
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
         input.avgPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
     }
 
     /// None.
-    public var namedParameters: [NamedParameter<Scalar>] { [] }
+    @inlinable public var namedParameters: [NamedParameter<Scalar>] { [] }
 }
 
 /// The mean over all positions of each channel: [batch, channels, spatial…] → [batch,
@@ -61,20 +63,9 @@ public struct GlobalAveragePool<Scalar: TensorScalar>: Layer {
     /// Creates the layer.
     public init() {}
 
+    @inlinable
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> { input.globalAveragePool() }
 
     /// None.
-    public var namedParameters: [NamedParameter<Scalar>] { [] }
-}
-
-/// Every sample as one row, [batch, d₁, d₂, …] → [batch, d₁·d₂·…], in row-major (for NCHW:
-/// channel-major, PyTorch's `flatten(1)`) order: between convolutional and ``Dense`` layers.
-public struct Flatten<Scalar: TensorScalar>: Layer {
-    /// Creates the layer.
-    public init() {}
-
-    public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> { input.flattened() }
-
-    /// None.
-    public var namedParameters: [NamedParameter<Scalar>] { [] }
+    @inlinable public var namedParameters: [NamedParameter<Scalar>] { [] }
 }
