@@ -46,20 +46,11 @@ extension ActivationLayer: DescribableLayer {
 extension Dropout: DescribableLayer {
     public var spec: LayerSpec { .dropout(rate: rate) }
 }
-extension Conv1D: DescribableLayer {
-    public var spec: LayerSpec { .conv1d(configuration) }
+extension Convolution: DescribableLayer {
+    public var spec: LayerSpec { Kind.spec(configuration) }
 }
-extension Conv2D: DescribableLayer {
-    public var spec: LayerSpec { .conv2d(configuration) }
-}
-extension ConvTranspose2D: DescribableLayer {
-    public var spec: LayerSpec { .convTranspose2d(configuration) }
-}
-extension MaxPool2D: DescribableLayer {
-    public var spec: LayerSpec { .maxPool2d(kernelSize: kernelSize, stride: stride, padding: padding) }
-}
-extension AvgPool2D: DescribableLayer {
-    public var spec: LayerSpec { .avgPool2d(kernelSize: kernelSize, stride: stride, padding: padding) }
+extension Pool2D: DescribableLayer {
+    public var spec: LayerSpec { Operation.spec(kernelSize: kernelSize, stride: stride, padding: padding) }
 }
 extension GlobalAveragePool: DescribableLayer {
     public var spec: LayerSpec { .globalAveragePool }

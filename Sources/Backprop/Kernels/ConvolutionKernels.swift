@@ -170,6 +170,18 @@ internal struct ConvolutionGeometry {
         }
     }
 
+    /// Group `g` of image `n` of x as the K × P matrix of the products: lowered into
+    /// `columns`, or the image itself when the convolution is pointwise (`columns` nil).
+    @inlinable
+    func loweredMatrix<Scalar: TensorScalar>(
+        _ x: UnsafePointer<Scalar>, image n: Int, group g: Int, columns: UnsafeMutablePointer<Scalar>?
+    ) -> UnsafePointer<Scalar> {
+        let image = UnsafeMutablePointer(mutating: x) + n * imageSize
+        guard let columns else { return UnsafePointer(image + g * groupInChannels * positions) }
+        lower(image: image, columns: columns, group: g, gathering: true)
+        return UnsafePointer(columns)
+    }
+
     /// y = x ⋆ w (+ b per output channel), y of ``outputShape``.
     @inlinable
     func forward<Scalar: TensorScalar>(
@@ -179,15 +191,8 @@ internal struct ConvolutionGeometry {
         let (k, np, oc) = (columnRows, positions, groupOutChannels)
         forEachChunk(Scalar.self) { _, images, columns, threads in
             for n in images {
-                let image = UnsafeMutablePointer(mutating: x) + n * imageSize
                 for g in 0..<p.groups {
-                    let matrix: UnsafePointer<Scalar>
-                    if let columns {
-                        lower(image: image, columns: columns, group: g, gathering: true)
-                        matrix = UnsafePointer(columns)
-                    } else {
-                        matrix = UnsafePointer(image + g * groupInChannels * np)
-                    }
+                    let matrix = loweredMatrix(x, image: n, group: g, columns: columns)
                     Scalar.gemm(
                         transposeA: false, transposeB: false, m: oc, n: np, k: k, alpha: 1,
                         a: w + g * oc * k, lda: k, b: matrix, ldb: np, beta: 0,
@@ -244,15 +249,8 @@ internal struct ConvolutionGeometry {
         forEachChunk(Scalar.self) { chunk, images, columns, threads in
             let sums = chunk == 0 ? gw : partials + (chunk - 1) * weights
             for n in images {
-                let image = UnsafeMutablePointer(mutating: x) + n * imageSize
                 for g in 0..<p.groups {
-                    let matrix: UnsafePointer<Scalar>
-                    if let columns {
-                        lower(image: image, columns: columns, group: g, gathering: true)
-                        matrix = UnsafePointer(columns)
-                    } else {
-                        matrix = UnsafePointer(image + g * groupInChannels * np)
-                    }
+                    let matrix = loweredMatrix(x, image: n, group: g, columns: columns)
                     Scalar.gemm(
                         transposeA: false, transposeB: true, m: oc, n: k, k: np, alpha: 1,
                         a: gy + (n * outChannels + g * oc) * np, lda: np, b: matrix, ldb: np,
@@ -263,6 +261,22 @@ internal struct ConvolutionGeometry {
         for chunk in 1..<Swift.max(chunks, 1) {
             let partial = partials + (chunk - 1) * weights
             for i in 0..<weights { gw[i] += partial[i] }
+        }
+    }
+}
+
+extension Tensor {
+    /// A tensor of `shape` whose scalars `body` writes (all of them) from the scalars of `a`
+    /// and `b`: (a, b, result).
+    @inlinable
+    internal static func filled(
+        _ shape: TensorShape, reading a: Tensor, _ b: Tensor,
+        _ body: (UnsafePointer<Scalar>, UnsafePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Void
+    ) -> Tensor {
+        Tensor(shape: shape, count: Shapes.count(shape)) { out in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in body(pa.baseAddress!, pb.baseAddress!, out) }
+            }
         }
     }
 }

@@ -178,17 +178,11 @@ extension Variable {
     ) -> Variable {
         let geometry = ConvolutionGeometry(
             input: shape, weight: weight.shape, output: outputShape, parameters)
-        let output = Tensor<Scalar>(shape: outputShape, count: Shapes.count(outputShape)) { y in
-            value.withUnsafeBufferPointer { x in
-                weight.value.withUnsafeBufferPointer { w in
-                    if let bias {
-                        bias.value.withUnsafeBufferPointer { b in
-                            geometry.forward(x: x.baseAddress!, w: w.baseAddress!, bias: b.baseAddress!, y: y)
-                        }
-                    } else {
-                        geometry.forward(x: x.baseAddress!, w: w.baseAddress!, bias: nil, y: y)
-                    }
-                }
+        let output = Tensor.filled(outputShape, reading: value, weight.value) { x, w, y in
+            if let bias {
+                bias.value.withUnsafeBufferPointer { geometry.forward(x: x, w: w, bias: $0.baseAddress, y: y) }
+            } else {
+                geometry.forward(x: x, w: w, bias: nil, y: y)
             }
         }
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
@@ -222,12 +216,8 @@ extension Variable {
         Shapes.requireSame(
             parameters.outputShape(input: inputShape, weight: weight.shape, op: "conv2dTransposed", file: file, line: line),
             shape, op: "conv2dTransposed", symbol: "vs", file: file, line: line)
-        let output = Tensor<Scalar>(shape: inputShape, count: Shapes.count(inputShape)) { gx in
-            value.withUnsafeBufferPointer { gy in
-                weight.value.withUnsafeBufferPointer { w in
-                    geometry.inputGradient(gy: gy.baseAddress!, w: w.baseAddress!, gx: gx)
-                }
-            }
+        let output = Tensor.filled(inputShape, reading: value, weight.value) {
+            geometry.inputGradient(gy: $0, w: $1, gx: $2)
         }
         return Variable(
             op: "conv2dTransposed", value: output, inputs: [self, weight], file: file, line: line
@@ -251,12 +241,8 @@ extension Variable {
     ) -> Variable {
         let geometry = ConvolutionGeometry(
             input: shape, weight: weightShape, output: delta.shape, parameters)
-        let output = Tensor<Scalar>(shape: weightShape, count: Shapes.count(weightShape)) { gw in
-            value.withUnsafeBufferPointer { x in
-                delta.value.withUnsafeBufferPointer { gy in
-                    geometry.weightGradient(x: x.baseAddress!, gy: gy.baseAddress!, gw: gw)
-                }
-            }
+        let output = Tensor.filled(weightShape, reading: value, delta.value) {
+            geometry.weightGradient(x: $0, gy: $1, gw: $2)
         }
         return Variable(
             op: "conv2dWeightGradient", value: output, inputs: [self, delta], file: file, line: line

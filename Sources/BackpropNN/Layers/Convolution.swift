@@ -84,31 +84,138 @@ public struct ConvolutionConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// The parts the three convolution layers share: configuration, weight, optional bias.
-public protocol ConvolutionLayer: Layer {
-    /// The architecture.
-    var configuration: ConvolutionConfiguration { get }
-    /// The kernel weights.
-    var weight: Variable<Scalar> { get }
-    /// The bias per output channel, if the configuration has one.
-    var bias: Variable<Scalar>? { get }
+/// What distinguishes the three convolution layers (``Conv1D``, ``Conv2D``,
+/// ``ConvTranspose2D``): the weight's shape and the op.
+public protocol ConvolutionKind {
     /// The weight's shape for a configuration.
     static func weightShape(_ configuration: ConvolutionConfiguration) -> TensorShape
-    /// A layer with the given parameters (PyTorch's `weight` and `bias` as they are).
-    init(_ configuration: ConvolutionConfiguration, weight: Tensor<Scalar>, bias: Tensor<Scalar>?)
+    /// The configuration as the layer keeps it (1-D: the heights set to 1).
+    static func normalized(_ configuration: ConvolutionConfiguration) -> ConvolutionConfiguration
+    /// The op, before the activation.
+    static func apply<Scalar>(
+        _ input: Variable<Scalar>, weight: Variable<Scalar>, bias: Variable<Scalar>?,
+        _ configuration: ConvolutionConfiguration
+    ) -> Variable<Scalar>
+    /// The architecture as a checkpoint saves it.
+    static func spec(_ configuration: ConvolutionConfiguration) -> LayerSpec
 }
 
-extension ConvolutionLayer {
-    /// A layer with freshly drawn parameters (the weight before the bias; the bias
-    /// defaults to zeros). See ``ConvolutionConfiguration`` for the initialisation.
+extension ConvolutionKind {
+    /// Unchanged.
+    public static func normalized(_ configuration: ConvolutionConfiguration) -> ConvolutionConfiguration {
+        configuration
+    }
+}
+
+/// ``Conv2D``: weight [outChannels, inChannels / groups, kH, kW] (OIHW), PyTorch's
+/// `Conv2d.weight` as it is;
+/// ``Backprop/Variable/conv2d(weight:bias:stride:padding:dilation:groups:file:line:)``.
+public enum Convolution2DKind: ConvolutionKind {
+    public static func weightShape(_ c: ConvolutionConfiguration) -> TensorShape {
+        [c.outChannels, c.inChannels / c.groups, c.kernelSize.height, c.kernelSize.width]
+    }
+
+    @inlinable
+    public static func apply<Scalar>(
+        _ input: Variable<Scalar>, weight: Variable<Scalar>, bias: Variable<Scalar>?, _ c: ConvolutionConfiguration
+    ) -> Variable<Scalar> {
+        input.conv2d(
+            weight: weight, bias: bias, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+    }
+
+    public static func spec(_ c: ConvolutionConfiguration) -> LayerSpec { .conv2d(c) }
+}
+
+/// ``Conv1D``: weight [outChannels, inChannels / groups, kernel] (PyTorch's `Conv1d.weight`);
+/// kernel, stride, dilation and padding read along the width (the heights are set to 1);
+/// ``Backprop/Variable/conv1d(weight:bias:stride:padding:dilation:groups:file:line:)``.
+public enum Convolution1DKind: ConvolutionKind {
+    public static func weightShape(_ c: ConvolutionConfiguration) -> TensorShape {
+        [c.outChannels, c.inChannels / c.groups, c.kernelSize.width]
+    }
+
+    public static func normalized(_ configuration: ConvolutionConfiguration) -> ConvolutionConfiguration {
+        var c = configuration
+        (c.kernelSize.height, c.stride.height, c.dilation.height) = (1, 1, 1)
+        return c
+    }
+
+    @inlinable
+    public static func apply<Scalar>(
+        _ input: Variable<Scalar>, weight: Variable<Scalar>, bias: Variable<Scalar>?, _ c: ConvolutionConfiguration
+    ) -> Variable<Scalar> {
+        input.conv1d(
+            weight: weight, bias: bias, stride: c.stride.width, padding: c.padding, dilation: c.dilation.width,
+            groups: c.groups)
+    }
+
+    public static func spec(_ c: ConvolutionConfiguration) -> LayerSpec { .conv1d(c) }
+}
+
+/// ``ConvTranspose2D``: weight [inChannels, outChannels / groups, kH, kW], PyTorch's
+/// `ConvTranspose2d.weight` as it is;
+/// ``Backprop/Variable/conv2dTransposed(weight:bias:stride:padding:outputPadding:dilation:groups:file:line:)``.
+public enum TransposedConvolution2DKind: ConvolutionKind {
+    public static func weightShape(_ c: ConvolutionConfiguration) -> TensorShape {
+        [c.inChannels, c.outChannels / c.groups, c.kernelSize.height, c.kernelSize.width]
+    }
+
+    @inlinable
+    public static func apply<Scalar>(
+        _ input: Variable<Scalar>, weight: Variable<Scalar>, bias: Variable<Scalar>?, _ c: ConvolutionConfiguration
+    ) -> Variable<Scalar> {
+        input.conv2dTransposed(
+            weight: weight, bias: bias, stride: c.stride, padding: c.padding, outputPadding: c.outputPadding,
+            dilation: c.dilation, groups: c.groups)
+    }
+
+    public static func spec(_ c: ConvolutionConfiguration) -> LayerSpec { .convTranspose2d(c) }
+}
+
+/// A convolution layer, y = f(op(x, W) + b), the op chosen by `Kind`: use it as ``Conv1D``,
+/// ``Conv2D`` or ``ConvTranspose2D``. Layout NCHW (NCL in 1-D), as PyTorch.
+///
+/// ```swift
+/// var rng = SeededGenerator(seed: 0)
+/// let conv = Conv2D<Float>(.init(inChannels: 1, outChannels: 16, kernelSize: 3, padding: 1,
+///                                activation: .relu), using: &rng)
+/// conv(Variable(Tensor.zeros([32, 1, 8, 8]))).shape   // [32, 16, 8, 8]
+/// let conv1 = Conv1D<Float>(.init(inChannels: 8, outChannels: 16, kernelSize: 5), using: &rng)  // kernel 1 × 5
+/// let up = ConvTranspose2D<Float>(.init(inChannels: 32, outChannels: 16, kernelSize: 4,
+///                                       stride: 2, padding: 1), using: &rng)
+/// up(Variable(Tensor.zeros([8, 32, 7, 7]))).shape   // [8, 16, 14, 14]
+/// ```
+public struct Convolution<Scalar: TensorScalar, Kind: ConvolutionKind>: Layer {
+    /// The architecture.
+    public let configuration: ConvolutionConfiguration
+    /// The kernel weights (shape: see `Kind`).
+    public let weight: Variable<Scalar>
+    /// The bias per output channel, if the configuration has one.
+    public let bias: Variable<Scalar>?
+
+    /// A layer with the given parameters (PyTorch's `weight` and `bias` as they are).
+    public init(_ configuration: ConvolutionConfiguration, weight: Tensor<Scalar>, bias: Tensor<Scalar>?) {
+        self.configuration = Kind.normalized(configuration)
+        self.weight = Variable(weight, requiresGradient: true)
+        self.bias = bias.map { Variable($0, requiresGradient: true) }
+    }
+
+    /// A layer with freshly drawn parameters (the weight before the bias; the bias defaults
+    /// to zeros). See ``ConvolutionConfiguration`` for the initialisation.
     public init(
         _ configuration: ConvolutionConfiguration, initializer: Initializer? = nil,
         biasInitializer: Initializer = .zeros, using generator: inout SeededGenerator
     ) {
-        let (w, b): (Tensor<Scalar>, Tensor<Scalar>?) = configuration.makeParameters(
-            weightShape: Self.weightShape(configuration), initializer: initializer,
-            biasInitializer: biasInitializer, using: &generator)
-        self.init(configuration, weight: w, bias: b)
+        let c = Kind.normalized(configuration)
+        let (w, b): (Tensor<Scalar>, Tensor<Scalar>?) = c.makeParameters(
+            weightShape: Kind.weightShape(c), initializer: initializer, biasInitializer: biasInitializer,
+            using: &generator)
+        self.init(c, weight: w, bias: b)
+    }
+
+    @inlinable
+    public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
+        configuration.activation.apply(Kind.apply(input, weight: weight, bias: bias, configuration))
     }
 
     /// `weight`, then `bias` when there is one.
@@ -117,112 +224,9 @@ extension ConvolutionLayer {
     }
 }
 
-/// A 2-D convolution layer, y = f(conv2d(x, W) + b), for inputs [batch, inChannels, height,
-/// width] (NCHW). The weight is [outChannels, inChannels / groups, kH, kW] (OIHW), PyTorch's
-/// `Conv2d.weight` as it is; see ``Backprop/Variable/conv2d(weight:bias:stride:padding:dilation:groups:file:line:)``
-/// for the formula and its derivatives.
-///
-/// ```swift
-/// var rng = SeededGenerator(seed: 0)
-/// let conv = Conv2D<Float>(.init(inChannels: 1, outChannels: 16, kernelSize: 3, padding: 1,
-///                                activation: .relu), using: &rng)
-/// conv(Variable(Tensor.zeros([32, 1, 8, 8]))).shape   // [32, 16, 8, 8]
-/// ```
-public struct Conv2D<Scalar: TensorScalar>: ConvolutionLayer {
-    /// [outChannels, inChannels / groups, kernelSize.height, kernelSize.width].
-    public static func weightShape(_ c: ConvolutionConfiguration) -> TensorShape {
-        [c.outChannels, c.inChannels / c.groups, c.kernelSize.height, c.kernelSize.width]
-    }
-
-    public let configuration: ConvolutionConfiguration
-    public let weight: Variable<Scalar>
-    public let bias: Variable<Scalar>?
-
-    public init(_ configuration: ConvolutionConfiguration, weight: Tensor<Scalar>, bias: Tensor<Scalar>?) {
-        self.configuration = configuration
-        self.weight = Variable(weight, requiresGradient: true)
-        self.bias = bias.map { Variable($0, requiresGradient: true) }
-    }
-
-    @inlinable
-    public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
-        let c = configuration
-        return c.activation.apply(
-            input.conv2d(
-                weight: weight, bias: bias, stride: c.stride, padding: c.padding, dilation: c.dilation,
-                groups: c.groups))
-    }
-}
-
-/// A 1-D convolution layer, y = f(conv1d(x, W) + b), for inputs [batch, inChannels, length]
-/// (NCL). The weight is [outChannels, inChannels / groups, kernel] (PyTorch's `Conv1d.weight`);
-/// the configuration's kernel, stride and dilation are read along the width (their heights
-/// are set to 1), and so is its padding.
-///
-/// ```swift
-/// let conv = Conv1D<Float>(.init(inChannels: 8, outChannels: 16,
-///                                kernelSize: 5), using: &rng)   // kernel 1 × 5
-/// ```
-public struct Conv1D<Scalar: TensorScalar>: ConvolutionLayer {
-    /// [outChannels, inChannels / groups, kernelSize.width].
-    public static func weightShape(_ c: ConvolutionConfiguration) -> TensorShape {
-        [c.outChannels, c.inChannels / c.groups, c.kernelSize.width]
-    }
-
-    public let configuration: ConvolutionConfiguration
-    public let weight: Variable<Scalar>
-    public let bias: Variable<Scalar>?
-
-    public init(_ configuration: ConvolutionConfiguration, weight: Tensor<Scalar>, bias: Tensor<Scalar>?) {
-        // One axis: the heights are 1 whatever the configuration said.
-        var c = configuration
-        (c.kernelSize.height, c.stride.height, c.dilation.height) = (1, 1, 1)
-        self.configuration = c
-        self.weight = Variable(weight, requiresGradient: true)
-        self.bias = bias.map { Variable($0, requiresGradient: true) }
-    }
-
-    @inlinable
-    public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
-        let c = configuration
-        return c.activation.apply(
-            input.conv1d(
-                weight: weight, bias: bias, stride: c.stride.width, padding: c.padding,
-                dilation: c.dilation.width, groups: c.groups))
-    }
-}
-
-/// A transposed 2-D convolution layer (upsampling), y = f(conv2dTransposed(x, W) + b), for
-/// inputs [batch, inChannels, height, width]. The weight is [inChannels, outChannels / groups,
-/// kH, kW], PyTorch's `ConvTranspose2d.weight` as it is.
-///
-/// ```swift
-/// let up = ConvTranspose2D<Float>(.init(inChannels: 32, outChannels: 16, kernelSize: 4,
-///                                       stride: 2, padding: 1), using: &rng)
-/// up(Variable(Tensor.zeros([8, 32, 7, 7]))).shape   // [8, 16, 14, 14]
-/// ```
-public struct ConvTranspose2D<Scalar: TensorScalar>: ConvolutionLayer {
-    /// [inChannels, outChannels / groups, kernelSize.height, kernelSize.width].
-    public static func weightShape(_ c: ConvolutionConfiguration) -> TensorShape {
-        [c.inChannels, c.outChannels / c.groups, c.kernelSize.height, c.kernelSize.width]
-    }
-
-    public let configuration: ConvolutionConfiguration
-    public let weight: Variable<Scalar>
-    public let bias: Variable<Scalar>?
-
-    public init(_ configuration: ConvolutionConfiguration, weight: Tensor<Scalar>, bias: Tensor<Scalar>?) {
-        self.configuration = configuration
-        self.weight = Variable(weight, requiresGradient: true)
-        self.bias = bias.map { Variable($0, requiresGradient: true) }
-    }
-
-    @inlinable
-    public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
-        let c = configuration
-        return c.activation.apply(
-            input.conv2dTransposed(
-                weight: weight, bias: bias, stride: c.stride, padding: c.padding, outputPadding: c.outputPadding,
-                dilation: c.dilation, groups: c.groups))
-    }
-}
+/// A 2-D convolution layer for inputs [batch, inChannels, height, width] (NCHW).
+public typealias Conv2D<Scalar: TensorScalar> = Convolution<Scalar, Convolution2DKind>
+/// A 1-D convolution layer for inputs [batch, inChannels, length] (NCL).
+public typealias Conv1D<Scalar: TensorScalar> = Convolution<Scalar, Convolution1DKind>
+/// A transposed 2-D convolution layer (upsampling) for inputs [batch, inChannels, height, width].
+public typealias ConvTranspose2D<Scalar: TensorScalar> = Convolution<Scalar, TransposedConvolution2DKind>

@@ -16,62 +16,26 @@ import Backprop
 import BackpropNN
 
 enum DigitsCNNWorkload {
-    static let trainCount = 1437
     static let batch = 32
 
     static func run(_ bench: Bench) throws {
         let names = ["cnn.epoch", "cnn.test_acc"]
         guard bench.wantsAny(names) else { return }
-        let data = try BenchData.digits()
         let epochs = bench.quick ? 3 : 20
         let trainings = bench.repeats(full: 3, quick: 1)
-        var rng = NumpyRandomState(seed: 0)
-        let perm = rng.permutation(data.x.count)
-        let xs = perm.map { data.x[$0].map { Float($0 / 16) } }
-        let ys = perm.map { data.y[$0] }
-        let trainX = Array(xs.prefix(trainCount).joined())
-        let trainY = Array(ys.prefix(trainCount))
-        let testX = Tensor<Float>(shape: [xs.count - trainCount, 1, 8, 8], scalars: Array(xs.dropFirst(trainCount).joined()))
-        let testY = Array(ys.dropFirst(trainCount))
-
-        let ((times, firsts, accuracies, losses), others) = bench.monitored {
-            var times: [Double] = []
-            var firsts: [Double] = []
-            var accuracies: [Double] = []
-            var losses: [Double] = []
-            for _ in 0..<trainings {
-                let model = initialModel(seed: 1)
-                let adam = Adam<Float>(learningRate: 1e-3)
-                var orderRNG = NumpyRandomState(seed: 2)
-                var epochTimes: [Double] = []
-                var loss: Float = 0
-                for _ in 0..<epochs {
-                    let order = orderRNG.permutation(trainCount)
-                    let t0 = now()
-                    loss = trainEpoch(model, adam, order: order, x: trainX, y: trainY)
-                    epochTimes.append(now() - t0)
-                }
-                firsts.append(epochTimes[0])
-                times += epochTimes.dropFirst()
-                losses.append(Double(loss))
-                let predicted = predictedClasses(model.predict(testX))
-                accuracies.append(Double(zip(predicted, testY).filter { $0 == $1 }.count) / Double(testY.count))
-            }
-            return (times, firsts, accuracies, losses)
+        let split = try DigitsSplit(seed: 0)
+        let testX = Tensor<Float>(shape: [split.testY.count, 1, 8, 8], scalars: split.testX)
+        let (times, others) = bench.monitored {
+            TrainingTimes(
+                trainings: trainings, epochs: epochs, orderSeed: 2,
+                make: { (initialModel(seed: 1), Adam<Float>(learningRate: 1e-3)) },
+                epoch: { trainEpoch($0.0, $0.1, order: $1, data: split) },
+                accuracy: { model, _ in
+                    let predicted = predictedClasses(model.predict(testX))
+                    return Double(zip(predicted, split.testY).filter { $0 == $1 }.count) / Double(split.testY.count)
+                })
         }
-        let load = LoadMonitor.loadAverage()
-        bench.report(
-            Figure(
-                name: "cnn.epoch", unit: "ms", samples: times.map { $0 * 1e3 },
-                extra: [
-                    ("epochs", .int(epochs)), ("trainings", .int(trainings)),
-                    ("first_epoch_ms", .number(median(firsts) * 1e3)), ("test_acc", .number(median(accuracies))),
-                    ("last_batch_loss", .number(median(losses))),
-                ], others: others, load1: load))
-        bench.report(
-            Figure(
-                name: "cnn.test_acc", unit: "fraction", samples: accuracies, higherIsBetter: true,
-                extra: [("epochs", .int(epochs))], others: others, load1: load))
+        times.report(bench, prefix: "cnn", epochs: epochs, trainings: trainings, others: others)
     }
 
     /// The CNN with the peer's initial values: U(±1/√fan_in) from RandomState(seed), drawn
@@ -94,23 +58,12 @@ enum DigitsCNNWorkload {
             Dense(weight: w3, bias: b3))
     }
 
-    /// One epoch of mini-batch steps in `order`; returns the last batch's loss.
-    static func trainEpoch(_ model: Sequential<Float>, _ adam: Adam<Float>, order: [Int], x: [Float], y: [Int]) -> Float {
+    /// One epoch of mini-batch steps in `order`.
+    static func trainEpoch(_ model: Sequential<Float>, _ adam: Adam<Float>, order: [Int], data: DigitsSplit) {
         let parameters = model.parameters
-        var loss: Float = 0
-        var start = 0
-        while start < order.count {
-            let idx = order[start..<min(start + batch, order.count)]
-            var rows = [Float]()
-            rows.reserveCapacity(idx.count * 64)
-            for i in idx { rows += x[(i * 64)..<(i * 64 + 64)] }
-            let xb = Variable(Tensor(shape: [idx.count, 1, 8, 8], scalars: rows))
-            let output = crossEntropy(logits: model(xb), labels: idx.map { y[$0] })
-            output.backward()
-            loss = output.value.scalar
+        data.forEachBatch(order: order, size: batch, sampleShape: [1, 8, 8]) { xb, labels in
+            crossEntropy(logits: model(xb), labels: labels).backward()
             adam.update(parameters)
-            start += batch
         }
-        return loss
     }
 }
