@@ -16,7 +16,7 @@ final class ConvolutionTests: XCTestCase {
     let floor = 1e-2
 
     /// Random shapes and parameters: odd sizes, stride > 1, dilation, asymmetric padding,
-    /// groups (depthwise included), 1×1 kernels, and a batch large enough for the parallel
+    /// groups (depthwise included), 1×1 kernels, and batches large enough for the parallel
     /// split.
     static let cases: [Oracle.Conv] = [
         .init(n: 2, c: 3, h: 5, w: 6, o: 4, groups: 1, kh: 3, kw: 3, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1),
@@ -30,6 +30,12 @@ final class ConvolutionTests: XCTestCase {
         .init(n: 2, c: 4, h: 5, w: 5, o: 2, groups: 2, kh: 1, kw: 1, strideY: 2, strideX: 2),
         .init(n: 5, c: 8, h: 11, w: 12, o: 16, groups: 1, kh: 3, kw: 3, strideY: 1, strideX: 2, padTop: 1,
               padBottom: 1, padLeft: 0, padRight: 1),
+        // Output as wide as the input with stride 1 (the shifted lowering), kernel taller
+        // than the image, even kernel width padded after only.
+        .init(n: 2, c: 2, h: 2, w: 3, o: 2, groups: 1, kh: 3, kw: 2, dilationY: 2, padTop: 2, padBottom: 2,
+              padLeft: 0, padRight: 1),
+        .init(n: 4, c: 6, h: 9, w: 9, o: 8, groups: 2, kh: 3, kw: 3, padTop: 1, padBottom: 1, padLeft: 1,
+              padRight: 1),
     ]
 
     func random(_ count: Int, _ rng: inout Oracle.RandomSource) -> [Double] { rng.uniforms(count, -1, 1) }

@@ -104,6 +104,10 @@ internal struct ConvolutionGeometry {
     ) {
         let (h, w, outW, sX) = (inHeight, inWidth, outWidth, p.strideX)
         let taps = kernelHeight * kernelWidth
+        if sX == 1 && p.strideY == 1 && outW == w {
+            lowerShifted(image: image, columns: columns, group: g, gathering: gathering)
+            return
+        }
         for c in 0..<groupInChannels {
             let plane = image + (g * groupInChannels + c) * h * w
             for kh in 0..<kernelHeight {
@@ -136,6 +140,57 @@ internal struct ConvolutionGeometry {
                         } else {
                             for ow in lo..<hi { source[ow * sX] += out[ow] }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``lower(image:columns:group:gathering:)`` when both strides are 1 and the output is
+    /// as wide as the input (the usual "same" convolution): each row of the lowered matrix
+    /// is then the plane shifted by a constant offset, one contiguous copy (or addition)
+    /// instead of one per output row, after which only the columns that wrapped around a
+    /// row edge (the padding) are set to zero. Scattering zeroes those columns of `columns`
+    /// first, so they add nothing.
+    @inlinable
+    func lowerShifted<Scalar: TensorScalar>(
+        image: UnsafeMutablePointer<Scalar>, columns: UnsafeMutablePointer<Scalar>, group g: Int,
+        gathering: Bool
+    ) {
+        let (h, w) = (inHeight, inWidth)
+        let taps = kernelHeight * kernelWidth
+        for c in 0..<groupInChannels {
+            let plane = image + (g * groupInChannels + c) * h * w
+            for kh in 0..<kernelHeight {
+                let rowOffset = kh * p.dilationY - p.padTop
+                // Output rows whose input row oh + rowOffset lies inside the plane.
+                let first = Swift.min(Swift.max(0, -rowOffset), outHeight)
+                let end = Swift.max(first, Swift.min(outHeight, h - rowOffset))
+                for kw in 0..<kernelWidth {
+                    let row = columns + (c * taps + kh * kernelWidth + kw) * positions
+                    let offset = kw * p.dilationX - p.padLeft
+                    // Valid output columns lo..<hi (input column ow + offset inside the row).
+                    let lo = Swift.min(Swift.max(0, -offset), w)
+                    let hi = Swift.max(lo, Swift.min(w, w - offset))
+                    // Output positions first·w..<end·w read the plane from (first + rowOffset)·w
+                    // + offset on; what lies outside the plane falls in wrapped columns only.
+                    let start = (first + rowOffset) * w + offset
+                    let lower = Swift.min(Swift.max(0, -start), (end - first) * w)
+                    let upper = Swift.max(lower, Swift.min((end - first) * w, h * w - start))
+                    let block = row + first * w
+                    if gathering {
+                        for i in 0..<(first * w) { row[i] = 0 }
+                        for i in (end * w)..<positions { row[i] = 0 }
+                        for i in 0..<lower { block[i] = 0 }
+                        for i in lower..<upper { block[i] = plane[start + i] }
+                        for i in upper..<((end - first) * w) { block[i] = 0 }
+                    }
+                    for oh in first..<end {
+                        for ow in 0..<lo { row[oh * w + ow] = 0 }
+                        for ow in hi..<w { row[oh * w + ow] = 0 }
+                    }
+                    if !gathering {
+                        for i in lower..<upper { plane[start + i] += block[i] }
                     }
                 }
             }
