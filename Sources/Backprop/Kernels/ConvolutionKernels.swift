@@ -96,16 +96,22 @@ internal struct ConvolutionGeometry {
     }
 
     /// Lowers group `g` of one image into `columns` (K × P) when `gathering`, or adds
-    /// `columns` back onto the image where each entry came from (col2im) otherwise.
+    /// `columns` back onto the image where each entry came from (col2im) otherwise: through
+    /// `table` (``loweringTable()``) when there is one, else row by row.
     @inlinable
     func lower<Scalar: TensorScalar>(
         image: UnsafeMutablePointer<Scalar>, columns: UnsafeMutablePointer<Scalar>, group g: Int,
-        gathering: Bool
+        gathering: Bool, table: UnsafeBufferPointer<Int32>?
     ) {
         let (h, w, outW, sX) = (inHeight, inWidth, outWidth, p.strideX)
         let taps = kernelHeight * kernelWidth
-        if sX == 1 && p.strideY == 1 && outW == w {
-            lowerShifted(image: image, columns: columns, group: g, gathering: gathering)
+        if let table {
+            let planes = image + g * groupInChannels * h * w
+            if gathering {
+                for (i, t) in table.enumerated() { columns[i] = t >= 0 ? planes[Int(t)] : 0 }
+            } else {
+                for (i, t) in table.enumerated() where t >= 0 { planes[Int(t)] += columns[i] }
+            }
             return
         }
         for c in 0..<groupInChannels {
@@ -146,65 +152,49 @@ internal struct ConvolutionGeometry {
         }
     }
 
-    /// ``lower(image:columns:group:gathering:)`` when both strides are 1 and the output is
-    /// as wide as the input (the usual "same" convolution): each row of the lowered matrix
-    /// is then the plane shifted by a constant offset, one contiguous copy (or addition)
-    /// instead of one per output row, after which only the columns that wrapped around a
-    /// row edge (the padding) are set to zero. Scattering zeroes those columns of `columns`
-    /// first, so they add nothing.
+    /// For a small lowered matrix (small images, where the loops over short rows cost more
+    /// than the copying): where each of its entries comes from, an offset in the group's
+    /// planes or −1 for padding, made once per call and used for every image and group. `nil`
+    /// for a large matrix (a table as large as the matrix would cost more than the loops
+    /// save) or a pointwise convolution.
     @inlinable
-    func lowerShifted<Scalar: TensorScalar>(
-        image: UnsafeMutablePointer<Scalar>, columns: UnsafeMutablePointer<Scalar>, group g: Int,
-        gathering: Bool
-    ) {
-        let (h, w) = (inHeight, inWidth)
+    func loweringTable() -> [Int32]? {
+        let count = columnRows * positions
+        guard !isPointwise, count <= 1 << 15 else { return nil }
+        var table = [Int32](repeating: -1, count: count)
         let taps = kernelHeight * kernelWidth
         for c in 0..<groupInChannels {
-            let plane = image + (g * groupInChannels + c) * h * w
             for kh in 0..<kernelHeight {
-                let rowOffset = kh * p.dilationY - p.padTop
-                // Output rows whose input row oh + rowOffset lies inside the plane.
-                let first = Swift.min(Swift.max(0, -rowOffset), outHeight)
-                let end = Swift.max(first, Swift.min(outHeight, h - rowOffset))
                 for kw in 0..<kernelWidth {
-                    let row = columns + (c * taps + kh * kernelWidth + kw) * positions
-                    let offset = kw * p.dilationX - p.padLeft
-                    // Valid output columns lo..<hi (input column ow + offset inside the row).
-                    let lo = Swift.min(Swift.max(0, -offset), w)
-                    let hi = Swift.max(lo, Swift.min(w, w - offset))
-                    // Output positions first·w..<end·w read the plane from (first + rowOffset)·w
-                    // + offset on; what lies outside the plane falls in wrapped columns only.
-                    let start = (first + rowOffset) * w + offset
-                    let lower = Swift.min(Swift.max(0, -start), (end - first) * w)
-                    let upper = Swift.max(lower, Swift.min((end - first) * w, h * w - start))
-                    let block = row + first * w
-                    if gathering {
-                        for i in 0..<(first * w) { row[i] = 0 }
-                        for i in (end * w)..<positions { row[i] = 0 }
-                        for i in 0..<lower { block[i] = 0 }
-                        for i in lower..<upper { block[i] = plane[start + i] }
-                        for i in upper..<((end - first) * w) { block[i] = 0 }
-                    }
-                    for oh in first..<end {
-                        for ow in 0..<lo { row[oh * w + ow] = 0 }
-                        for ow in hi..<w { row[oh * w + ow] = 0 }
-                    }
-                    if !gathering {
-                        for i in lower..<upper { plane[start + i] += block[i] }
+                    let row = (c * taps + kh * kernelWidth + kw) * positions
+                    for oh in 0..<outHeight {
+                        let ih = oh * p.strideY - p.padTop + kh * p.dilationY
+                        guard ih >= 0 && ih < inHeight else { continue }
+                        for ow in 0..<outWidth {
+                            let iw = ow * p.strideX - p.padLeft + kw * p.dilationX
+                            if iw >= 0 && iw < inWidth {
+                                table[row + oh * outWidth + ow] = Int32((c * inHeight + ih) * inWidth + iw)
+                            }
+                        }
                     }
                 }
             }
         }
+        return table
     }
 
-    /// Runs `body(images, columns)` for each chunk of images, `columns` a scratch block of
-    /// K · P scalars (nil for a pointwise convolution, which needs none), on the worker pool
+    /// Runs `body(images, columns, table)` for each chunk of images, `columns` a scratch block
+    /// of K · P scalars (nil for a pointwise convolution, which needs none) and `table` the
+    /// ``loweringTable()``, on the worker pool
     /// when there is more than one chunk. `threads` tells the GEMM how many threads it may
     /// use: all when the batch is not split, else 1.
     @inlinable
     func forEachChunk<Scalar: TensorScalar>(
         _ type: Scalar.Type,
-        _ body: (_ chunk: Int, _ images: Range<Int>, _ columns: UnsafeMutablePointer<Scalar>?, _ threads: Int) -> Void
+        _ body: (
+            _ chunk: Int, _ images: Range<Int>, _ columns: UnsafeMutablePointer<Scalar>?,
+            _ table: UnsafeBufferPointer<Int32>?, _ threads: Int
+        ) -> Void
     ) {
         let chunks = chunkCount
         let scratchCount = isPointwise ? 0 : columnRows * positions
@@ -218,22 +208,27 @@ internal struct ConvolutionGeometry {
         }
         defer { for block in blocks { bp_buffer_release(block, bytes) } }
         let threads = chunks == 1 ? 0 : 1
-        parallelFor(chunks) { chunk in
-            let images = (batch * chunk / chunks)..<(batch * (chunk + 1) / chunks)
-            let columns = scratchCount == 0 ? nil : blocks[chunk].assumingMemoryBound(to: Scalar.self)
-            body(chunk, images, columns, threads)
+        let table = loweringTable()
+        func run(_ table: UnsafeBufferPointer<Int32>?) {
+            parallelFor(chunks) { chunk in
+                let images = (batch * chunk / chunks)..<(batch * (chunk + 1) / chunks)
+                let columns = scratchCount == 0 ? nil : blocks[chunk].assumingMemoryBound(to: Scalar.self)
+                body(chunk, images, columns, table, threads)
+            }
         }
+        if let table { table.withUnsafeBufferPointer { run($0) } } else { run(nil) }
     }
 
     /// Group `g` of image `n` of x as the K × P matrix of the products: lowered into
     /// `columns`, or the image itself when the convolution is pointwise (`columns` nil).
     @inlinable
     func loweredMatrix<Scalar: TensorScalar>(
-        _ x: UnsafePointer<Scalar>, image n: Int, group g: Int, columns: UnsafeMutablePointer<Scalar>?
+        _ x: UnsafePointer<Scalar>, image n: Int, group g: Int, columns: UnsafeMutablePointer<Scalar>?,
+        table: UnsafeBufferPointer<Int32>?
     ) -> UnsafePointer<Scalar> {
         let image = UnsafeMutablePointer(mutating: x) + n * imageSize
         guard let columns else { return UnsafePointer(image + g * groupInChannels * positions) }
-        lower(image: image, columns: columns, group: g, gathering: true)
+        lower(image: image, columns: columns, group: g, gathering: true, table: table)
         return UnsafePointer(columns)
     }
 
@@ -244,10 +239,10 @@ internal struct ConvolutionGeometry {
         y: UnsafeMutablePointer<Scalar>
     ) {
         let (k, np, oc) = (columnRows, positions, groupOutChannels)
-        forEachChunk(Scalar.self) { _, images, columns, threads in
+        forEachChunk(Scalar.self) { _, images, columns, table, threads in
             for n in images {
                 for g in 0..<p.groups {
-                    let matrix = loweredMatrix(x, image: n, group: g, columns: columns)
+                    let matrix = loweredMatrix(x, image: n, group: g, columns: columns, table: table)
                     Scalar.gemm(
                         transposeA: false, transposeB: false, m: oc, n: np, k: k, alpha: 1,
                         a: w + g * oc * k, lda: k, b: matrix, ldb: np, beta: 0,
@@ -271,7 +266,7 @@ internal struct ConvolutionGeometry {
         gy: UnsafePointer<Scalar>, w: UnsafePointer<Scalar>, gx: UnsafeMutablePointer<Scalar>
     ) {
         let (k, np, oc) = (columnRows, positions, groupOutChannels)
-        forEachChunk(Scalar.self) { _, images, columns, threads in
+        forEachChunk(Scalar.self) { _, images, columns, table, threads in
             for n in images {
                 let image = gx + n * imageSize
                 if columns != nil { image.update(repeating: 0, count: imageSize) }
@@ -281,7 +276,7 @@ internal struct ConvolutionGeometry {
                         transposeA: true, transposeB: false, m: k, n: np, k: oc, alpha: 1,
                         a: w + g * oc * k, lda: k, b: gy + (n * outChannels + g * oc) * np, ldb: np,
                         beta: 0, c: target, ldc: np, threads: threads)
-                    if let columns { lower(image: image, columns: columns, group: g, gathering: false) }
+                    if let columns { lower(image: image, columns: columns, group: g, gathering: false, table: table) }
                 }
             }
         }
@@ -301,11 +296,11 @@ internal struct ConvolutionGeometry {
         defer { partials.deallocate() }
         gw.update(repeating: 0, count: weights)
         if chunks > 1 { partials.update(repeating: 0, count: weights * (chunks - 1)) }
-        forEachChunk(Scalar.self) { chunk, images, columns, threads in
+        forEachChunk(Scalar.self) { chunk, images, columns, table, threads in
             let sums = chunk == 0 ? gw : partials + (chunk - 1) * weights
             for n in images {
                 for g in 0..<p.groups {
-                    let matrix = loweredMatrix(x, image: n, group: g, columns: columns)
+                    let matrix = loweredMatrix(x, image: n, group: g, columns: columns, table: table)
                     Scalar.gemm(
                         transposeA: false, transposeB: true, m: oc, n: k, k: np, alpha: 1,
                         a: gy + (n * outChannels + g * oc) * np, lda: np, b: matrix, ldb: np,
