@@ -31,6 +31,11 @@ final class ConvolutionTests: XCTestCase {
         .init(n: 2, c: 4, h: 5, w: 5, o: 2, groups: 2, kh: 1, kw: 1, strideY: 2, strideX: 2),
         .init(n: 5, c: 8, h: 11, w: 12, o: 16, groups: 1, kh: 3, kw: 3, strideY: 1, strideX: 2, padTop: 1,
               padBottom: 1, padLeft: 0, padRight: 1),
+        // 16 images × groups: lowered through the table; stride, dilation, asymmetric padding.
+        .init(n: 8, c: 4, h: 6, w: 7, o: 4, groups: 2, kh: 3, kw: 2, strideY: 2, dilationX: 2, padTop: 1,
+              padBottom: 0, padLeft: 1, padRight: 1),
+        .init(n: 16, c: 2, h: 5, w: 5, o: 3, groups: 1, kh: 3, kw: 3, padTop: 1, padBottom: 1, padLeft: 1,
+              padRight: 1),
         // Kernel taller than the image, even kernel width padded after only.
         .init(n: 2, c: 2, h: 2, w: 3, o: 2, groups: 1, kh: 3, kw: 2, dilationY: 2, padTop: 2, padBottom: 2,
               padLeft: 0, padRight: 1),

@@ -156,11 +156,12 @@ internal struct ConvolutionGeometry {
     /// than the copying): where each of its entries comes from, an offset in the group's
     /// planes or −1 for padding, made once per call and used for every image and group. `nil`
     /// for a large matrix (a table as large as the matrix would cost more than the loops
-    /// save) or a pointwise convolution.
+    /// save), for fewer than 16 images and groups (making the table costs about as much as
+    /// lowering one image by rows), or for a pointwise convolution.
     @inlinable
     func loweringTable() -> [Int32]? {
         let count = columnRows * positions
-        guard !isPointwise, count <= 1 << 15 else { return nil }
+        guard !isPointwise, count <= 1 << 15, batch * p.groups >= 16 else { return nil }
         var table = [Int32](repeating: -1, count: count)
         let taps = kernelHeight * kernelWidth
         for c in 0..<groupInChannels {
