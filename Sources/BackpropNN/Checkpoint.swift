@@ -9,6 +9,24 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case activation(Activation)
     /// ``Dropout``.
     case dropout(rate: Double)
+    /// ``Conv1D``.
+    case conv1d(ConvolutionConfiguration)
+    /// ``Conv2D``.
+    case conv2d(ConvolutionConfiguration)
+    /// ``ConvTranspose2D``.
+    case convTranspose2d(ConvolutionConfiguration)
+    /// ``MaxPool2D``.
+    case maxPool2d(kernelSize: Size2D, stride: Size2D?, padding: Padding)
+    /// ``AvgPool2D``.
+    case avgPool2d(kernelSize: Size2D, stride: Size2D?, padding: Padding)
+    /// ``GlobalAveragePool``.
+    case globalAveragePool
+    /// ``Flatten``.
+    case flatten
+    /// ``Reshape``.
+    case reshape(sampleShape: [Int])
+    /// ``BatchNorm`` (its running statistics are saved as buffers).
+    case batchNorm(channels: Int, momentum: Double, epsilon: Double)
 }
 
 /// A layer whose architecture can be written to a checkpoint.
@@ -27,6 +45,24 @@ extension ActivationLayer: DescribableLayer {
 }
 extension Dropout: DescribableLayer {
     public var spec: LayerSpec { .dropout(rate: rate) }
+}
+extension Convolution: DescribableLayer {
+    public var spec: LayerSpec { Kind.spec(configuration) }
+}
+extension Pool2D: DescribableLayer {
+    public var spec: LayerSpec { Operation.spec(kernelSize: kernelSize, stride: stride, padding: padding) }
+}
+extension GlobalAveragePool: DescribableLayer {
+    public var spec: LayerSpec { .globalAveragePool }
+}
+extension Flatten: DescribableLayer {
+    public var spec: LayerSpec { .flatten }
+}
+extension Reshape: DescribableLayer {
+    public var spec: LayerSpec { .reshape(sampleShape: sampleShape) }
+}
+extension BatchNorm: DescribableLayer {
+    public var spec: LayerSpec { .batchNorm(channels: channels, momentum: momentum, epsilon: epsilon) }
 }
 
 /// Why a checkpoint could not be written, read or applied.
@@ -121,6 +157,9 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     public var layers: [LayerSpec]?
     /// The parameters in model order.
     public var parameters: [Parameter]
+    /// The buffers (``Layer/namedBuffers``: running statistics) in model order, or `nil`
+    /// when the model has none.
+    public var buffers: [Parameter]?
     /// The class names, in output order.
     public var classNames: [String]
     /// The feature columns the model reads, in order.
@@ -141,9 +180,12 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         formatVersion = Self.currentFormatVersion
         scalarType = "\(Model.Scalar.self)"
         layers = try? Self.architecture(of: model)
-        parameters = model.namedParameters.map {
-            Parameter(name: $0.name, shape: $0.variable.shape.dimensions, values: $0.variable.value.scalars.map(Double.init))
+        func saved(_ list: [NamedParameter<Model.Scalar>]) -> [Parameter] {
+            list.map { Parameter(name: $0.name, shape: $0.variable.shape.dimensions, values: $0.variable.value.scalars.map(Double.init)) }
         }
+        parameters = saved(model.namedParameters)
+        let buffers = model.namedBuffers
+        self.buffers = buffers.isEmpty ? nil : saved(buffers)
         self.classNames = classNames
         self.featureNames = featureNames
         self.labelColumn = labelColumn
@@ -184,6 +226,15 @@ public struct Checkpoint: Codable, Sendable, Equatable {
                                      initializer: .zeros, using: &rng)
             case .activation(let a): return ActivationLayer<Scalar>(a)
             case .dropout(let rate): return Dropout<Scalar>(rate: Swift.min(Swift.max(rate, 0), 0.99))
+            case .conv1d(let c): return Conv1D<Scalar>(c, initializer: .zeros, using: &rng)
+            case .conv2d(let c): return Conv2D<Scalar>(c, initializer: .zeros, using: &rng)
+            case .convTranspose2d(let c): return ConvTranspose2D<Scalar>(c, initializer: .zeros, using: &rng)
+            case .maxPool2d(let k, let s, let p): return MaxPool2D<Scalar>(kernelSize: k, stride: s, padding: p)
+            case .avgPool2d(let k, let s, let p): return AvgPool2D<Scalar>(kernelSize: k, stride: s, padding: p)
+            case .globalAveragePool: return GlobalAveragePool<Scalar>()
+            case .flatten: return Flatten<Scalar>()
+            case .reshape(let shape): return Reshape<Scalar>(sampleShape: shape)
+            case .batchNorm(let c, let m, let e): return BatchNorm<Scalar>(channels: c, momentum: m, epsilon: e)
             }
         })
         try load(into: model)
@@ -195,23 +246,60 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     /// that they describe exactly the saved parameters.
     private func validateArchitecture(_ layers: [LayerSpec]) throws {
         var width: Int? = featureNames.isEmpty ? nil : featureNames.count
+        var channels: Int?
         var expected = 0
         for (index, spec) in layers.enumerated() {
-            guard case .dense(let i, let o, _) = spec else { continue }
-            guard i > 0, o > 0 else {
-                throw CheckpointError.inconsistentArchitecture("layer \(index) is dense \(i) → \(o); sizes must be positive")
+            let count: Int
+            switch spec {
+            case .dense(let i, let o, _):
+                count = try denseParameterCount(index: index, inputs: i, outputs: o, width: width, first: expected == 0)
+                (width, channels) = (o, nil)
+            case .conv1d(let c), .conv2d(let c), .convTranspose2d(let c):
+                if let problem = c.problem {
+                    throw CheckpointError.inconsistentArchitecture("layer \(index) (convolution): \(problem)")
+                }
+                if let channels, channels != c.inChannels {
+                    throw CheckpointError.inconsistentArchitecture(
+                        "layer \(index) (convolution) takes \(c.inChannels) channels, the layer before gives \(channels)")
+                }
+                guard c.outChannels <= 1 << 20, c.inChannels <= 1 << 20, c.kernelSize.height <= 1 << 10,
+                    c.kernelSize.width <= 1 << 10
+                else { throw CheckpointError.inconsistentArchitecture("layer \(index) (convolution) is too large") }
+                count = c.parameterCount
+                (width, channels) = (nil, c.outChannels)
+            case .batchNorm(let c, let momentum, let epsilon):
+                guard c > 0, c <= 1 << 20, momentum >= 0, momentum <= 1, epsilon >= 0 else {
+                    throw CheckpointError.inconsistentArchitecture(
+                        "layer \(index) is batch norm of \(c) channels, momentum \(momentum), epsilon \(epsilon)")
+                }
+                count = 2 * c
+            case .maxPool2d(let k, let stride, let p), .avgPool2d(let k, let stride, let p):
+                let sizes = [k.height, k.width, stride?.height ?? 1, stride?.width ?? 1]
+                if sizes.contains(where: { $0 <= 0 }) {
+                    throw CheckpointError.inconsistentArchitecture("layer \(index) (pooling): sizes must be positive")
+                }
+                if case .explicit(let t, let b, let l, let r) = p, Swift.min(t, b, l, r) < 0 {
+                    throw CheckpointError.inconsistentArchitecture("layer \(index) (pooling): negative padding")
+                }
+                (count, width) = (0, nil)
+            case .flatten, .globalAveragePool:
+                (count, width, channels) = (0, nil, nil)
+            case .reshape(let shape):
+                guard shape.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }), shape.count <= 6 else {
+                    throw CheckpointError.inconsistentArchitecture(
+                        "layer \(index) reshapes to \(Shapes.format(shape)); sizes must be positive")
+                }
+                if let width, width != Shapes.count(shape) {
+                    throw CheckpointError.inconsistentArchitecture(
+                        "layer \(index) reshapes \(width) values per sample to \(Shapes.format(shape))")
+                }
+                (count, width, channels) = (0, nil, shape.count >= 2 ? shape[0] : nil)
+            case .activation, .dropout:
+                count = 0
             }
-            if let width, width != i {
-                throw CheckpointError.inconsistentArchitecture(
-                    "layer \(index) (dense \(i) → \(o)) takes \(i) inputs, but "
-                        + (index == 0 || expected == 0 ? "there are \(width) feature names" : "the layer before gives \(width)"))
-            }
-            width = o
-            let (weights, overflow1) = i.multipliedReportingOverflow(by: o)
-            let (sum, overflow2) = expected.addingReportingOverflow(weights)
-            let (total, overflow3) = sum.addingReportingOverflow(o)
-            guard !overflow1, !overflow2, !overflow3 else {
-                throw CheckpointError.inconsistentArchitecture("layer \(index) (dense \(i) → \(o)) is too large")
+            let (total, overflow) = expected.addingReportingOverflow(count)
+            guard !overflow else {
+                throw CheckpointError.inconsistentArchitecture("layer \(index) is too large")
             }
             expected = total
         }
@@ -222,14 +310,34 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         }
     }
 
+    /// The parameters of a dense layer `inputs → outputs` at `index`, checked against the
+    /// width the layer before gives (or the feature names, for the first).
+    private func denseParameterCount(index: Int, inputs i: Int, outputs o: Int, width: Int?, first: Bool) throws -> Int {
+        guard i > 0, o > 0 else {
+            throw CheckpointError.inconsistentArchitecture("layer \(index) is dense \(i) → \(o); sizes must be positive")
+        }
+        if let width, width != i {
+            throw CheckpointError.inconsistentArchitecture(
+                "layer \(index) (dense \(i) → \(o)) takes \(i) inputs, but "
+                    + (index == 0 || first ? "there are \(width) feature names" : "the layer before gives \(width)"))
+        }
+        let (weights, overflow1) = i.multipliedReportingOverflow(by: o)
+        let (total, overflow2) = weights.addingReportingOverflow(o)
+        guard !overflow1, !overflow2 else {
+            throw CheckpointError.inconsistentArchitecture("layer \(index) (dense \(i) → \(o)) is too large")
+        }
+        return total
+    }
+
     /// Copies the saved parameters into a model with the same parameter names and shapes.
     ///
     /// - Throws: ``CheckpointError`` naming the first missing, extra or mis-shaped parameter;
     ///   the model is unchanged then.
     public func load<Model: Layer>(into model: Model) throws {
-        let named = model.namedParameters
+        let named = model.namedParameters + model.namedBuffers
         var saved: [String: Parameter] = [:]
-        for p in parameters { saved[p.name] = p }
+        let stored = parameters + (buffers ?? [])
+        for p in stored { saved[p.name] = p }
         var values: [Tensor<Model.Scalar>] = []
         for p in named {
             guard let s = saved.removeValue(forKey: p.name) else {
@@ -248,7 +356,7 @@ public struct Checkpoint: Codable, Sendable, Equatable {
             }
             values.append(Tensor(shape: p.variable.shape, scalars: converted))
         }
-        if let extra = parameters.first(where: { saved[$0.name] != nil }) {
+        if let extra = stored.first(where: { saved[$0.name] != nil }) {
             throw CheckpointError.unexpectedParameter(extra.name)
         }
         for (p, v) in zip(named, values) { p.variable.value = v }
@@ -264,7 +372,7 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     ///   the system's reason ("No such file or directory", "Is a directory", …), with
     ///   nothing left behind.
     public func write(to url: URL) throws {
-        for p in parameters {
+        for p in parameters + (buffers ?? []) {
             if let bad = p.values.firstIndex(where: { !$0.isFinite }) {
                 throw CheckpointError.nonFiniteParameter(name: p.name, index: bad, value: p.values[bad])
             }
@@ -354,15 +462,18 @@ public struct Checkpoint: Codable, Sendable, Equatable {
                     + "a checkpoint of parameters only has no 'layers' key) at .layers")
         }
         var names: Set<String> = []
-        for (k, p) in checkpoint.parameters.enumerated() {
+        let stored = checkpoint.parameters + (checkpoint.buffers ?? [])
+        for (k, p) in stored.enumerated() {
+            let count = checkpoint.parameters.count
+            let place = k < count ? ".parameters[\(k)]" : ".buffers[\(k - count)]"
             guard names.insert(p.name).inserted else {
                 throw CheckpointError.unreadable(
-                    file: file, reason: "parameter \(DataError.quoted(p.name)) appears twice (at .parameters[\(k)])")
+                    file: file, reason: "parameter \(DataError.quoted(p.name)) appears twice (at \(place))")
             }
             guard let count = elementCount(p.shape), count == p.values.count else {
                 throw CheckpointError.unreadable(
                     file: file,
-                    reason: "parameter \(DataError.quoted(p.name)) has \(p.values.count) values for shape \(Shapes.format(p.shape)) (at .parameters[\(k)])")
+                    reason: "parameter \(DataError.quoted(p.name)) has \(p.values.count) values for shape \(Shapes.format(p.shape)) (at \(place))")
             }
         }
         if let n = checkpoint.normalizer, !checkpoint.featureNames.isEmpty, n.offsets.count != checkpoint.featureNames.count {

@@ -8,6 +8,7 @@ extension OpInfo {
     /// Every op of the library, built for `Scalar` (run in `Double`, compared with `Float`).
     public static var library: [OpInfo] {
         elementwiseEntries + reductionEntries + shapeEntries + matrixEntries + lossEntries + sequenceEntries
+            + convolutionEntries
     }
 
     static var unaryShapes: [[TensorShape]] { [[[]], [[5]], [[3, 4]], [[2, 3, 2]]] }

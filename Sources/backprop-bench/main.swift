@@ -35,6 +35,8 @@ let groups: [(String, (Bench) throws -> Void)] = [
     ("matmul", MatmulWorkload.run),
     ("iris", IrisWorkload.run),
     ("digits", DigitsWorkload.run),
+    ("conv", ConvolutionWorkload.run),
+    ("cnn", DigitsCNNWorkload.run),
     ("tiny", TinyGraphWorkload.run),
     ("scaling", ScalingWorkload.run),
     ("specialization", SpecializationWorkload.run),

@@ -231,6 +231,7 @@ private struct GeneratedModel {
                     return Dense<S>(inputSize: i, outputSize: o, activation: a, biasInitializer: .uniformUnit, using: &rng)
                 case .activation(let a): return ActivationLayer<S>(a)
                 case .dropout(let rate): return Dropout<S>(rate: rate)
+                default: fatalError("only dense, activation and dropout layers are generated")
                 }
             })
         }

@@ -110,21 +110,28 @@ final class TensorStorageTests: XCTestCase {
     }
 
     /// The per-thread cache hands a released block of the same size back, and blocks
-    /// released on another thread are fine.
+    /// released on another thread are fine. The reuse is checked on a new thread, whose
+    /// cache is empty: the test thread's may be full after earlier tests (a full cache frees
+    /// what is released, by design).
     func testLargeBlocksAreReused() {
         let bytes = Int(BP_LARGE_BUFFER_BYTES) * 2
-        let first = bp_buffer_allocate(bytes)!
-        XCTAssertEqual(Int(bitPattern: first) % 64, 0, "64-byte aligned")
-        bp_buffer_release(first, bytes)
-        let second = bp_buffer_allocate(bytes)!
-        XCTAssertEqual(second, first, "reused from the cache")
+        let addresses = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+        defer { addresses.deallocate() }
+        let shared = Int(bitPattern: addresses)
         let done = DispatchSemaphore(value: 0)
-        let address = Int(bitPattern: second)
         Thread {
-            bp_buffer_release(UnsafeMutableRawPointer(bitPattern: address), bytes)
+            let addresses = UnsafeMutablePointer<Int>(bitPattern: shared)!
+            let first = bp_buffer_allocate(bytes)!
+            bp_buffer_release(first, bytes)
+            addresses[0] = Int(bitPattern: first)
+            addresses[1] = Int(bitPattern: bp_buffer_allocate(bytes)!)
             done.signal()
         }.start()
         done.wait()
+        XCTAssertEqual(addresses[0] % 64, 0, "64-byte aligned")
+        XCTAssertEqual(addresses[1], addresses[0], "reused from the cache")
+        // Released on this thread, not the one that allocated it.
+        bp_buffer_release(UnsafeMutableRawPointer(bitPattern: addresses[1]), bytes)
         for _ in 0..<100 {  // many tensors of several sizes, allocated and freed
             for size in [20_000, 40_000, 80_000] {
                 let t = Tensor<Float>(repeating: 2, shape: [size])

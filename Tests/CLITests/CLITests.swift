@@ -243,5 +243,17 @@ final class CLITests: XCTestCase {
         let digits = try backprop("digits", "--epochs", "1", "--hidden", "16", "--quiet")
         XCTAssertEqual(digits.status, 0, digits.stderr)
         XCTAssertTrue(digits.stdout.hasPrefix("test accuracy: "), digits.stdout)
+
+        let cnn = try backprop("digits", "--model", "cnn", "--epochs", "1")
+        XCTAssertEqual(cnn.status, 0, cnn.stderr)
+        XCTAssertTrue(cnn.stdout.contains("digits: [1, 8, 8] -> conv 3x3 16 relu"), cnn.stdout)
+        XCTAssertTrue(cnn.stdout.contains("Adam lr 0.001, batch 32, 1 epochs"), cnn.stdout)
+        XCTAssertTrue(cnn.stdout.contains("test accuracy: "), cnn.stdout)
+        let badModel = try backprop("digits", "--model", "rnn")
+        XCTAssertEqual(badModel.status, 2)
+        XCTAssertTrue(badModel.stderr.contains("option '--model': 'rnn' is not mlp, cnn, lstm or gru"), badModel.stderr)
+        let hiddenCNN = try backprop("digits", "--model", "cnn", "--hidden", "8")
+        XCTAssertEqual(hiddenCNN.status, 2)
+        XCTAssertTrue(hiddenCNN.stderr.contains("option '--hidden' applies to --model mlp only"), hiddenCNN.stderr)
     }
 }

@@ -128,7 +128,10 @@ public struct XORExample: Sendable {
 public struct DigitsExample: Sendable {
     /// The seed of the split, the initial parameters and the batch order.
     public var seed: UInt64
-    /// Hidden layer sizes.
+    /// The network: the multilayer perceptron (default, trained with a cosine learning-rate
+    /// schedule) or the small CNN (a constant rate, as the peers' `cnn` workload trains it).
+    public var architecture: DigitsArchitecture = .multilayerPerceptron
+    /// Hidden layer sizes (the multilayer perceptron's).
     public var hidden = [128]
     /// Epochs.
     public var epochs = 30
@@ -159,13 +162,20 @@ extension DigitsExample {
     ) {
         let (training, validation, test, _) = try data()
         var rng = SeededGenerator(seed: seed &+ 1)
-        let model = Sequential<Float>.multilayerPerceptron(
-            inputSize: training.featureCount, hidden: hidden, outputSize: training.classCount,
-            activation: .relu, outputActivation: .identity, using: &rng)
+        let model: Sequential<Float>
+        switch architecture {
+        case .multilayerPerceptron:
+            model = .multilayerPerceptron(
+                inputSize: training.featureCount, hidden: hidden, outputSize: training.classCount,
+                activation: .relu, outputActivation: .identity, using: &rng)
+        case .convolutional:
+            model = Self.convolutionalNetwork(classes: training.classCount, using: &rng)
+        }
         let trainer = Trainer(
             model: model, loss: .crossEntropy, optimizer: Adam(learningRate: learningRate),
             epochs: epochs, mode: .miniBatch(size: batchSize), seed: seed,
-            schedule: .cosine(epochs: epochs, minimum: 0), recordsGradientNorms: false)
+            schedule: architecture == .convolutional ? .constant : .cosine(epochs: epochs, minimum: 0),
+            recordsGradientNorms: false)
         let history = trainer.fit(
             LabeledTensors(training), validation: LabeledTensors(validation), onEpoch: onEpoch)
         let predicted = predictedClasses(model.predict(test.featureTensor()))
@@ -173,5 +183,37 @@ extension DigitsExample {
             predicted: predicted, labels: test.labels, classCount: test.classCount,
             classNames: test.classNames)
         return (model, history, confusion.accuracy, confusion)
+    }
+}
+
+/// The networks of ``DigitsExample``.
+public enum DigitsArchitecture: String, Sendable, CaseIterable {
+    /// 64 → hidden (ReLU) → 10.
+    case multilayerPerceptron = "mlp"
+    /// The small CNN of ``DigitsExample/convolutionalNetwork(classes:using:)``.
+    case convolutional = "cnn"
+}
+
+extension DigitsExample {
+    /// The small CNN for the 8×8 digits (the peers' `cnn` workload): each row of 64 pixels
+    /// as a 1 × 8 × 8 image (NCHW), conv 3×3 1 → 16 (padding 1) → ReLU → max pool 2 →
+    /// conv 3×3 16 → 32 (padding 1) → ReLU → max pool 2 → flatten (32 · 2 · 2 = 128) →
+    /// dense 128 → `classes` (logits). 6,090 parameters for 10 classes; He normal weights
+    /// before the ReLUs, Glorot uniform for the last layer, zero biases.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 1)
+    /// let cnn = DigitsExample.convolutionalNetwork(classes: 10, using: &rng)
+    /// cnn.parameterCount   // 6090
+    /// ```
+    public static func convolutionalNetwork(classes: Int, using generator: inout SeededGenerator) -> Sequential<Float> {
+        Sequential<Float>(
+            Reshape(sampleShape: [1, 8, 8]),
+            Conv2D(.init(inChannels: 1, outChannels: 16, kernelSize: 3, padding: 1, activation: .relu), using: &generator),
+            MaxPool2D(kernelSize: 2),
+            Conv2D(.init(inChannels: 16, outChannels: 32, kernelSize: 3, padding: 1, activation: .relu), using: &generator),
+            MaxPool2D(kernelSize: 2),
+            Flatten(),
+            Dense(inputSize: 128, outputSize: classes, using: &generator))
     }
 }

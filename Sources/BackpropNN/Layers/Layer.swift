@@ -26,6 +26,10 @@ public protocol Layer<Scalar> {
     /// Every trainable parameter with a name unique within the layer (`"weight"`,
     /// `"bias"`), in a fixed order. Containers prefix their children's names (`"0.weight"`).
     var namedParameters: [NamedParameter<Scalar>] { get }
+    /// State that is not trained by gradients but belongs to the model and is saved with
+    /// it (``BatchNorm``'s running mean and variance), named like ``namedParameters``. The
+    /// default is none.
+    var namedBuffers: [NamedParameter<Scalar>] { get }
 }
 
 /// A trainable parameter and its name in the model.
@@ -42,6 +46,9 @@ public struct NamedParameter<Scalar: TensorScalar> {
 }
 
 extension Layer {
+    /// None: most layers keep no state besides their parameters.
+    @inlinable public var namedBuffers: [NamedParameter<Scalar>] { [] }
+
     /// The parameters without their names, in the order of ``namedParameters``.
     @inlinable public var parameters: [Variable<Scalar>] { namedParameters.map(\.variable) }
 

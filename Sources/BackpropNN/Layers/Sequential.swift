@@ -13,7 +13,8 @@ import Backprop
 /// model.namedParameters.map(\.name)   // ["0.weight", "0.bias", "1.weight", "1.bias"]
 /// ```
 ///
-/// Performance: the built-in layers (``Dense``, ``ActivationLayer``, ``Dropout``) are kept
+/// Performance: the built-in layers (``Dense``, ``ActivationLayer``, ``Dropout``, the
+/// convolution, pooling, reshaping and batch-norm layers) are kept
 /// as concrete values beside the array and called without existential dispatch, so the
 /// forward pass is specialised for the scalar type; only layers of your own go through
 /// `any Layer`.
@@ -30,6 +31,15 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
         case dense(Dense<Scalar>)
         case activation(Activation)
         case dropout(Dropout<Scalar>)
+        case conv1d(Conv1D<Scalar>)
+        case conv2d(Conv2D<Scalar>)
+        case convTranspose2d(ConvTranspose2D<Scalar>)
+        case maxPool2d(MaxPool2D<Scalar>)
+        case avgPool2d(AvgPool2D<Scalar>)
+        case globalAveragePool
+        case batchNorm(BatchNorm<Scalar>)
+        case reshape(Reshape<Scalar>)
+        case flatten
         case custom(any Layer<Scalar>)
     }
 
@@ -39,6 +49,15 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
             if let d = layer as? Dense<Scalar> { return .dense(d) }
             if let a = layer as? ActivationLayer<Scalar> { return .activation(a.activation) }
             if let d = layer as? Dropout<Scalar> { return .dropout(d) }
+            if let c = layer as? Conv1D<Scalar> { return .conv1d(c) }
+            if let c = layer as? Conv2D<Scalar> { return .conv2d(c) }
+            if let c = layer as? ConvTranspose2D<Scalar> { return .convTranspose2d(c) }
+            if let p = layer as? MaxPool2D<Scalar> { return .maxPool2d(p) }
+            if let p = layer as? AvgPool2D<Scalar> { return .avgPool2d(p) }
+            if layer is GlobalAveragePool<Scalar> { return .globalAveragePool }
+            if let b = layer as? BatchNorm<Scalar> { return .batchNorm(b) }
+            if let r = layer as? Reshape<Scalar> { return .reshape(r) }
+            if layer is Flatten<Scalar> { return .flatten }
             return .custom(layer)
         }
     }
@@ -61,6 +80,15 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
             case .dense(let d): x = d(x)
             case .activation(let a): x = a.apply(x)
             case .dropout(let d): x = d(x)
+            case .conv1d(let c): x = c(x)
+            case .conv2d(let c): x = c(x)
+            case .convTranspose2d(let c): x = c(x)
+            case .maxPool2d(let p): x = p(x)
+            case .avgPool2d(let p): x = p(x)
+            case .globalAveragePool: x = x.globalAveragePool()
+            case .batchNorm(let b): x = b(x)
+            case .reshape(let r): x = r(x)
+            case .flatten: x = x.flattened()
             case .custom(let layer): x = layer(x)
             }
         }
@@ -68,10 +96,16 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
     }
 
     /// The parameters of every layer, prefixed with the layer's index.
-    @inlinable public var namedParameters: [NamedParameter<Scalar>] {
+    @inlinable public var namedParameters: [NamedParameter<Scalar>] { prefixed { $0.namedParameters } }
+
+    /// The buffers of every layer (running statistics), prefixed with the layer's index.
+    @inlinable public var namedBuffers: [NamedParameter<Scalar>] { prefixed { $0.namedBuffers } }
+
+    @inlinable
+    internal func prefixed(_ list: (any Layer<Scalar>) -> [NamedParameter<Scalar>]) -> [NamedParameter<Scalar>] {
         var result: [NamedParameter<Scalar>] = []
         for (i, layer) in layers.enumerated() {
-            for p in layer.namedParameters { result.append(NamedParameter("\(i).\(p.name)", p.variable)) }
+            for p in list(layer) { result.append(NamedParameter("\(i).\(p.name)", p.variable)) }
         }
         return result
     }

@@ -5,6 +5,7 @@
 #include "CBackpropMath.h"
 #include "CBackpropMode.h"
 #include "CBackpropBuffers.h"
+#include "CBackpropParallel.h"
 
 #ifdef __cplusplus
 extern "C" {

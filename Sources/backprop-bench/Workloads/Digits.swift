@@ -32,56 +32,21 @@ enum DigitsWorkload {
         let figureNames = { (act: String) in ["digits.\(act).epoch", "digits.\(act).test_acc"] }
         let trainerNames = ["digits.relu.trainer.epoch", "digits.relu.trainer.test_acc"]
         guard bench.wantsAny(acts.flatMap { figureNames($0.0) } + trainerNames) else { return }
-        let data = try BenchData.digits()
         let epochs = bench.quick ? 6 : 20
         let trainings = bench.repeats(full: 3, quick: 1)
         let seed: UInt32 = 0
-        var rng = NumpyRandomState(seed: seed)
-        let perm = rng.permutation(data.x.count)
-        let xs = perm.map { data.x[$0].map { Float($0 / 16) } }
-        let ys = perm.map { data.y[$0] }
-        let trainX = Array(xs.prefix(trainCount).joined())
-        let trainY = Array(ys.prefix(trainCount))
-        let testX = Tensor<Float>(
-            shape: [xs.count - trainCount, 64], scalars: Array(xs.dropFirst(trainCount).joined()))
-        let testY = Array(ys.dropFirst(trainCount))
+        let split = try DigitsSplit(seed: seed)
+        let (trainX, trainY, testY) = (split.trainX, split.trainY, split.testY)
+        let testX = Tensor<Float>(shape: [testY.count, 64], scalars: split.testX)
 
         for (actName, act) in acts where bench.wantsAny(figureNames(actName)) {
-            let ((epochTimes, firstEpochs, accuracies), others) = bench.monitored {
-                var epochTimes: [Double] = []
-                var firstEpochs: [Double] = []
-                var accuracies: [Double] = []
-                for _ in 0..<trainings {
-                    let model = initialModel(seed: seed + 1)
-                    var orderRNG = NumpyRandomState(seed: seed + 2)
-                    var times: [Double] = []
-                    for _ in 0..<epochs {
-                        let order = orderRNG.permutation(trainCount)
-                        let t0 = now()
-                        trainEpoch(model, act: act, order: order, x: trainX, y: trainY)
-                        times.append(now() - t0)
-                    }
-                    firstEpochs.append(times[0])
-                    epochTimes += times.dropFirst()
-                    accuracies.append(accuracy(model, act: act, x: testX, y: testY))
-                }
-                return (epochTimes, firstEpochs, accuracies)
+            let (times, others) = bench.monitored {
+                TrainingTimes(
+                    trainings: trainings, epochs: epochs, orderSeed: seed + 2, make: { initialModel(seed: seed + 1) },
+                    epoch: { trainEpoch($0, act: act, order: $1, data: split) },
+                    accuracy: { accuracy($0, act: act, x: testX, y: testY) })
             }
-            let load = LoadMonitor.loadAverage()
-            bench.report(
-                Figure(
-                    name: "digits.\(actName).epoch", unit: "ms", samples: epochTimes.map { $0 * 1e3 },
-                    extra: [
-                        ("epochs", .int(epochs)), ("trainings", .int(trainings)),
-                        ("first_epoch_ms", .number(median(firstEpochs) * 1e3)),
-                        ("samples_per_s", .number(Double(trainCount) / median(epochTimes))),
-                        ("test_acc", .number(median(accuracies))),
-                    ], others: others, load1: load))
-            bench.report(
-                Figure(
-                    name: "digits.\(actName).test_acc", unit: "fraction", samples: accuracies,
-                    higherIsBetter: true, extra: [("epochs", .int(epochs))], others: others,
-                    load1: load))
+            times.report(bench, prefix: "digits.\(actName)", epochs: epochs, trainings: trainings, others: others)
         }
         if bench.wantsAny(trainerNames) {
             let trainTensor = Tensor(shape: [trainCount, 64], scalars: trainX)
@@ -128,22 +93,12 @@ enum DigitsWorkload {
         return (history.epochs.map(\.seconds), Double(correct) / Double(testY.count))
     }
 
-    static func trainEpoch(
-        _ m: Model, act: Activation, order: [Int], x: [Float], y: [Int]
-    ) {
-        var start = 0
-        while start < order.count {
-            let idx = order[start..<min(start + batch, order.count)]
-            var rows = [Float]()
-            rows.reserveCapacity(idx.count * 64)
-            for i in idx { rows += x[(i * 64)..<(i * 64 + 64)] }
-            let xb = Variable(Tensor(shape: [idx.count, 64], scalars: rows))
-            let labels = idx.map { y[$0] }
+    static func trainEpoch(_ m: Model, act: Activation, order: [Int], data: DigitsSplit) {
+        data.forEachBatch(order: order, size: batch, sampleShape: [64]) { xb, labels in
             let h = xb.dense(weight: m.w1, bias: m.b1, activation: act)
             let logits = h.dense(weight: m.w2, bias: m.b2)
             crossEntropy(logits: logits, labels: labels).backward()
             for p in m.all { p.value.addScaled(p.gradient.take()!, by: -lr) }
-            start += batch
         }
     }
 
