@@ -97,7 +97,7 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
         let initial = initialState ?? Array(repeating: Variable(Tensor.zeros(stateShape)), count: Cell.stateCount)
         require(
             initial.count == Cell.stateCount && initial.allSatisfy { $0.shape == stateShape },
-            "\(Self.self): initial state \(initial.map { Shapes.format($0.shape) }) for input \(Shapes.format(s)); "
+            "\(Self.self): initial state \(initial.map { Shapes.format($0.shape) }.joined(separator: ", ")) for input \(Shapes.format(s)); "
                 + "expected \(Cell.stateCount) of \(Shapes.format(stateShape))", file: file, line: line)
         var sequence = (0..<time).map {
             input.sliced(alongAxis: 1, $0..<$0 + 1).reshaped(to: [batch, inputSize])
