@@ -29,7 +29,7 @@ let textCommand = Command(
 ) { arguments in
     let kindName = arguments.string("model") ?? "transformer"
     guard let kind = CharacterModelKind(rawValue: kindName) else {
-        throw UsageError(message: "--model: '\(kindName)' is not one of transformer, lstm")
+        throw UsageError(message: "option '--model': '\(kindName)' is not one of transformer, lstm")
     }
     let text = try TextExample.bundledText()
     var example = TextExample(text: text)
@@ -45,9 +45,8 @@ let textCommand = Command(
     let prompt = arguments.string("prompt") ?? "And God said"
     let vocabulary = CharacterVocabulary(text)
     if let unknown = vocabulary.firstUnknown(in: prompt) {
-        throw UsageError(message: "--prompt: the character \(DataError.quoted(String(unknown))) does not occur in the text")
+        throw UsageError(message: "option '--prompt': the character \(DataError.quoted(String(unknown))) does not occur in the text")
     }
-    guard !prompt.isEmpty else { throw UsageError(message: "--prompt: the prompt is empty") }
     let quiet = arguments.flag("quiet")
     try checkOutputPath(arguments.string("plot"), what: "chart")
     if !quiet {
