@@ -200,19 +200,28 @@ public func lstmCell<Scalar>(
 }
 
 /// The gradients of a cell node `y` whose inputs are two `[batch, gates · H]` projections and a
-/// `[batch, H]` state: `body` reads the inputs and writes the projections' gradient (shared by
-/// both) and the state's.
+/// `[batch, H]` state: `element(k, e, …)` runs for every element of the state (`e`, and `k` the
+/// index of its column in gate block 0 of the projections), reads the inputs and writes the
+/// projections' gradient (shared by both, zero where not written) and the state's.
 @inlinable @inline(__always)
 internal func cellTensorPullback<Scalar>(
-    _ y: Variable<Scalar>,
-    _ body: (_ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ state: UnsafePointer<Scalar>,
-             _ projection: UnsafeMutablePointer<Scalar>, _ stateGradient: UnsafeMutablePointer<Scalar>) -> Void
+    _ y: Variable<Scalar>, gates: Int,
+    _ element: (_ k: Int, _ e: Int, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>,
+                _ state: UnsafePointer<Scalar>, _ projection: UnsafeMutablePointer<Scalar>,
+                _ stateGradient: UnsafeMutablePointer<Scalar>) -> Void
 ) -> InputGradients<Tensor<Scalar>> {
     let (a, b, c) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1), y.borrowedInput(at: 2))
+    let (batch, hidden) = (c.value.size(0), c.value.size(1))
     var stateGradient = Tensor<Scalar>.zeros(c.value.shape)
-    let projection = Tensor<Scalar>(shape: a.value.shape, count: a.value.count) { out in
+    var projection = Tensor<Scalar>.zeros(a.value.shape)
+    projection.withUnsafeMutableBufferPointer { out in
         stateGradient.withUnsafeMutableBufferPointer { gc in
-            body(a.value.scalars, b.value.scalars, c.value.scalars, out, gc.baseAddress!)
+            let (out, gc) = (out.baseAddress!, gc.baseAddress!)   // not the inout pointers
+            for n in 0..<batch {
+                for j in 0..<hidden {
+                    element(n * gates * hidden + j, n * hidden + j, a.value.scalars, b.value.scalars, c.value.scalars, out, gc)
+                }
+            }
         }
     }
     return InputGradients(
@@ -224,19 +233,13 @@ internal func cellTensorPullback<Scalar>(
 @inlinable
 internal func lstmStateTensorPullback<Scalar>(_ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>) -> InputGradients<Tensor<Scalar>> {
     let dc = g.borrowed
-    return cellTensorPullback(y) { a, b, c, out, gc in
-        let hidden = dc.size(1)
-        let width = 4 * hidden
-        for n in 0..<dc.size(0) {
-            for j in 0..<hidden {
-                let (k, e) = (n * width + j, n * hidden + j)
-                let d = lstmStatePullback(
-                    GateScalar(a[k] + b[k]), GateScalar(a[k + hidden] + b[k + hidden]),
-                    GateScalar(a[k + 2 * hidden] + b[k + 2 * hidden]), cell: GateScalar(c[e]), GateScalar(dc.scalars[e]))
-                (out[k], out[k + hidden], out[k + 2 * hidden], out[k + 3 * hidden]) = (d.i.value, d.f.value, d.g.value, 0)
-                gc[e] = d.c.value
-            }
-        }
+    let hidden = dc.size(1)
+    return cellTensorPullback(y, gates: 4) { k, e, a, b, c, out, gc in
+        let d = lstmStatePullback(
+            GateScalar(a[k] + b[k]), GateScalar(a[k + hidden] + b[k + hidden]),
+            GateScalar(a[k + 2 * hidden] + b[k + 2 * hidden]), cell: GateScalar(c[e]), GateScalar(dc.scalars[e]))
+        (out[k], out[k + hidden], out[k + 2 * hidden]) = (d.i.value, d.f.value, d.g.value)
+        gc[e] = d.c.value
     }
 }
 
@@ -244,18 +247,11 @@ internal func lstmStateTensorPullback<Scalar>(_ y: Variable<Scalar>, _ g: consum
 @inlinable
 internal func lstmOutputTensorPullback<Scalar>(_ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>) -> InputGradients<Tensor<Scalar>> {
     let dh = g.borrowed
-    return cellTensorPullback(y) { a, b, c, out, gc in
-        let hidden = dh.size(1)
-        let width = 4 * hidden
-        for n in 0..<dh.size(0) {
-            for k in n * width..<n * width + 3 * hidden { out[k] = 0 }
-            for j in 0..<hidden {
-                let (k, e) = (n * width + 3 * hidden + j, n * hidden + j)
-                let d = lstmOutputPullback(GateScalar(a[k] + b[k]), cell: GateScalar(c[e]), GateScalar(dh.scalars[e]))
-                out[k] = d.o.value
-                gc[e] = d.c.value
-            }
-        }
+    let o = 3 * dh.size(1)
+    return cellTensorPullback(y, gates: 4) { k, e, a, b, c, out, gc in
+        let d = lstmOutputPullback(GateScalar(a[k + o] + b[k + o]), cell: GateScalar(c[e]), GateScalar(dh.scalars[e]))
+        out[k + o] = d.o.value
+        gc[e] = d.c.value
     }
 }
 
