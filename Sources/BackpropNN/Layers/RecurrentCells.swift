@@ -128,7 +128,7 @@ public struct RNNCell<Scalar: TensorScalar>: RecurrentCell {
 }
 
 /// The LSTM step (PyTorch's `nn.LSTMCell`), gates in the order i, f, g, o, its element-wise
-/// part the fused ``lstmCell(projectedInput:projectedHidden:cell:file:line:)``:
+/// part Backprop's fused `lstmCell(projectedInput:projectedHidden:cell:)`:
 ///
 /// ```
 /// [i f g o] = x Wᵢ + bᵢ + h Wₕ + bₕ
@@ -156,8 +156,8 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
 }
 
 /// The GRU step (PyTorch's `nn.GRUCell`), gates in the order r, z, n, the reset gate applied
-/// to the hidden projection of n (with its bias), its element-wise part the fused
-/// ``gruCell(projectedInput:projectedHidden:hidden:file:line:)``:
+/// to the hidden projection of n (with its bias), its element-wise part Backprop's fused
+/// `gruCell(projectedInput:projectedHidden:hidden:)`:
 ///
 /// ```
 /// [aᵣ a_z aₙ] = x Wᵢ + bᵢ,   [hᵣ h_z hₙ] = h Wₕ + bₕ
