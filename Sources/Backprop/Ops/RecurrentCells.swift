@@ -45,32 +45,26 @@ extension Variable: GateAlgebra {
 
 // MARK: - The formulas, once
 
-/// c′ = σ(f) c + σ(i) tanh(g) from the gate pre-activations.
+/// The LSTM's activated gates from their pre-activations: σ(i), σ(f), tanh(g), σ(o).
 @inlinable @inline(__always)
-internal func lstmState<T: GateAlgebra>(_ i: T, _ f: T, _ g: T, cell c: T) -> T {
-    f.logistic * c + i.logistic * g.hyperbolicTangent
+internal func lstmGates<T: GateAlgebra>(_ i: T, _ f: T, _ g: T, _ o: T) -> (i: T, f: T, g: T, o: T) {
+    (i.logistic, f.logistic, g.hyperbolicTangent, o.logistic)
 }
 
-/// The gradients of c′ with respect to the pre-activations i, f, g and to c, times ∇c′.
+/// The gradients of c′ = f c + i g with respect to the pre-activations of i, f, g (given the
+/// activated gates) and to c, times ∇c′.
 @inlinable @inline(__always)
 internal func lstmStatePullback<T: GateAlgebra>(
-    _ ai: T, _ af: T, _ ag: T, cell c: T, _ dc: T
+    _ i: T, _ f: T, _ g: T, cell c: T, _ dc: T
 ) -> (i: T, f: T, g: T, c: T) {
-    let (i, f, g) = (ai.logistic, af.logistic, ag.hyperbolicTangent)
-    return (dc * g * i * i.complement, dc * c * f * f.complement, dc * i * (g * g).complement, dc * f)
+    (dc * g * i * i.complement, dc * c * f * f.complement, dc * i * (g * g).complement, dc * f)
 }
 
-/// h′ = σ(o) tanh(c′).
+/// The gradients of h′ = o tanh(c′) with respect to the pre-activation of o (given the
+/// activated o and t = tanh(c′)) and to c′, times ∇h′.
 @inlinable @inline(__always)
-internal func lstmOutput<T: GateAlgebra>(_ o: T, cell c: T) -> T {
-    o.logistic * c.hyperbolicTangent
-}
-
-/// The gradients of h′ with respect to the pre-activation o and to c′, times ∇h′.
-@inlinable @inline(__always)
-internal func lstmOutputPullback<T: GateAlgebra>(_ ao: T, cell c: T, _ dh: T) -> (o: T, c: T) {
-    let (o, t) = (ao.logistic, c.hyperbolicTangent)
-    return (dh * t * o * o.complement, dh * o * (t * t).complement)
+internal func lstmOutputPullback<T: GateAlgebra>(_ o: T, tanhOfCell t: T, _ dh: T) -> (o: T, c: T) {
+    (dh * t * o * o.complement, dh * o * (t * t).complement)
 }
 
 /// h′ = (1 − z) n + z h with r = σ(aᵣ + bᵣ), z = σ(a_z + b_z), n = tanh(aₙ + r bₙ).
@@ -155,62 +149,70 @@ public func lstmCell<Scalar>(
         "lstmCell", gates: 4, projectedInput, projectedHidden, state: cell, file: file, line: line)
     let (a, b, c) = (projectedInput.storedValue.borrowed, projectedHidden.storedValue.borrowed, cell.storedValue.borrowed)
     let width = 4 * hidden
-    /// Gate k of element j of row n.
-    @inline(__always) func gate(_ n: Int, _ k: Int, _ j: Int) -> GateScalar<Scalar> {
-        GateScalar(a.scalars[n * width + k * hidden + j] + b.scalars[n * width + k * hidden + j])
-    }
-    let state = Tensor<Scalar>(shape: [batch, hidden], count: batch * hidden) { out in
-        for n in 0..<batch {
-            for j in 0..<hidden {
-                out[n * hidden + j] = lstmState(
-                    gate(n, 0, j), gate(n, 1, j), gate(n, 2, j), cell: GateScalar(c.scalars[n * hidden + j])).value
+    var state = Tensor<Scalar>.zeros([batch, hidden])
+    var output = Tensor<Scalar>.zeros([batch, hidden])
+    // The activated gates and tanh(c′), [batch, 5H], kept for the first-order backward, which
+    // then needs no exponential; a constant input of both nodes.
+    let saved = Tensor<Scalar>(shape: [batch, 5 * hidden], count: batch * 5 * hidden) { kept in
+        state.withUnsafeMutableBufferPointer { stateBuffer in
+            output.withUnsafeMutableBufferPointer { outputBuffer in
+                let (cs, hs) = (stateBuffer, outputBuffer)   // not the inout pointers
+                for n in 0..<batch {
+                    for j in 0..<hidden {
+                        let (k, e, s) = (n * width + j, n * hidden + j, n * 5 * hidden + j)
+                        func pre(_ m: Int) -> GateScalar<Scalar> {
+                            GateScalar(a.scalars[k + m * hidden] + b.scalars[k + m * hidden])
+                        }
+                        let gates = lstmGates(pre(0), pre(1), pre(2), pre(3))
+                        let next = gates.f * GateScalar(c.scalars[e]) + gates.i * gates.g
+                        let t = next.hyperbolicTangent
+                        (cs[e], hs[e]) = (next.value, (gates.o * t).value)
+                        (kept[s], kept[s + hidden], kept[s + 2 * hidden], kept[s + 3 * hidden], kept[s + 4 * hidden]) =
+                            (gates.i.value, gates.f.value, gates.g.value, gates.o.value, t.value)
+                    }
+                }
             }
         }
     }
+    let kept = Variable(saved)
     let stateNode = Variable(
-        op: "lstmCell.state", value: state, inputs: [projectedInput, projectedHidden, cell], file: file, line: line,
-        tensorPullback: { y, g in lstmStateTensorPullback(y, g) }
+        op: "lstmCell.state", value: state, inputs: [projectedInput, projectedHidden, cell, kept], file: file,
+        line: line, tensorPullback: { y, g in lstmStateTensorPullback(y, g) }
     ) { y, g in
         let (a, b, c) = (y.input(at: 0), y.input(at: 1), y.input(at: 2))
         let h = c.shape[1]
-        let gates = a + b
-        let d = lstmStatePullback(gateBlock(gates, 0, h), gateBlock(gates, 1, h), gateBlock(gates, 2, h), cell: c, g)
+        let pre = a + b
+        let gates = lstmGates(gateBlock(pre, 0, h), gateBlock(pre, 1, h), gateBlock(pre, 2, h), gateBlock(pre, 3, h))
+        let d = lstmStatePullback(gates.i, gates.f, gates.g, cell: c, g)
         let joined = joinedGates([d.i, d.f, d.g, nil], like: c)
-        return [a.requiresGradient ? joined : nil, b.requiresGradient ? joined : nil, c.requiresGradient ? d.c : nil]
-    }
-    let s = stateNode.storedValue.borrowed
-    let output = Tensor<Scalar>(shape: [batch, hidden], count: batch * hidden) { out in
-        for n in 0..<batch {
-            for j in 0..<hidden {
-                out[n * hidden + j] = lstmOutput(gate(n, 3, j), cell: GateScalar(s.scalars[n * hidden + j])).value
-            }
-        }
+        return [a.requiresGradient ? joined : nil, b.requiresGradient ? joined : nil, c.requiresGradient ? d.c : nil, nil]
     }
     let outputNode = Variable(
-        op: "lstmCell.output", value: output, inputs: [projectedInput, projectedHidden, stateNode], file: file,
+        op: "lstmCell.output", value: output, inputs: [projectedInput, projectedHidden, stateNode, kept], file: file,
         line: line, tensorPullback: { y, g in lstmOutputTensorPullback(y, g) }
     ) { y, g in
         let (a, b, c) = (y.input(at: 0), y.input(at: 1), y.input(at: 2))
         let h = c.shape[1]
-        let d = lstmOutputPullback(gateBlock(a + b, 3, h), cell: c, g)
+        let d = lstmOutputPullback(gateBlock(a + b, 3, h).logistic, tanhOfCell: c.hyperbolicTangent, g)
         let joined = joinedGates([nil, nil, nil, d.o], like: c)
-        return [a.requiresGradient ? joined : nil, b.requiresGradient ? joined : nil, c.requiresGradient ? d.c : nil]
+        return [a.requiresGradient ? joined : nil, b.requiresGradient ? joined : nil, c.requiresGradient ? d.c : nil, nil]
     }
     return (outputNode, stateNode)
 }
 
-/// The gradients of a cell node `y` whose inputs are two `[batch, gates · H]` projections and a
-/// `[batch, H]` state: `element(k, e, …)` runs for every element of the state (`e`, and `k` the
-/// index of its column in gate block 0 of the projections), reads the inputs and writes the
-/// projections' gradient (shared by both, zero where not written) and the state's.
+/// The gradients of an `lstmCell` node `y` (inputs: two `[batch, 4H]` projections, a
+/// `[batch, H]` state and the saved `[batch, 5H]` activations): `element(k, e, s, …)` runs for
+/// every element of the state (`e`; `k` and `s` the indices of its column in block 0 of the
+/// projections and of the saved activations), reads the saved activations and the state, and
+/// writes the projections' gradient (shared by both, zero where not written) and the state's.
 @inlinable @inline(__always)
 internal func cellTensorPullback<Scalar>(
-    _ y: Variable<Scalar>, gates: Int,
-    _ element: (_ k: Int, _ e: Int, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>,
-                _ state: UnsafePointer<Scalar>, _ projection: UnsafeMutablePointer<Scalar>,
-                _ stateGradient: UnsafeMutablePointer<Scalar>) -> Void
+    _ y: Variable<Scalar>,
+    _ element: (_ k: Int, _ e: Int, _ s: Int, _ saved: UnsafePointer<Scalar>, _ state: UnsafePointer<Scalar>,
+                _ projection: UnsafeMutablePointer<Scalar>, _ stateGradient: UnsafeMutablePointer<Scalar>) -> Void
 ) -> InputGradients<Tensor<Scalar>> {
     let (a, b, c) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1), y.borrowedInput(at: 2))
+    let saved = y.borrowedInput(at: 3).value.scalars
     let (batch, hidden) = (c.value.size(0), c.value.size(1))
     var stateGradient = Tensor<Scalar>.zeros(c.value.shape)
     var projection = Tensor<Scalar>.zeros(a.value.shape)
@@ -219,38 +221,41 @@ internal func cellTensorPullback<Scalar>(
             let (out, gc) = (out.baseAddress!, gc.baseAddress!)   // not the inout pointers
             for n in 0..<batch {
                 for j in 0..<hidden {
-                    element(n * gates * hidden + j, n * hidden + j, a.value.scalars, b.value.scalars, c.value.scalars, out, gc)
+                    element(n * 4 * hidden + j, n * hidden + j, n * 5 * hidden + j, saved, c.value.scalars, out, gc)
                 }
             }
         }
     }
-    return InputGradients(
+    return InputGradients([
         a.requiresGradient ? projection : nil, b.requiresGradient ? projection : nil,
-        c.requiresGradient ? stateGradient : nil)
+        c.requiresGradient ? stateGradient : nil, nil,
+    ])
 }
 
-/// The first-order backward of `lstmCell.state` (``lstmStatePullback(_:_:_:cell:_:)`` per element).
+/// The first-order backward of `lstmCell.state` (``lstmStatePullback(_:_:_:cell:_:)`` per
+/// element, on the saved gates).
 @inlinable
 internal func lstmStateTensorPullback<Scalar>(_ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>) -> InputGradients<Tensor<Scalar>> {
     let dc = g.borrowed
     let hidden = dc.size(1)
-    return cellTensorPullback(y, gates: 4) { k, e, a, b, c, out, gc in
+    return cellTensorPullback(y) { k, e, s, saved, c, out, gc in
         let d = lstmStatePullback(
-            GateScalar(a[k] + b[k]), GateScalar(a[k + hidden] + b[k + hidden]),
-            GateScalar(a[k + 2 * hidden] + b[k + 2 * hidden]), cell: GateScalar(c[e]), GateScalar(dc.scalars[e]))
+            GateScalar(saved[s]), GateScalar(saved[s + hidden]), GateScalar(saved[s + 2 * hidden]),
+            cell: GateScalar(c[e]), GateScalar(dc.scalars[e]))
         (out[k], out[k + hidden], out[k + 2 * hidden]) = (d.i.value, d.f.value, d.g.value)
         gc[e] = d.c.value
     }
 }
 
-/// The first-order backward of `lstmCell.output` (``lstmOutputPullback(_:cell:_:)`` per element).
+/// The first-order backward of `lstmCell.output` (``lstmOutputPullback(_:tanhOfCell:_:)`` per
+/// element, on the saved σ(o) and tanh(c′)).
 @inlinable
 internal func lstmOutputTensorPullback<Scalar>(_ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>) -> InputGradients<Tensor<Scalar>> {
     let dh = g.borrowed
-    let o = 3 * dh.size(1)
-    return cellTensorPullback(y, gates: 4) { k, e, a, b, c, out, gc in
-        let d = lstmOutputPullback(GateScalar(a[k + o] + b[k + o]), cell: GateScalar(c[e]), GateScalar(dh.scalars[e]))
-        out[k + o] = d.o.value
+    let hidden = dh.size(1)
+    return cellTensorPullback(y) { k, e, s, saved, _, out, gc in
+        let d = lstmOutputPullback(GateScalar(saved[s + 3 * hidden]), tanhOfCell: GateScalar(saved[s + 4 * hidden]), GateScalar(dh.scalars[e]))
+        out[k + 3 * hidden] = d.o.value
         gc[e] = d.c.value
     }
 }
