@@ -21,7 +21,10 @@ let package = Package(
         .target(
             name: "BackpropNN",
             dependencies: ["Backprop"],
-            resources: [.copy("Resources/iris.csv"), .copy("Resources/digits.csv")]
+            resources: [
+                .copy("Resources/iris.csv"), .copy("Resources/digits.csv"), .copy("Resources/genesis-exodus.txt"),
+                .copy("Resources/genesis-exodus.README.md"),
+            ]
         ),
         // Gradient checks for XCTest and Swift Testing: the only library target that imports
         // either. It depends on BackpropNN for the whole-model check, which runs a `Layer` in

@@ -13,10 +13,14 @@ public enum BundledData {
     /// The 8×8 handwritten digits (UCI, as in scikit-learn): 1,797 rows, 64 pixel columns
     /// `p0…p63` with values 0–16, label column `label` (0–9).
     public static var digits: URL { url("digits") }
+    /// Genesis and Exodus from the King James Version (public domain), plain UTF-8 English
+    /// text of 367,305 bytes and 72 distinct characters; provenance and licence in
+    /// `genesis-exodus.README.md` beside it.
+    public static var genesisAndExodus: URL { url("genesis-exodus", extension: "txt") }
 
-    private static func url(_ name: String) -> URL {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "csv") else {
-            misuseFailure("BundledData: the resource \(name).csv is missing from the bundle")
+    private static func url(_ name: String, extension: String = "csv") -> URL {
+        guard let url = Bundle.module.url(forResource: name, withExtension: `extension`) else {
+            misuseFailure("BundledData: the resource \(name).\(`extension`) is missing from the bundle")
         }
         return url
     }

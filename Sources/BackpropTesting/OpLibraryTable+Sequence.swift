@@ -1,7 +1,8 @@
 import Backprop
 
 // The conformance entries of the sequence-model ops: the smooth element-wise functions,
-// the masking ops, the embedding look-up, layer normalisation and attention.
+// the masking ops, the embedding look-up, layer normalisation, attention and the fused
+// recurrent cells.
 
 extension OpInfo {
     /// A mask of alternating 1 and 0 along the last axis of `shape` (broadcasts to it).
@@ -13,6 +14,8 @@ extension OpInfo {
     static var sequenceEntries: [OpInfo] {
         let rows: [[TensorShape]] = [[[5]], [[3, 4]], [[2, 3, 2]]]
         let attention: [[TensorShape]] = [[[2, 3, 4], [2, 5, 4], [2, 5, 3]], [[1, 2, 3, 2], [1, 2, 4, 2], [1, 2, 4, 1]]]
+        let lstm: [[TensorShape]] = [[[2, 8], [2, 8], [2, 2]], [[1, 12], [1, 12], [1, 3]]]
+        let gru: [[TensorShape]] = [[[2, 6], [2, 6], [2, 2]], [[1, 9], [1, 9], [1, 3]]]
         let selfAttention: [[TensorShape]] = [[[2, 3, 2], [2, 3, 2], [2, 3, 3]], [[1, 2, 4, 3], [1, 2, 4, 3], [1, 2, 4, 3]]]
         return [
             unary("sin") { $0.sin() },
@@ -43,6 +46,15 @@ extension OpInfo {
                    outputShape: { $0[0].dropLast() + [$0[2].last!] }) {
                 let t = $0[0].shape.dropLast().last!
                 return scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: .causalMask(length: t))
+            },
+            OpInfo(name: "lstmCell hidden", samples: lstm, outputShape: { $0[2] }) {
+                lstmCell(projectedInput: $0[0], projectedHidden: $0[1], cell: $0[2]).hidden
+            },
+            OpInfo(name: "lstmCell cell", samples: lstm, outputShape: { $0[2] }) {
+                lstmCell(projectedInput: $0[0], projectedHidden: $0[1], cell: $0[2]).cell
+            },
+            OpInfo(name: "gruCell", samples: gru, outputShape: { $0[2] }) {
+                gruCell(projectedInput: $0[0], projectedHidden: $0[1], hidden: $0[2])
             },
         ]
     }

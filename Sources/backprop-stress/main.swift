@@ -1,10 +1,11 @@
 // Stress runs for the autodiff core: a chain of ops too long for any recursive sort or
 // teardown, and a graph that is wide and deep with fan-out at every node. Each phase
 // builds the graph, runs backward, checks the gradient against its exact value, releases
-// the graph, and prints the time of each step and the peak resident memory.
+// the graph, and prints the time of each step and the peak resident memory. A first phase
+// records a long LSTM sequence and reports its peak memory and bytes per recorded node.
 //
 //   swift run -c release backprop-stress                  # 10⁷-op chain, 1000 × 1000 lattice
-//   swift run -c release backprop-stress --chain 1000000 --width 100 --depth 100
+//   swift run -c release backprop-stress --chain 1000000 --width 100 --depth 100 --lstm-steps 64
 
 import Backprop
 import Foundation
@@ -13,12 +14,14 @@ struct Options {
     var chain = 10_000_000
     var width = 1_000
     var depth = 1_000
+    var lstmSteps = 512
 
     static let usage = """
         usage: backprop-stress [--chain N] [--width W] [--depth D]
           --chain N   ops in the chain (default 10000000)
           --width W   nodes per layer of the fan-out lattice (default 1000)
           --depth D   layers of the lattice (default 1000)
+          --lstm-steps T  steps of the LSTM sequence (default 512)
         """
 
     init(_ arguments: [String]) {
@@ -34,6 +37,7 @@ struct Options {
             case "--chain": chain = value(argument)
             case "--width": width = value(argument)
             case "--depth": depth = value(argument)
+            case "--lstm-steps": lstmSteps = value(argument)
             case "--help", "-h":
                 print(Options.usage)
                 exit(0)
@@ -90,6 +94,48 @@ var failed = false
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
+
+// 0. An LSTM over `lstmSteps` steps (batch 1, input 16, hidden 32, Float: the shapes of the
+// benchmark's lstm_step), written as the LSTM layer runs a step: two `dense` projections and
+// the fused `lstmCell` (four recorded nodes per step). Run first, so that the peak resident
+// memory printed after it is this phase's. Bytes per node: the growth of the resident memory
+// while the graph is recorded, over the nodes recorded, and the part of it that is not
+// tensor data.
+print("LSTM sequence of \(options.lstmSteps) steps (batch 1, input 16, hidden 32)")
+do {
+    var rng = SeededGenerator(seed: 0)
+    let (input, hidden) = (16, 32)
+    func parameter(_ shape: TensorShape) -> Variable<Float> {
+        Variable(Tensor.uniform(shape, in: -0.18..<0.18, using: &rng), requiresGradient: true)
+    }
+    let (wi, wh, bi, bh) = (parameter([input, 4 * hidden]), parameter([hidden, 4 * hidden]),
+                            parameter([4 * hidden]), parameter([4 * hidden]))
+    let xs = (0..<options.lstmSteps).map { _ in Variable(Tensor<Float>.uniform([1, input], in: -1..<1, using: &rng)) }
+    let before = memory("VmRSS")
+    var loss: Variable<Float>? = time("forward") {
+        var (h, c) = (Variable(Tensor<Float>.zeros([1, hidden])), Variable(Tensor<Float>.zeros([1, hidden])))
+        for x in xs {
+            let next = lstmCell(
+                projectedInput: x.dense(weight: wi, bias: bi), projectedHidden: h.dense(weight: wh, bias: bh), cell: c)
+            (h, c) = (next.hidden, next.cell)
+        }
+        return h.squared().sum()
+    }
+    let nodes = 4 * options.lstmSteps + 2
+    if let before, let after = memory("VmRSS") {
+        // Per step: two [1, 4H] projections and the [1, H] state and output, in Float.
+        let tensorBytes = options.lstmSteps * (2 * 4 * hidden + 2 * hidden) * MemoryLayout<Float>.size
+        let perNode = Double(after - before) / Double(nodes)
+        let overhead = Double(after - before - tensorBytes) / Double(nodes)
+        print("  \(nodes) nodes recorded: \(Int(perNode)) bytes per node resident, of which tensor data "
+            + "\(tensorBytes / nodes), the rest (node, edges, buffer headers, allocator) \(Int(overhead))")
+    }
+    time("backward") { loss!.backward() }
+    time("release") { loss = nil }
+    let gradients = [wi, wh, bi, bh].compactMap(\.gradient)
+    check(gradients.count == 4 && gradients.allSatisfy { $0.scalars.allSatisfy(\.isFinite) }, "LSTM gradients")
+    print("  peak resident memory after the LSTM: \(megabytes(memory("VmHWM")))")
+}
 
 // 1. A chain x → x + 1 → −(·) → … of `chain` ops on a one-element tensor. Half the ops are
 // negations, so ∂y/∂x = (−1)^(negations).

@@ -13,6 +13,7 @@ final class DocumentationTests: XCTestCase {
         "Tests/BackpropTests/ArticleSnippetTests.swift",
         "Tests/BackpropTestingTests/DocumentationExamples.swift",
         "Tests/BackpropTestingTests/OpLibraryConformanceTests.swift",
+        "Tests/BackpropTests/SequenceArticleSnippetTests.swift",
     ]
 
     /// The documentation held to the rule: the new articles, BackpropTesting's catalog and
@@ -25,7 +26,8 @@ final class DocumentationTests: XCTestCase {
         let testing = "Sources/BackpropTesting"
         let sources = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(testing).path)
             .filter { $0.hasSuffix(".swift") }.sorted().map { "\(testing)/\($0)" }
-        return articles + ["\(testing)/BackpropTesting.docc/BackpropTesting.md"] + sources
+        let sequences = "Sources/BackpropNN/BackpropNN.docc/ASequenceModelOfYourOwn.md"
+        return articles + [sequences, "\(testing)/BackpropTesting.docc/BackpropTesting.md"] + sources
     }
 
     func testEverySwiftExampleIsATestedSnippet() throws {

@@ -94,6 +94,20 @@ final class SequenceOpsTests: XCTestCase {
                 _ = scaledDotProductAttention(query: q, key: k, value: k)
             }
         ),
+        "lstmCellShapes": (
+            "lstmCell: projected input [2, 8], projected hidden [2, 8], state [2, 3]: expected [B, 4H], [B, 4H], [B, H]",
+            {
+                let gates = Variable(Tensor<Double>.zeros([2, 8]))
+                _ = lstmCell(projectedInput: gates, projectedHidden: gates, cell: Variable(Tensor.zeros([2, 3])))
+            }
+        ),
+        "gruCellShapes": (
+            "gruCell: projected input [2, 6], projected hidden [2, 9], state [2, 2]: expected [B, 3H], [B, 3H], [B, H]",
+            {
+                let (a, b) = (Variable(Tensor<Double>.zeros([2, 6])), Variable(Tensor<Double>.zeros([2, 9])))
+                _ = gruCell(projectedInput: a, projectedHidden: b, hidden: Variable(Tensor.zeros([2, 2])))
+            }
+        ),
         "maskedFillMask": (
             "maskedFill: mask [2, 3] does not broadcast to [3]",
             { _ = Variable(Tensor<Double>.zeros([3])).maskedFill(where: .zeros([2, 3]), with: 0) }
@@ -106,6 +120,22 @@ final class SequenceOpsTests: XCTestCase {
             }
         ),
     ]
+
+    /// A NaN in one gate pre-activation reaches the outputs of that unit (and no other).
+    func testNaNPropagatesThroughTheFusedCells() {
+        var gates = Tensor<Double>.zeros([1, 8])
+        gates[0, 1] = .nan  // unit 1 of the input gate i (H = 2)
+        let lstm = lstmCell(projectedInput: Variable(gates), projectedHidden: Variable(Tensor.zeros([1, 8])),
+                            cell: Variable(Tensor.ones([1, 2])))
+        XCTAssertTrue(lstm.cell.value[0, 1].isNaN && lstm.hidden.value[0, 1].isNaN)
+        XCTAssertFalse(lstm.cell.value[0, 0].isNaN || lstm.hidden.value[0, 0].isNaN)
+        var gru = Tensor<Double>.zeros([1, 6])
+        gru[0, 3] = .nan  // unit 1 of the update gate z
+        let h = gruCell(projectedInput: Variable(gru), projectedHidden: Variable(Tensor.zeros([1, 6])),
+                        hidden: Variable(Tensor.ones([1, 2])))
+        XCTAssertTrue(h.value[0, 1].isNaN)
+        XCTAssertFalse(h.value[0, 0].isNaN)
+    }
 
     func testEveryMisuseStopsWithItsMessage() throws {
         for (name, entry) in Self.misuses.sorted(by: { $0.key < $1.key }) {

@@ -70,6 +70,36 @@ final class SequenceOracleTests: XCTestCase {
         assertClose(g[4].scalars, expected.h0, 1e-12, "∇h0")
     }
 
+    /// Truncated BPTT: each chunk's gradient is the δ recursion over that chunk alone,
+    /// started from the previous chunk's final h as a constant, so the gradient summed over
+    /// the chunks equals the oracle run chunk by chunk, and differs from full BPTT (which
+    /// also carries δ back across the chunk boundary).
+    func testTruncatedBackpropagationMatchesTheChunkedDeltaRecursion() {
+        let (time, input, hidden, chunk) = (6, 2, 3, 4)
+        let cell = oracleCell(gates: 1, input: input, hidden: hidden, seed: 21)
+        var rng = SeededGenerator(seed: 22)
+        let x = Tensor<Double>.uniform([1, time, input], in: -1..<1, using: &rng)
+        let weights = Tensor<Double>.uniform([1, time, hidden], in: -1..<1, using: &rng)
+        let rnn = RNN<Double>(cells: [[libraryCell(cell, as: RNNCell<Double>.self)]])
+        var summed = [Double](repeating: 0, count: hidden * hidden)
+        _ = rnn.truncatedBackpropagation(through: x, chunkLength: chunk) { output, steps in
+            let loss = (output * Variable(weights.sliced(alongAxis: 1, steps))).sum()
+            let g = gradients(of: loss, withRespectTo: rnn.parameters)
+            summed = zip(summed, g[1].scalars).map(+)
+        }
+        let (xs, cs) = (steps(x, sample: 0), steps(weights, sample: 0))
+        let first = Oracle.rnnBackpropagationThroughTime(
+            cell, inputs: Array(xs[..<chunk]), h0: Array(repeating: 0, count: hidden), lossWeights: Array(cs[..<chunk]))
+        let second = Oracle.rnnBackpropagationThroughTime(
+            cell, inputs: Array(xs[chunk...]), h0: first.hs.last!, lossWeights: Array(cs[chunk...]))
+        let chunked = transposed(zip(first.whh, second.whh).map(+), rows: hidden).scalars
+        assertClose(summed, chunked, 1e-12, "∇W_hh summed over the chunks")
+        let full = Oracle.rnnBackpropagationThroughTime(
+            cell, inputs: xs, h0: Array(repeating: 0, count: hidden), lossWeights: cs)
+        let difference = zip(transposed(full.whh, rows: hidden).scalars, summed).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertGreaterThan(difference, 1e-3, "truncation drops the gradient across the chunk boundary")
+    }
+
     func testLSTMAndGRUForwardMatchTheScalarLoops() {
         let (batch, time, input, hidden) = (2, 4, 3, 5)
         var rng = SeededGenerator(seed: 3)

@@ -10,7 +10,7 @@ func applyToPositions<L: Layer>(_ layer: L, _ x: Variable<L.Scalar>) -> Variable
 
 /// Multi-head self-attention over `[batch, time, width]` (PyTorch's `nn.MultiheadAttention`
 /// with `batch_first=True`, query = key = value): the query, key and value projections,
-/// ``scaledDotProductAttention(query:key:value:mask:file:line:)`` per head, then the output
+/// Backprop's `scaledDotProductAttention(query:key:value:mask:)` per head, then the output
 /// projection.
 ///
 /// ```swift

@@ -97,11 +97,11 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
         let initial = initialState ?? Array(repeating: Variable(Tensor.zeros(stateShape)), count: Cell.stateCount)
         require(
             initial.count == Cell.stateCount && initial.allSatisfy { $0.shape == stateShape },
-            "\(Self.self): initial state \(initial.map { Shapes.format($0.shape) }) for input \(Shapes.format(s)); "
+            "\(Self.self): initial state \(initial.map { Shapes.format($0.shape) }.joined(separator: ", ")) for input \(Shapes.format(s)); "
                 + "expected \(Cell.stateCount) of \(Shapes.format(stateShape))", file: file, line: line)
-        var sequence = (0..<time).map {
-            input.sliced(alongAxis: 1, $0..<$0 + 1).reshaped(to: [batch, inputSize])
-        }
+        // Time-major rows, so that each step is one contiguous slice of rows.
+        let byTime = input.permuted([1, 0, 2]).reshaped(to: [time * batch, inputSize])
+        var sequence = (0..<time).map { byTime.rows($0 * batch..<($0 + 1) * batch) }
         var finals: [[Variable<Scalar>]] = []
         for (k, layer) in cells.enumerated() {
             var perDirection: [[Variable<Scalar>]] = []

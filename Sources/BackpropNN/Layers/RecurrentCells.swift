@@ -74,12 +74,6 @@ extension RecurrentCell {
         h.dense(weight: weightHidden, bias: biasHidden)
     }
 
-    /// Gate block `k` (columns k·H ..< (k+1)·H) of `x`.
-    @inlinable
-    func gate(_ x: Variable<Scalar>, _ k: Int) -> Variable<Scalar> {
-        x.sliced(alongAxis: 1, k * hiddenSize..<(k + 1) * hiddenSize)
-    }
-
     /// `weightInput`, `weightHidden`, `biasInput`, `biasHidden`.
     @inlinable public var namedParameters: [NamedParameter<Scalar>] {
         [
@@ -133,7 +127,8 @@ public struct RNNCell<Scalar: TensorScalar>: RecurrentCell {
     }
 }
 
-/// The LSTM step (PyTorch's `nn.LSTMCell`), gates in the order i, f, g, o:
+/// The LSTM step (PyTorch's `nn.LSTMCell`), gates in the order i, f, g, o, its element-wise
+/// part Backprop's fused `lstmCell(projectedInput:projectedHidden:cell:)`:
 ///
 /// ```
 /// [i f g o] = x Wᵢ + bᵢ + h Wₕ + bₕ
@@ -155,14 +150,14 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
 
     @inlinable
     public func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
-        let gates = projected + projectHidden(state[0])
-        let c = gate(gates, 1).sigmoid() * state[1] + gate(gates, 0).sigmoid() * gate(gates, 2).tanh()
-        return [gate(gates, 3).sigmoid() * c.tanh(), c]
+        let next = lstmCell(projectedInput: projected, projectedHidden: projectHidden(state[0]), cell: state[1])
+        return [next.hidden, next.cell]
     }
 }
 
 /// The GRU step (PyTorch's `nn.GRUCell`), gates in the order r, z, n, the reset gate applied
-/// to the hidden projection of n (with its bias):
+/// to the hidden projection of n (with its bias), its element-wise part Backprop's fused
+/// `gruCell(projectedInput:projectedHidden:hidden:)`:
 ///
 /// ```
 /// [aᵣ a_z aₙ] = x Wᵢ + bᵢ,   [hᵣ h_z hₙ] = h Wₕ + bₕ
@@ -182,11 +177,6 @@ public struct GRUCell<Scalar: TensorScalar>: RecurrentCell {
 
     @inlinable
     public func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
-        let h = state[0]
-        let hidden = projectHidden(h)
-        let r = (gate(projected, 0) + gate(hidden, 0)).sigmoid()
-        let z = (gate(projected, 1) + gate(hidden, 1)).sigmoid()
-        let n = (gate(projected, 2) + r * gate(hidden, 2)).tanh()
-        return [n + z * (h - n)]
+        [gruCell(projectedInput: projected, projectedHidden: projectHidden(state[0]), hidden: state[0])]
     }
 }

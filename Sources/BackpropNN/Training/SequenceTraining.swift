@@ -8,8 +8,15 @@ import Foundation
 /// Scales the gradients of `parameters` together so that their global norm
 /// ‖g‖ = √(Σ over all parameters and elements g²) is at most `maxNorm` (PyTorch's
 /// `clip_grad_norm_`): each gradient times min(1, maxNorm / ‖g‖). Parameters without a
-/// gradient are skipped. Returns the norm before clipping (NaN or ∞ when a gradient holds
-/// one; the gradients are then left as they are, so the divergence stays visible).
+/// gradient are skipped. Returns the norm before clipping.
+///
+/// The norm is computed relative to the largest |gᵢ|, so finite gradients whose squares
+/// overflow (Float gradients above about 1.8·10¹⁹) are still clipped to `maxNorm` rather
+/// than left huge (the norm returned is then ∞ if it exceeds the largest finite value).
+/// When a gradient holds NaN or ∞ the norm returned is NaN or ∞ and the
+/// gradients are left as they are: scaling them would turn ∞ into NaN or the finite
+/// elements into zeros, finite garbage that hides the divergence. Skip such a step by
+/// checking the gradients (a NaN or ∞ element), not only the returned norm.
 ///
 /// ```swift
 /// loss.backward()
@@ -19,14 +26,23 @@ import Foundation
 @discardableResult
 public func clipGradients<Scalar>(of parameters: [Variable<Scalar>], toGlobalNorm maxNorm: Scalar) -> Scalar {
     require(maxNorm > 0, "clipGradients: maximum norm \(maxNorm) is not positive")
-    var squares: Scalar = 0
-    for p in parameters {
-        guard let g = p.gradient else { continue }
-        for x in g.scalars { squares += x * x }
+    let gradients = parameters.compactMap(\.gradient)
+    // The largest magnitude, NaN when any element is NaN (max would drop it).
+    var largest: Scalar = 0
+    for g in gradients {
+        for x in g.scalars {
+            if x.isNaN { return .nan }
+            largest = Swift.max(largest, x.magnitude)
+        }
     }
-    let norm = squares.squareRoot()
-    if norm.isFinite && norm > maxNorm {
-        let factor = maxNorm / norm
+    guard largest.isFinite else { return largest }
+    guard largest > 0 else { return 0 }
+    var squares: Scalar = 0
+    for g in gradients { for x in g.scalars { squares += (x / largest) * (x / largest) } }
+    let norm = largest * squares.squareRoot()
+    if norm > maxNorm {
+        // Scaled in two factors, so that an overflowing norm (∞) still gives maxNorm.
+        let factor = maxNorm / largest / squares.squareRoot()
         for p in parameters { if let g = p.gradient { p.gradient = g * factor } }
     }
     return norm

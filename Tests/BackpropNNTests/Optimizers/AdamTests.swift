@@ -88,3 +88,47 @@ final class AdamTests: XCTestCase {
         }
     }
 }
+
+final class AdamWTests: XCTestCase {
+    /// Two AdamW steps by hand: the weight shrinks by 1 − ηλ, and the moments see the
+    /// gradient alone.
+    func testDecoupledDecayMatchesTwoStepsByHand() {
+        let (eta, lambda) = (0.01, 0.1)
+        let adamW = Adam<Double>(learningRate: eta, weightDecay: lambda, decoupled: true)
+        let p = Variable(Tensor([0.5, -2.0]), requiresGradient: true)
+        var w = [0.5, -2.0], m = [0.0, 0], v = [0.0, 0]
+        for (t, g) in [[3.0, -0.1], [1.0, 0.2]].enumerated() {
+            p.gradient = Tensor(g)
+            adamW.update([p])
+            for i in 0..<2 {
+                m[i] = 0.9 * m[i] + 0.1 * g[i]
+                v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
+                let mHat = m[i] / (1 - pow(0.9, Double(t + 1)))
+                let vHat = v[i] / (1 - pow(0.999, Double(t + 1)))
+                w[i] = w[i] * (1 - eta * lambda) - eta * mHat / (vHat.squareRoot() + 1e-8)
+                XCTAssertEqual(p.value[i], w[i], accuracy: 1e-14, "step \(t + 1), element \(i)")
+            }
+        }
+    }
+
+    /// With a zero gradient AdamW still shrinks the weight (by exactly 1 − ηλ), while
+    /// L2-coupled Adam turns the decay into a normalised step of about η: the two differ.
+    func testDecoupledDecayDiffersFromL2() {
+        func after(decoupled: Bool) -> [Double] {
+            let adam = Adam<Double>(learningRate: 0.01, weightDecay: 0.1, decoupled: decoupled)
+            let p = Variable(Tensor([0.5, -2.0]), requiresGradient: true)
+            p.gradient = Tensor([0, 0])
+            adam.update([p])
+            return p.value.scalars
+        }
+        let (decoupled, coupled) = (after(decoupled: true), after(decoupled: false))
+        XCTAssertEqual(decoupled[0], 0.5 * (1 - 0.001), accuracy: 1e-15)
+        XCTAssertEqual(decoupled[1], -2 * (1 - 0.001), accuracy: 1e-15)
+        // L2: g = λw, so at the first step m̂ = λw and √v̂ = |λw|: each weight moves by about
+        // η towards zero.
+        for (i, w) in [0.5, -2.0].enumerated() {
+            XCTAssertEqual(coupled[i], w - 0.01 * (0.1 * w) / (abs(0.1 * w) + 1e-8), accuracy: 1e-15)
+            XCTAssertGreaterThan(abs(coupled[i] - decoupled[i]), 5e-3)
+        }
+    }
+}

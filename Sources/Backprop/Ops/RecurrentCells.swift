@@ -1,0 +1,348 @@
+// The fused recurrent cells: the element-wise gate math of an LSTM and a GRU step as one
+// node each (the LSTM as two: its state c′ and its output h′), forward and closed-form
+// backward each one pass over the gates. The matrix products stay outside (the caller's
+// `dense`), so the cells work for any projection.
+//
+// Each formula is written once, generic over `GateAlgebra`: run on scalars it is the body of
+// the kernels' per-element loops (forward and first-order backward); run on variables, per
+// gate block, it is the recorded backward, which can be differentiated again.
+
+/// The arithmetic the cell formulas are written in: scalars (``GateScalar``) or variables.
+@usableFromInline
+internal protocol GateAlgebra {
+    static func + (lhs: Self, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Self) -> Self
+    static func * (lhs: Self, rhs: Self) -> Self
+    /// σ(x) = 1/(1 + e⁻ˣ).
+    var logistic: Self { get }
+    /// tanh x.
+    var hyperbolicTangent: Self { get }
+    /// 1 − x.
+    var complement: Self { get }
+}
+
+/// One scalar in ``GateAlgebra``. Its tanh is 2σ(2x) − 1: one exponential, where the C
+/// library's tanh goes through expm1 at several times the cost; near 0 its relative error
+/// grows, but its absolute error stays within a few units in the last place of 1, which is
+/// what a gate (added to and multiplied with values of order 1) needs.
+@usableFromInline @frozen
+internal struct GateScalar<Scalar: TensorScalar>: GateAlgebra {
+    @usableFromInline var value: Scalar
+    @inlinable @inline(__always) init(_ value: Scalar) { self.value = value }
+    @inlinable @inline(__always) static func + (lhs: Self, rhs: Self) -> Self { Self(lhs.value + rhs.value) }
+    @inlinable @inline(__always) static func - (lhs: Self, rhs: Self) -> Self { Self(lhs.value - rhs.value) }
+    @inlinable @inline(__always) static func * (lhs: Self, rhs: Self) -> Self { Self(lhs.value * rhs.value) }
+    @inlinable var logistic: Self { Self(stableSigmoid(value)) }
+    @inlinable var hyperbolicTangent: Self { Self(2 * stableSigmoid(2 * value) - 1) }
+    @inlinable var complement: Self { Self(1 - value) }
+}
+
+extension Variable: GateAlgebra {
+    @inlinable var logistic: Variable { sigmoid() }
+    @inlinable var hyperbolicTangent: Variable { tanh() }
+    @inlinable var complement: Variable { negated().shifted(by: 1) }
+}
+
+// MARK: - The formulas, once
+
+/// The LSTM's activated gates from their pre-activations: σ(i), σ(f), tanh(g), σ(o).
+@inlinable @inline(__always)
+internal func lstmGates<T: GateAlgebra>(_ i: T, _ f: T, _ g: T, _ o: T) -> (i: T, f: T, g: T, o: T) {
+    (i.logistic, f.logistic, g.hyperbolicTangent, o.logistic)
+}
+
+/// The gradients of c′ = f c + i g with respect to the pre-activations of i, f, g (given the
+/// activated gates) and to c, times ∇c′.
+@inlinable @inline(__always)
+internal func lstmStatePullback<T: GateAlgebra>(
+    _ i: T, _ f: T, _ g: T, cell c: T, _ dc: T
+) -> (i: T, f: T, g: T, c: T) {
+    (dc * g * i * i.complement, dc * c * f * f.complement, dc * i * (g * g).complement, dc * f)
+}
+
+/// The gradients of h′ = o tanh(c′) with respect to the pre-activation of o (given the
+/// activated o and t = tanh(c′)) and to c′, times ∇h′.
+@inlinable @inline(__always)
+internal func lstmOutputPullback<T: GateAlgebra>(_ o: T, tanhOfCell t: T, _ dh: T) -> (o: T, c: T) {
+    (dh * t * o * o.complement, dh * o * (t * t).complement)
+}
+
+/// h′ = (1 − z) n + z h with r = σ(aᵣ + bᵣ), z = σ(a_z + b_z), n = tanh(aₙ + r bₙ).
+@inlinable @inline(__always)
+internal func gruOutput<T: GateAlgebra>(_ a: (T, T, T), _ b: (T, T, T), hidden h: T) -> T {
+    let (r, z) = ((a.0 + b.0).logistic, (a.1 + b.1).logistic)
+    let n = (a.2 + r * b.2).hyperbolicTangent
+    return n + z * (h - n)
+}
+
+/// The gradients of the GRU's h′ with respect to the input projections a, the hidden
+/// projections b and the state h, times ∇h′.
+@inlinable @inline(__always)
+internal func gruPullback<T: GateAlgebra>(
+    _ a: (T, T, T), _ b: (T, T, T), hidden h: T, _ dh: T
+) -> (a: (T, T, T), b: (T, T, T), h: T) {
+    let (r, z) = ((a.0 + b.0).logistic, (a.1 + b.1).logistic)
+    let n = (a.2 + r * b.2).hyperbolicTangent
+    let dn = dh * z.complement * (n * n).complement
+    let dz = dh * (h - n) * z * z.complement
+    let dr = dn * b.2 * r * r.complement
+    return ((dr, dz, dn), (dr, dz, dn * r), dh * z)
+}
+
+// MARK: - The ops
+
+/// The pre-activations of an LSTM step: its input and hidden projections, each `[batch, 4H]`
+/// (gates i, f, g, o), checked against the state `[batch, H]`.
+@inlinable
+internal func checkGates<Scalar>(
+    _ op: String, gates: Int, _ a: Variable<Scalar>, _ b: Variable<Scalar>, state: Variable<Scalar>,
+    file: StaticString, line: UInt
+) -> (batch: Int, hidden: Int) {
+    let s = state.shape
+    let ok = s.count == 2 && s[1] > 0 && a.shape == [s[0], gates * s[1]] && b.shape == a.shape
+    require(
+        ok,
+        "\(op): projected input \(Shapes.format(a.shape)), projected hidden \(Shapes.format(b.shape)), state "
+            + "\(Shapes.format(s)): expected [B, \(gates)H], [B, \(gates)H], [B, H]",
+        file: file, line: line)
+    return (s[0], s[1])
+}
+
+/// Gate block `k` of a `[batch, gates · H]` variable.
+@inlinable
+internal func gateBlock<Scalar>(_ x: Variable<Scalar>, _ k: Int, _ hidden: Int) -> Variable<Scalar> {
+    x.sliced(alongAxis: 1, k * hidden..<(k + 1) * hidden)
+}
+
+/// The gradient of a `[batch, gates · H]` input from its gate blocks (`nil`: zero).
+@inlinable
+internal func joinedGates<Scalar>(_ blocks: [Variable<Scalar>?], like block: Variable<Scalar>) -> Variable<Scalar> {
+    concatenate(blocks.map { $0 ?? Variable(Tensor.zeros(block.shape)) }, alongAxis: 1)
+}
+
+/// One LSTM step's element-wise part (PyTorch's `nn.LSTMCell` after its two matrix
+/// products), as two fused nodes: the state c′ and the output h′.
+///
+/// With `[i f g o] = projectedInput + projectedHidden` (gate blocks of H columns):
+///
+/// ```
+/// c′ = σ(f) ⊙ c + σ(i) ⊙ tanh(g),   h′ = σ(o) ⊙ tanh(c′)
+/// ∇i = ∇c′ ⊙ tanh(g) ⊙ σ(i)(1 − σ(i)),   ∇f = ∇c′ ⊙ c ⊙ σ(f)(1 − σ(f))
+/// ∇g = ∇c′ ⊙ σ(i) ⊙ (1 − tanh²(g)),      ∇c = ∇c′ ⊙ σ(f)
+/// ∇o = ∇h′ ⊙ tanh(c′) ⊙ σ(o)(1 − σ(o)),  ∇c′ += ∇h′ ⊙ σ(o) ⊙ (1 − tanh²(c′))
+/// ```
+///
+/// Both projections get the same gradient (the gates'). A step with hand-written gates costs
+/// some fifteen nodes; this one two.
+///
+/// ```swift
+/// let gates = (x.dense(weight: wi, bias: bi), h.dense(weight: wh, bias: bh))
+/// let (h1, c1) = lstmCell(projectedInput: gates.0, projectedHidden: gates.1, cell: c)
+/// ```
+/// - Precondition: `cell` is `[B, H]` and both projections are `[B, 4H]`.
+@inlinable
+public func lstmCell<Scalar>(
+    projectedInput: Variable<Scalar>, projectedHidden: Variable<Scalar>, cell: Variable<Scalar>,
+    file: StaticString = #fileID, line: UInt = #line
+) -> (hidden: Variable<Scalar>, cell: Variable<Scalar>) {
+    let (batch, hidden) = checkGates(
+        "lstmCell", gates: 4, projectedInput, projectedHidden, state: cell, file: file, line: line)
+    let (a, b, c) = (projectedInput.storedValue.borrowed, projectedHidden.storedValue.borrowed, cell.storedValue.borrowed)
+    let width = 4 * hidden
+    var state = Tensor<Scalar>.zeros([batch, hidden])
+    var output = Tensor<Scalar>.zeros([batch, hidden])
+    // The activated gates and tanh(c′), [batch, 5H], kept for the first-order backward, which
+    // then needs no exponential; a constant input of both nodes.
+    let saved = Tensor<Scalar>(shape: [batch, 5 * hidden], count: batch * 5 * hidden) { kept in
+        state.withUnsafeMutableBufferPointer { stateBuffer in
+            output.withUnsafeMutableBufferPointer { outputBuffer in
+                let (cs, hs) = (stateBuffer, outputBuffer)   // not the inout pointers
+                for n in 0..<batch {
+                    for j in 0..<hidden {
+                        let (k, e, s) = (n * width + j, n * hidden + j, n * 5 * hidden + j)
+                        func pre(_ m: Int) -> GateScalar<Scalar> {
+                            GateScalar(a.scalars[k + m * hidden] + b.scalars[k + m * hidden])
+                        }
+                        let gates = lstmGates(pre(0), pre(1), pre(2), pre(3))
+                        let next = gates.f * GateScalar(c.scalars[e]) + gates.i * gates.g
+                        let t = next.hyperbolicTangent
+                        (cs[e], hs[e]) = (next.value, (gates.o * t).value)
+                        (kept[s], kept[s + hidden], kept[s + 2 * hidden], kept[s + 3 * hidden], kept[s + 4 * hidden]) =
+                            (gates.i.value, gates.f.value, gates.g.value, gates.o.value, t.value)
+                    }
+                }
+            }
+        }
+    }
+    let kept = Variable(saved)
+    let stateNode = Variable(
+        op: "lstmCell.state", value: state, inputs: [projectedInput, projectedHidden, cell, kept], file: file,
+        line: line, tensorPullback: { y, g in lstmStateTensorPullback(y, g) }
+    ) { y, g in
+        let (a, b, c) = (y.input(at: 0), y.input(at: 1), y.input(at: 2))
+        let h = c.shape[1]
+        let pre = a + b
+        let gates = lstmGates(gateBlock(pre, 0, h), gateBlock(pre, 1, h), gateBlock(pre, 2, h), gateBlock(pre, 3, h))
+        let d = lstmStatePullback(gates.i, gates.f, gates.g, cell: c, g)
+        let joined = joinedGates([d.i, d.f, d.g, nil], like: c)
+        return [a.requiresGradient ? joined : nil, b.requiresGradient ? joined : nil, c.requiresGradient ? d.c : nil, nil]
+    }
+    let outputNode = Variable(
+        op: "lstmCell.output", value: output, inputs: [projectedInput, projectedHidden, stateNode, kept], file: file,
+        line: line, tensorPullback: { y, g in lstmOutputTensorPullback(y, g) }
+    ) { y, g in
+        let (a, b, c) = (y.input(at: 0), y.input(at: 1), y.input(at: 2))
+        let h = c.shape[1]
+        let d = lstmOutputPullback(gateBlock(a + b, 3, h).logistic, tanhOfCell: c.hyperbolicTangent, g)
+        let joined = joinedGates([nil, nil, nil, d.o], like: c)
+        return [a.requiresGradient ? joined : nil, b.requiresGradient ? joined : nil, c.requiresGradient ? d.c : nil, nil]
+    }
+    return (outputNode, stateNode)
+}
+
+/// The gradients of an `lstmCell` node `y` (inputs: two `[batch, 4H]` projections, a
+/// `[batch, H]` state and the saved `[batch, 5H]` activations): `element(k, e, s, …)` runs for
+/// every element of the state (`e`; `k` and `s` the indices of its column in block 0 of the
+/// projections and of the saved activations), reads the saved activations and the state, and
+/// writes the projections' gradient (shared by both, zero where not written) and the state's.
+@inlinable @inline(__always)
+internal func cellTensorPullback<Scalar>(
+    _ y: Variable<Scalar>,
+    _ element: (_ k: Int, _ e: Int, _ s: Int, _ saved: UnsafePointer<Scalar>, _ state: UnsafePointer<Scalar>,
+                _ projection: UnsafeMutablePointer<Scalar>, _ stateGradient: UnsafeMutablePointer<Scalar>) -> Void
+) -> InputGradients<Tensor<Scalar>> {
+    let (a, b, c) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1), y.borrowedInput(at: 2))
+    let saved = y.borrowedInput(at: 3).value.scalars
+    let (batch, hidden) = (c.value.size(0), c.value.size(1))
+    var stateGradient = Tensor<Scalar>.zeros(c.value.shape)
+    var projection = Tensor<Scalar>.zeros(a.value.shape)
+    projection.withUnsafeMutableBufferPointer { out in
+        stateGradient.withUnsafeMutableBufferPointer { gc in
+            let (out, gc) = (out.baseAddress!, gc.baseAddress!)   // not the inout pointers
+            for n in 0..<batch {
+                for j in 0..<hidden {
+                    element(n * 4 * hidden + j, n * hidden + j, n * 5 * hidden + j, saved, c.value.scalars, out, gc)
+                }
+            }
+        }
+    }
+    return InputGradients([
+        a.requiresGradient ? projection : nil, b.requiresGradient ? projection : nil,
+        c.requiresGradient ? stateGradient : nil, nil,
+    ])
+}
+
+/// The first-order backward of `lstmCell.state` (``lstmStatePullback(_:_:_:cell:_:)`` per
+/// element, on the saved gates).
+@inlinable
+internal func lstmStateTensorPullback<Scalar>(_ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>) -> InputGradients<Tensor<Scalar>> {
+    let dc = g.borrowed
+    let hidden = dc.size(1)
+    return cellTensorPullback(y) { k, e, s, saved, c, out, gc in
+        let d = lstmStatePullback(
+            GateScalar(saved[s]), GateScalar(saved[s + hidden]), GateScalar(saved[s + 2 * hidden]),
+            cell: GateScalar(c[e]), GateScalar(dc.scalars[e]))
+        (out[k], out[k + hidden], out[k + 2 * hidden]) = (d.i.value, d.f.value, d.g.value)
+        gc[e] = d.c.value
+    }
+}
+
+/// The first-order backward of `lstmCell.output` (``lstmOutputPullback(_:tanhOfCell:_:)`` per
+/// element, on the saved σ(o) and tanh(c′)).
+@inlinable
+internal func lstmOutputTensorPullback<Scalar>(_ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>) -> InputGradients<Tensor<Scalar>> {
+    let dh = g.borrowed
+    let hidden = dh.size(1)
+    return cellTensorPullback(y) { k, e, s, saved, _, out, gc in
+        let d = lstmOutputPullback(GateScalar(saved[s + 3 * hidden]), tanhOfCell: GateScalar(saved[s + 4 * hidden]), GateScalar(dh.scalars[e]))
+        out[k + 3 * hidden] = d.o.value
+        gc[e] = d.c.value
+    }
+}
+
+/// One GRU step's element-wise part (PyTorch's `nn.GRUCell` after its two matrix
+/// products) as one fused node. With `[aᵣ a_z aₙ] = projectedInput` (x Wᵢ + bᵢ) and
+/// `[bᵣ b_z bₙ] = projectedHidden` (h Wₕ + bₕ):
+///
+/// ```
+/// r = σ(aᵣ + bᵣ),  z = σ(a_z + b_z),  n = tanh(aₙ + r ⊙ bₙ),  h′ = (1 − z) ⊙ n + z ⊙ h
+/// ∇n̂ = ∇h′ ⊙ (1 − z) ⊙ (1 − n²)            (n̂ = aₙ + r ⊙ bₙ)
+/// ∇ẑ = ∇h′ ⊙ (h − n) ⊙ z(1 − z),  ∇r̂ = ∇n̂ ⊙ bₙ ⊙ r(1 − r)
+/// ∇a = [∇r̂ ∇ẑ ∇n̂],  ∇b = [∇r̂ ∇ẑ ∇n̂ ⊙ r],  ∇h = ∇h′ ⊙ z
+/// ```
+///
+/// ```swift
+/// let h1 = gruCell(projectedInput: x.dense(weight: wi, bias: bi),
+///                  projectedHidden: h.dense(weight: wh, bias: bh), hidden: h)
+/// ```
+/// - Precondition: `hidden` is `[B, H]` and both projections are `[B, 3H]`.
+@inlinable
+public func gruCell<Scalar>(
+    projectedInput: Variable<Scalar>, projectedHidden: Variable<Scalar>, hidden: Variable<Scalar>,
+    file: StaticString = #fileID, line: UInt = #line
+) -> Variable<Scalar> {
+    let (batch, size) = checkGates(
+        "gruCell", gates: 3, projectedInput, projectedHidden, state: hidden, file: file, line: line)
+    let (a, b, h) = (projectedInput.storedValue.borrowed, projectedHidden.storedValue.borrowed, hidden.storedValue.borrowed)
+    let output = Tensor<Scalar>(shape: [batch, size], count: batch * size) { out in
+        for n in 0..<batch {
+            for j in 0..<size {
+                let k = n * 3 * size + j
+                @inline(__always) func gates(_ p: BorrowedTensor<Scalar>) -> (GateScalar<Scalar>, GateScalar<Scalar>, GateScalar<Scalar>) {
+                    (GateScalar(p.scalars[k]), GateScalar(p.scalars[k + size]), GateScalar(p.scalars[k + 2 * size]))
+                }
+                out[n * size + j] = gruOutput(gates(a), gates(b), hidden: GateScalar(h.scalars[n * size + j])).value
+            }
+        }
+    }
+    return Variable(
+        op: "gruCell", value: output, inputs: [projectedInput, projectedHidden, hidden], file: file, line: line,
+        tensorPullback: { y, g in gruTensorPullback(y, g) }
+    ) { y, g in
+        let (a, b, h) = (y.input(at: 0), y.input(at: 1), y.input(at: 2))
+        let size = h.shape[1]
+        func gates(_ x: Variable<Scalar>) -> (Variable<Scalar>, Variable<Scalar>, Variable<Scalar>) {
+            (gateBlock(x, 0, size), gateBlock(x, 1, size), gateBlock(x, 2, size))
+        }
+        let d = gruPullback(gates(a), gates(b), hidden: h, g)
+        return [
+            a.requiresGradient ? joinedGates([d.a.0, d.a.1, d.a.2], like: h) : nil,
+            b.requiresGradient ? joinedGates([d.b.0, d.b.1, d.b.2], like: h) : nil,
+            h.requiresGradient ? d.h : nil,
+        ]
+    }
+}
+
+/// The first-order backward of `gruCell` (``gruPullback(_:_:hidden:_:)`` per element). Its
+/// two projections get different gradients, so the second is written beside the first.
+@inlinable
+internal func gruTensorPullback<Scalar>(_ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>) -> InputGradients<Tensor<Scalar>> {
+    let dh = g.borrowed
+    let (a, b, h) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1), y.borrowedInput(at: 2))
+    let (batch, size) = (dh.size(0), dh.size(1))
+    var gb = Tensor<Scalar>.zeros(a.value.shape)
+    var gh = Tensor<Scalar>.zeros(h.value.shape)
+    let ga = Tensor<Scalar>(shape: a.value.shape, count: a.value.count) { outA in
+        gb.withUnsafeMutableBufferPointer { outB in
+            gh.withUnsafeMutableBufferPointer { outH in
+                let (pb, ph) = (outB, outH)   // not the inout pointers, which the loop would reload
+                for n in 0..<batch {
+                    for j in 0..<size {
+                        let (k, e) = (n * 3 * size + j, n * size + j)
+                        func gates(_ p: UnsafeMutablePointer<Scalar>) -> (GateScalar<Scalar>, GateScalar<Scalar>, GateScalar<Scalar>) {
+                            (GateScalar(p[k]), GateScalar(p[k + size]), GateScalar(p[k + 2 * size]))
+                        }
+                        let d = gruPullback(
+                            gates(a.value.scalars), gates(b.value.scalars), hidden: GateScalar(h.value.scalars[e]),
+                            GateScalar(dh.scalars[e]))
+                        (outA[k], outA[k + size], outA[k + 2 * size]) = (d.a.0.value, d.a.1.value, d.a.2.value)
+                        (pb[k], pb[k + size], pb[k + 2 * size]) = (d.b.0.value, d.b.1.value, d.b.2.value)
+                        ph[e] = d.h.value
+                    }
+                }
+            }
+        }
+    }
+    return InputGradients(
+        a.requiresGradient ? ga : nil, b.requiresGradient ? gb : nil, h.requiresGradient ? gh : nil)
+}
