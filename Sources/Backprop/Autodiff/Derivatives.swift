@@ -79,9 +79,12 @@ internal func jacobianRows<Scalar>(of y: Variable<Scalar>, withRespectTo x: Vari
 }
 
 @usableFromInline
-internal func scalarOutput<Scalar>(_ y: Variable<Scalar>, _ op: String) -> Variable<Scalar> {
+internal func scalarOutput<Scalar>(
+    _ y: Variable<Scalar>, _ op: String, file: StaticString = #fileID, line: UInt = #line
+) -> Variable<Scalar> {
     require(
         y.value.count == 1,
-        "\(op): the function returns shape \(Shapes.format(y.shape)), not one element")
+        "\(op): the function returns shape \(Shapes.format(y.shape)), not one element",
+        file: file, line: line)
     return y
 }
