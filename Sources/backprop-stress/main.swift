@@ -6,6 +6,7 @@
 //
 //   swift run -c release backprop-stress                  # 10⁷-op chain, 1000 × 1000 lattice
 //   swift run -c release backprop-stress --chain 1000000 --width 100 --depth 100 --lstm-steps 64
+//   swift run -c release backprop-stress --mlp 64 --checkpoint-every 8   # checkpointing only
 
 import Backprop
 import Foundation
@@ -15,6 +16,9 @@ struct Options {
     var width = 1_000
     var depth = 1_000
     var lstmSteps = 512
+    /// Layers of the checkpointing run (0: the chain and lattice runs instead).
+    var mlp = 0
+    var checkpointEvery = 8
 
     static let usage = """
         usage: backprop-stress [--chain N] [--width W] [--depth D]
@@ -22,6 +26,9 @@ struct Options {
           --width W   nodes per layer of the fan-out lattice (default 1000)
           --depth D   layers of the lattice (default 1000)
           --lstm-steps T  steps of the LSTM sequence (default 512)
+          --mlp L     instead: an L-layer MLP (width 1024, batch 256, Float), forward and
+                      backward plain and with checkpoints, each one's time and peak memory
+          --checkpoint-every K   layers per checkpointed segment of --mlp (default 8)
         """
 
     init(_ arguments: [String]) {
@@ -38,6 +45,8 @@ struct Options {
             case "--width": width = value(argument)
             case "--depth": depth = value(argument)
             case "--lstm-steps": lstmSteps = value(argument)
+            case "--mlp": mlp = value(argument)
+            case "--checkpoint-every": checkpointEvery = value(argument)
             case "--help", "-h":
                 print(Options.usage)
                 exit(0)
@@ -94,6 +103,56 @@ var failed = false
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
+
+/// Resets the peak resident memory (VmHWM) to the current one, so each phase's peak is its own.
+func resetPeak() {
+    guard let file = fopen("/proc/self/clear_refs", "w") else { return }
+    fputs("5", file)
+    fclose(file)
+}
+
+// 0. Checkpointing: an L-layer MLP, plain and with every K layers checkpointed. Reports
+// each one's step time (forward + backward, median of 5) and peak memory above the
+// resident memory before it; both must give bit-identical gradients.
+if options.mlp > 0 {
+    let (width, batch, layers) = (1024, 256, options.mlp)
+    var rng = SeededGenerator(seed: 0)
+    let weights = (0..<layers).map { _ in
+        Variable(Tensor<Float>.uniform([width, width], in: -0.05..<0.05, using: &rng), requiresGradient: true)
+    }
+    let x = Variable(Tensor<Float>.uniform([batch, width], in: -1..<1, using: &rng))
+    func step(every: Int) -> [Tensor<Float>] {
+        var h = x
+        for start in stride(from: 0, to: layers, by: every) {
+            let block = weights[start..<min(start + every, layers)]
+            let run = { (h: Variable<Float>) in block.reduce(h) { $0.dense(weight: $1, bias: nil, activation: .tanh) } }
+            h = every == 1 ? run(h) : checkpointed(h, run)
+        }
+        return gradients(of: h.sum(), withRespectTo: weights)
+    }
+    var results: [(String, Double, Int, [Tensor<Float>])] = []
+    for (label, every) in [("plain", 1), ("checkpoint every \(options.checkpointEvery)", options.checkpointEvery)] {
+        _ = step(every: every)  // warm up (caches, buffers)
+        let base = memory("VmRSS") ?? 0
+        resetPeak()
+        var times: [Double] = []
+        var grads: [Tensor<Float>] = []
+        for _ in 0..<5 {
+            let start = ContinuousClock.now
+            grads = step(every: every)
+            let elapsed = ContinuousClock.now - start
+            times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
+        let peak = (memory("VmHWM") ?? 0) - base
+        results.append((label, times.sorted()[2], peak, grads))
+        print("  \(label): step \(String(format: "%.3f", times.sorted()[2])) s, peak above start \(megabytes(peak))")
+    }
+    check(zip(results[0].3, results[1].3).allSatisfy { $0.scalars == $1.scalars }, "checkpointed gradients differ")
+    print(String(format: "  checkpointed / plain: time %.2fx, peak memory %.2fx", results[1].1 / results[0].1,
+                 Double(results[1].2) / Double(max(results[0].2, 1))))
+    print(failed ? "FAILED" : "OK")
+    exit(failed ? 1 : 0)
+}
 
 // 0. An LSTM over `lstmSteps` steps (batch 1, input 16, hidden 32, Float: the shapes of the
 // benchmark's lstm_step), written as the LSTM layer runs a step: two `dense` projections and

@@ -24,6 +24,12 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
         didSet { stages = Self.stages(of: layers) }
     }
     @usableFromInline internal var stages: [Stage]
+    /// When positive, a recorded forward pass runs every `checkpointInterval` consecutive
+    /// layers as one checkpointed segment (Backprop's `checkpointed`): only the segments'
+    /// outputs are kept, and each segment runs again during backward. Gradients are the
+    /// same bit for bit; dropout inside a segment is refused, since its recomputation would
+    /// draw other masks. 0 (the default): no checkpoints.
+    public var checkpointInterval = 0
 
     /// A layer in concrete form, for a forward pass without existential dispatch.
     @usableFromInline
@@ -74,6 +80,15 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
     /// The layers applied in order.
     @inlinable
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
+        if checkpointInterval > 0 && GradientMode.current.isRecording {
+            return checkpointedForward(input)
+        }
+        return Self.apply(stages[...], to: input)
+    }
+
+    /// The stages applied in order.
+    @inlinable
+    internal static func apply(_ stages: ArraySlice<Stage>, to input: Variable<Scalar>) -> Variable<Scalar> {
         var x = input
         for stage in stages {
             switch stage {
