@@ -15,7 +15,7 @@
 /// One linearisation of a function at a point: its value there and the differential
 /// v ↦ J·v, which may be applied to any number of tangents (JAX's `linearize`).
 ///
-/// It keeps the recorded forward and backward graphs; each ``differential(along:)`` is one
+/// It keeps the recorded forward and backward graphs; each `differential(along:)` is one
 /// reverse sweep over the recorded backward (the transpose trick, see
 /// `jvp(of:at:along:)`).
 ///

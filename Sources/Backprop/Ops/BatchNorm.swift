@@ -23,6 +23,8 @@ extension Variable {
     ///   - scale: γ, [channels].
     ///   - offset: β, [channels].
     ///   - epsilon: ε added to the variance (default 1e-5, PyTorch's).
+    ///   - file: The file a misuse is reported at (the caller's, by default).
+    ///   - line: The line a misuse is reported at (the caller's, by default).
     /// - Returns: the output, and the batch mean and biased variance per channel (constants),
     ///   for the running statistics.
     /// - Precondition: rank ≥ 2, `scale` and `offset` of shape [channels].

@@ -40,6 +40,8 @@ extension Variable {
     ///   - dilation: The spacing between kernel taps (default 1).
     ///   - groups: Input and output channels split into this many independent groups
     ///     (`groups` = in channels = out channels: depthwise).
+    ///   - file: The file a misuse is reported at (the caller's, by default).
+    ///   - line: The line a misuse is reported at (the caller's, by default).
     /// - Precondition: 4-D input and weight; channels that fit the weight and the groups;
     ///   positive stride and dilation; a kernel no larger than the padded input — or the
     ///   message names the op and the shapes, e.g. `conv2d: input [8, 3, 32, 32], weight
@@ -68,7 +70,13 @@ extension Variable {
     /// ```
     /// - Parameters:
     ///   - weight: [out channels, in channels / groups, kernel length].
+    ///   - bias: [out channels], or `nil`.
+    ///   - stride: The step between output positions (default 1).
     ///   - padding: Only the width components apply (`left` before, `right` after).
+    ///   - dilation: The spacing between kernel taps (default 1).
+    ///   - groups: Input and output channels split into this many independent groups.
+    ///   - file: The file a misuse is reported at (the caller's, by default).
+    ///   - line: The line a misuse is reported at (the caller's, by default).
     /// - Precondition: 3-D input and weight, and the conditions of `conv2d`.
     @inlinable
     public func conv1d(
@@ -115,9 +123,16 @@ extension Variable {
     /// z.conv2dTransposed(weight: w, stride: 2, padding: 1).shape   // [8, 16, 14, 14]
     /// ```
     /// - Parameters:
+    ///   - weight: [in channels, out channels / groups, kernel height, kernel width].
+    ///   - bias: [out channels], or `nil`.
+    ///   - stride: The stride of the convolution this is the adjoint of (default 1).
     ///   - padding: The padding of the convolution this is the adjoint of (explicit only).
     ///   - outputPadding: Rows and columns added after the output, choosing among the sizes
     ///     that convolve to the input's when stride > 1; smaller than the stride or the dilation.
+    ///   - dilation: The spacing between kernel taps (default 1).
+    ///   - groups: Input and output channels split into this many independent groups.
+    ///   - file: The file a misuse is reported at (the caller's, by default).
+    ///   - line: The line a misuse is reported at (the caller's, by default).
     /// - Precondition: as for `conv2d`, with the channel rules of the transposed weight.
     @inlinable
     public func conv2dTransposed(

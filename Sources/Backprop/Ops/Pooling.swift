@@ -24,6 +24,8 @@ extension Variable {
     ///   - kernelSize: The window.
     ///   - stride: The step between windows (default: the window, no overlap).
     ///   - padding: Positions outside the input, never chosen; at most kernel − 1 per side.
+    ///   - file: The file a misuse is reported at (the caller's, by default).
+    ///   - line: The line a misuse is reported at (the caller's, by default).
     /// - Precondition: a 4-D input; positive kernel and stride; the window fits the padded input.
     @inlinable
     public func maxPool2d(

@@ -9,7 +9,7 @@ import Backprop
 /// μ_run ← (1 − momentum) μ_run + momentum · μ_B,  σ²_run ← (1 − momentum) σ²_run +
 /// momentum · σ²_B · m / (m − 1) (the unbiased variance; m = batch · positions). In inference it
 /// normalises with the running statistics. See
-/// ``Backprop/Variable/batchNormalized(scale:offset:epsilon:file:line:)`` for the
+/// `Variable.batchNormalized(…)` for the
 /// derivatives. The running statistics are ``namedBuffers`` (`"runningMean"`,
 /// `"runningVariance"`), saved in checkpoints.
 ///

@@ -109,7 +109,7 @@ extension ConvolutionKind {
 
 /// ``Conv2D``: weight [outChannels, inChannels / groups, kH, kW] (OIHW), PyTorch's
 /// `Conv2d.weight` as it is;
-/// ``Backprop/Variable/conv2d(weight:bias:stride:padding:dilation:groups:file:line:)``.
+/// `Variable.conv2d(…)`.
 public enum Convolution2DKind: ConvolutionKind {
     public static func weightShape(_ c: ConvolutionConfiguration) -> TensorShape {
         [c.outChannels, c.inChannels / c.groups, c.kernelSize.height, c.kernelSize.width]
@@ -128,7 +128,7 @@ public enum Convolution2DKind: ConvolutionKind {
 
 /// ``Conv1D``: weight [outChannels, inChannels / groups, kernel] (PyTorch's `Conv1d.weight`);
 /// kernel, stride, dilation and padding read along the width (the heights are set to 1);
-/// ``Backprop/Variable/conv1d(weight:bias:stride:padding:dilation:groups:file:line:)``.
+/// `Variable.conv1d(…)`.
 public enum Convolution1DKind: ConvolutionKind {
     public static func weightShape(_ c: ConvolutionConfiguration) -> TensorShape {
         [c.outChannels, c.inChannels / c.groups, c.kernelSize.width]
@@ -154,7 +154,7 @@ public enum Convolution1DKind: ConvolutionKind {
 
 /// ``ConvTranspose2D``: weight [inChannels, outChannels / groups, kH, kW], PyTorch's
 /// `ConvTranspose2d.weight` as it is;
-/// ``Backprop/Variable/conv2dTransposed(weight:bias:stride:padding:outputPadding:dilation:groups:file:line:)``.
+/// `Variable.conv2dTransposed(…)`.
 public enum TransposedConvolution2DKind: ConvolutionKind {
     public static func weightShape(_ c: ConvolutionConfiguration) -> TensorShape {
         [c.inChannels, c.outChannels / c.groups, c.kernelSize.height, c.kernelSize.width]

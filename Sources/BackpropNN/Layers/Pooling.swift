@@ -10,7 +10,7 @@ public protocol PoolingOperation {
     static func spec(kernelSize: Size2D, stride: Size2D?, padding: Padding) -> LayerSpec
 }
 
-/// The maximum of each window: ``Backprop/Variable/maxPool2d(kernelSize:stride:padding:file:line:)``
+/// The maximum of each window: `Variable.maxPool2d(…)`
 /// (the gradient goes to each window's maximum, the first one on ties).
 public enum MaximumPooling: PoolingOperation {
     @inlinable
@@ -26,7 +26,7 @@ public enum MaximumPooling: PoolingOperation {
 }
 
 /// The mean of each window, padding counted as zeros:
-/// ``Backprop/Variable/avgPool2d(kernelSize:stride:padding:file:line:)``.
+/// `Variable.avgPool2d(…)`.
 public enum AveragePooling: PoolingOperation {
     @inlinable
     public static func pool<Scalar>(

@@ -139,6 +139,8 @@ public struct PerSampleGradients<Scalar: TensorScalar> {
 ///   - input: The batch, one sample per row.
 ///   - target: The targets, one row per sample (sliced with the input in the fallback).
 ///   - loss: The per-sample losses of the output and the target, shape `[batch]`.
+///   - file: The file a misuse is reported at (the caller's, by default).
+///   - line: The line a misuse is reported at (the caller's, by default).
 /// - Precondition: `input` and `target` have as many rows, and `loss` returns one loss per
 ///   row.
 public func perSampleGradients<Model: Layer>(
