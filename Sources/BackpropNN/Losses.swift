@@ -27,11 +27,14 @@ import Backprop
 /// ```swift
 /// let l1 = Loss<Double>(name: "l1-ish") { y, t in ((y - t) * (y - t) + 1e-9).sum() }
 /// ```
-public struct Loss<Scalar: TensorScalar> {
+///
+/// A loss is `Sendable` (its function is a `@Sendable` closure), so one can be a global
+/// constant and be shared between tasks.
+public struct Loss<Scalar: TensorScalar>: Sendable {
     /// The name.
     public let name: String
     /// The function: (output `[m, k]`, target `[m, k]`) → a one-element variable.
-    public let function: (Variable<Scalar>, Variable<Scalar>) -> Variable<Scalar>
+    public let function: @Sendable (Variable<Scalar>, Variable<Scalar>) -> Variable<Scalar>
     /// For a single output column: the output above which the predicted class is 1
     /// (0.5 for probabilities, 0 for logits).
     public let binaryThreshold: Scalar
@@ -40,7 +43,7 @@ public struct Loss<Scalar: TensorScalar> {
     @inlinable
     public init(
         name: String, binaryThreshold: Scalar = 0.5,
-        _ function: @escaping (Variable<Scalar>, Variable<Scalar>) -> Variable<Scalar>
+        _ function: @escaping @Sendable (Variable<Scalar>, Variable<Scalar>) -> Variable<Scalar>
     ) {
         self.name = name
         self.binaryThreshold = binaryThreshold

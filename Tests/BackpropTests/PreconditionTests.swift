@@ -128,7 +128,7 @@ final class PreconditionTests: XCTestCase {
         ),
         // A value changed between forward and backward (PyTorch's version counter).
         "leafChangedBeforeBackward": (
-            "backward: the value of its input 0 (op 'leaf', now [2, 2]) was changed after op "
+            "backward: the value of its input 0 (op 'leaf', now [2, 2]) or its requiresGradient was changed after op "
                 + "'matmul' read it; its gradient would use the new value",
             {
                 let a = Variable(Tensor<Double>([[1, 2], [3, 4]]))
@@ -138,8 +138,27 @@ final class PreconditionTests: XCTestCase {
                 y.backward()
             }
         ),
+        // Freezing a leaf between forward and backward: the recorded graph no longer agrees.
+        "leafFrozenBeforeBackward": (
+            "backward: the value of its input 1 (op 'leaf', now [2, 1]) or its requiresGradient "
+                + "was changed after op 'matmul' read it",
+            {
+                let a = Variable(Tensor<Double>([[1, 2], [3, 4]]), requiresGradient: true)
+                let x = Variable(Tensor<Double>([[1], [1]]), requiresGradient: true)
+                let y = a.matmul(x).sum()
+                x.requiresGradient = false
+                y.backward()
+            }
+        ),
+        "requiresGradientOfOpResult": (
+            "requiresGradient: set on the result of an op with 2 inputs; only leaves",
+            {
+                let x = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
+                (x * x).requiresGradient = false
+            }
+        ),
         "leafShapeChangedBeforeBackward": (
-            "backward: the value of its input 1 (op 'leaf', now [1]) was changed after op 'multiply'",
+            "backward: the value of its input 1 (op 'leaf', now [1]) or its requiresGradient was changed after op 'multiply'",
             {
                 let x = Variable(Tensor<Double>([1, 2, 3, 4]), requiresGradient: true)
                 let c = Variable(Tensor<Double>([1, 2, 3, 4]))
@@ -149,7 +168,7 @@ final class PreconditionTests: XCTestCase {
             }
         ),
         "targetChangedBeforeBackward": (
-            "backward: the value of its input 1 (op 'leaf', now [1, 1]) was changed after op "
+            "backward: the value of its input 1 (op 'leaf', now [1, 1]) or its requiresGradient was changed after op "
                 + "'binaryCrossEntropy'",
             {
                 let logits = Variable(Tensor<Double>.zeros([2, 3]), requiresGradient: true)

@@ -90,6 +90,22 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(Tensor<Double>(shape: [0], scalars: []).description, "[]")
     }
 
+    /// Past 1,000 elements every axis longer than 6 shows its first and last 3 entries.
+    func testDescriptionOfALargeTensorIsAbbreviatedAsNumPys() {
+        let large = Tensor<Double>(shape: [300, 64], scalars: (0..<(300 * 64)).map(Double.init))
+        let row = { (r: Int) in
+            let first = (0..<3).map { "\(Double(r * 64 + $0))" }
+            let last = (61..<64).map { "\(Double(r * 64 + $0))" }
+            return "[" + (first + ["..."] + last).joined(separator: ", ") + "]"
+        }
+        let expected = "[" + ([0, 1, 2].map(row) + ["..."] + [297, 298, 299].map(row)).joined(separator: ", ") + "]"
+        XCTAssertEqual(large.description, expected)
+        XCTAssertLessThan(large.description.count, 400, "not the 100,000 characters of every element")
+        // At the threshold every element is printed.
+        let small = Tensor<Double>(shape: [10, 100], scalars: Array(repeating: 1, count: 1000))
+        XCTAssertEqual(small.description.components(separatedBy: "1.0").count - 1, 1000)
+    }
+
     func testCodableRoundTrip() throws {
         let t: Tensor<Float> = [[1.5, -2], [0, 1e-7]]
         let data = try JSONEncoder().encode(t)

@@ -204,4 +204,25 @@ final class VariableTests: XCTestCase {
         box.node = nil
         XCTAssertNil(weakLeaky)
     }
+
+    /// A frozen leaf gets no gradient from graphs recorded after freezing, and its pending
+    /// gradient is dropped; thawed, it gets one again.
+    func testFreezingALeafBetweenStepsStopsItsGradient() {
+        let w = Variable(Tensor<Double>([1, 2]), requiresGradient: true)
+        let x = Variable(Tensor<Double>([3, 4]), requiresGradient: true)
+        (w * x).sum().backward()
+        XCTAssertEqual(w.gradient?.scalars, [3, 4])
+        w.requiresGradient = false
+        XCTAssertNil(w.gradient, "freezing drops the pending gradient")
+        x.zeroGradient()
+        let frozenProduct = w * x
+        (frozenProduct).sum().backward()
+        XCTAssertNil(w.gradient)
+        XCTAssertEqual(x.gradient?.scalars, [1, 2])
+        let product = w * w
+        XCTAssertFalse(product.requiresGradient, "an op on frozen leaves alone is a constant")
+        w.requiresGradient = true
+        (w * w).sum().backward()
+        XCTAssertEqual(w.gradient?.scalars, [2, 4])
+    }
 }

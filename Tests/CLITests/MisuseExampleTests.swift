@@ -13,7 +13,7 @@ final class MisuseExampleTests: XCTestCase {
         ("custom-op", "custom op 'scaled' (forward) › multiply: [2] * [3]",
          "_ = scaled(Variable(Tensor.zeros([2])), Variable(Tensor.zeros([3])))"),
         ("changed-value",
-         "backward: the value of its input 0 (op 'leaf', now [2, 2]) was changed after op 'matmul' read it",
+         "backward: the value of its input 0 (op 'leaf', now [2, 2]) or its requiresGradient was changed after op 'matmul' read it",
          "loss.backward()"),
     ]
 

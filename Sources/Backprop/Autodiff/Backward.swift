@@ -143,7 +143,8 @@ extension Variable {
         if let index {
             let input = self.input(at: index)
             what = "the value of its input \(index) (op '\(input.op)', now "
-                + "\(Shapes.format(input.shape))) was changed after op '\(op)'\(place) read it"
+                + "\(Shapes.format(input.shape))) or its requiresGradient was changed after op "
+                + "'\(op)'\(place) read it"
         } else {
             what = "the value of op '\(op)'\(place) (now \(Shapes.format(shape))) was changed "
                 + "after it was computed"

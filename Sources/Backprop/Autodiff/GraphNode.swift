@@ -32,7 +32,32 @@ public class GraphNode {
     /// Teardown: the next node waiting to be released (a strong reference).
     @exclusivity(unchecked) @usableFromInline internal final var teardownNext: GraphNode?
     /// Whether gradients flow to this node.
-    public final let requiresGradient: Bool
+    ///
+    /// Settable on leaves only (nodes without inputs: parameters, data, constants), to
+    /// freeze a parameter (`false`) or thaw it (`true`). The rule is the one for changing a
+    /// value: change it only between a backward pass and the next forward pass. An op reads
+    /// the flag when it records its node (whether the node needs a gradient at all), so a
+    /// change is stamped like a change of the value, and a backward pass through an op
+    /// recorded before the change stops with a message naming the op instead of running
+    /// with a graph that no longer agrees with its leaves. Setting `false` also drops the
+    /// leaf's pending gradient (on ``Variable``), so an optimizer step leaves it unchanged.
+    /// An op's result requires a gradient exactly when one of its inputs does, so setting
+    /// it on a node with inputs stops with a message.
+    @inlinable public final var requiresGradient: Bool {
+        @inline(__always) get { needsGradient }
+        set {
+            require(
+                edges.count == 0,
+                "requiresGradient: set on the result of an op with \(edges.count) inputs; only "
+                    + "leaves (parameters, data) can be frozen or thawed")
+            guard newValue != needsGradient else { return }
+            changedAt = bp_change_clock_tick()
+            needsGradient = newValue
+            if !newValue { dropGradient() }
+        }
+    }
+    /// The storage of ``requiresGradient``.
+    @exclusivity(unchecked) @usableFromInline internal final var needsGradient: Bool
     /// The op's constant (an activation, a reduction) as one byte, read by its pullbacks
     /// from the node instead of captured: see ``NodeConstant``.
     @usableFromInline internal final let constantByte: UInt8
@@ -44,7 +69,7 @@ public class GraphNode {
         self.creatorThread = bp_thread_token()
         self.madeAt = bp_change_clock_now()
         self.edges = edges
-        self.requiresGradient = requiresGradient
+        self.needsGradient = requiresGradient
         self.constantByte = constantByte
     }
 
@@ -68,6 +93,10 @@ public class GraphNode {
             // `node` is released here with no inputs left, so its deinit returns at once.
         }
     }
+
+    /// Drops the pending gradient of a leaf; ``Variable`` overrides it.
+    @usableFromInline
+    internal func dropGradient() {}
 
     /// Releases whatever the node's pullbacks captured; ``Variable`` overrides it.
     @usableFromInline

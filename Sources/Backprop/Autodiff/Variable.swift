@@ -172,6 +172,9 @@ public final class Variable<Scalar: TensorScalar>: GraphNode {
     }
 
     @usableFromInline
+    override internal func dropGradient() { storedGradient = nil }
+
+    @usableFromInline
     override internal func releaseCaptures() {
         pullback = nil
         tensorPullback = nil

@@ -260,11 +260,21 @@ public struct TensorLiteral<Scalar: TensorScalar>: ExpressibleByArrayLiteral,
 
 extension Tensor: CustomStringConvertible {
     /// The elements nested by axis, like `[[1.0, 2.0], [3.0, 4.0]]`.
+    ///
+    /// Abbreviated as NumPy prints arrays: a tensor of more than 1,000 elements shows only
+    /// the first and last 3 entries of every axis longer than 6, with `...` between them,
+    /// so printing a `[300, 64]` tensor gives a few lines, not 100,000 characters. Smaller
+    /// tensors print every element.
     public var description: String {
+        let abbreviated = storage.count > 1000
         func render(_ axis: Int, _ offset: Int) -> String {
             if axis == shape.count { return "\(storage[offset])" }
             let stride = shape[(axis + 1)...].reduce(1, *)
-            let items = (0..<shape[axis]).map { render(axis + 1, offset + $0 * stride) }
+            let n = shape[axis]
+            let item = { (i: Int) in render(axis + 1, offset + i * stride) }
+            let items = abbreviated && n > 6
+                ? (0..<3).map(item) + ["..."] + ((n - 3)..<n).map(item)
+                : (0..<n).map(item)
             return "[" + items.joined(separator: ", ") + "]"
         }
         return storage.isEmpty ? "[]" : render(0, 0)

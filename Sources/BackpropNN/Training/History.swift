@@ -47,6 +47,10 @@ public struct History: Sendable, Codable, Equatable {
     public var bestEpoch: Int?
     /// Whether early stopping ended the run.
     public var stoppedEarly = false
+    /// Where the loss became infinite or NaN, if it did: training stopped there, before
+    /// that step's update, so the model holds the parameters the diverged loss was computed
+    /// with.
+    public var divergence: Divergence?
 
     /// Creates an empty history.
     public init(parameterNames: [String]) { self.parameterNames = parameterNames }
@@ -61,5 +65,32 @@ public struct History: Sendable, Codable, Equatable {
         return zip(parameterNames, last.gradientNorms).compactMap { name, norm in
             name.hasSuffix("weight") ? (String(name.dropLast("weight".count).dropLast()), norm) : nil
         }
+    }
+}
+
+/// The step at which a training loss became infinite or NaN.
+public struct Divergence: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// The epoch, counted from 1.
+    public var epoch: Int
+    /// The step (update) within the epoch, counted from 1.
+    public var step: Int
+    /// The loss of that step's batch, as text (`"nan"`, `"inf"`), since JSON has no
+    /// number for it.
+    public var loss: String
+    /// The learning rate of the epoch.
+    public var learningRate: Double
+
+    /// Creates a record.
+    public init(epoch: Int, step: Int, loss: Double, learningRate: Double) {
+        self.epoch = epoch
+        self.step = step
+        self.loss = String(describing: loss)
+        self.learningRate = learningRate
+    }
+
+    /// What happened, where, and what to try.
+    public var description: String {
+        "training diverged in epoch \(epoch): the training loss is \(loss) at step \(step); "
+            + "try a lower learning rate than \(learningRate) (or normalised features)"
     }
 }

@@ -148,6 +148,10 @@ public func evaluate<Model: Layer>(
 /// The training loop: epochs of forward pass, loss, reverse sweep and optimizer step, with
 /// a ``History`` and optional early stopping.
 ///
+/// Divergence: when a step's loss is infinite or NaN, training stops at once, before that
+/// step's update, and ``History/divergence`` names the epoch and step (and suggests a
+/// lower learning rate); the epoch is not recorded.
+///
 /// ```swift
 /// var rng = SeededGenerator(seed: 0)
 /// let model = Sequential<Double>(
@@ -283,6 +287,12 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
                         let (x, t) = training.rows(order[begin..<end])
                         lossValue = loss(model(Variable(x)), Variable(t))
                     }
+                    let observed = Double(lossValue.value.scalar)
+                    if _slowPath(!observed.isFinite) {
+                        history.divergence = Divergence(
+                            epoch: epoch + 1, step: steps + 1, loss: observed, learningRate: rate)
+                        return
+                    }
                     lossValue.backward()
                     if recordsGradientNorms { accumulateNorms(parameters, into: &norms) }
                     optimizer.update(parameters)
@@ -290,6 +300,7 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
                     begin = end
                 }
             }
+            if history.divergence != nil { break }
             let train = evaluate(model, on: training, loss: loss)
             let valid = validation.map { evaluate(model, on: $0, loss: loss) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

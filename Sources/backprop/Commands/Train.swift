@@ -142,6 +142,12 @@ let trainCommand = Command(
                 stopIfDiverged($0, progress: &progress)
             }
     }
+    if let divergence = history.divergence {
+        progress.finish()
+        exitWithRuntimeError(
+            "training diverged in epoch \(divergence.epoch): the training loss is \(divergence.loss) at step "
+                + "\(divergence.step) (try a lower --lr or normalised features); nothing was saved")
+    }
     progress.finish()
     if history.stoppedEarly, let best = history.bestEpoch, !quiet {
         print("early stopping after epoch \(history.epochs.count); kept the parameters of epoch \(best)")

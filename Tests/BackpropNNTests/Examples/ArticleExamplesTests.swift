@@ -3,6 +3,12 @@ import BackpropNN
 import Foundation
 import XCTest
 
+/// The article's loss, at file scope as a reader's top-level code has it: a global constant,
+/// which Swift 6 accepts only for a `Sendable` type.
+let absolute = Loss<Double>(name: "mean-absolute-error") { y, t in
+    ((y - t) * (y - t) + 1e-12).squareRoot().mean()
+}
+
 /// The code of the DocC articles, compiled and run, so the documentation cannot drift.
 final class ArticleExamplesTests: XCTestCase {
     struct FeatureScale: Layer {
@@ -42,9 +48,6 @@ final class ArticleExamplesTests: XCTestCase {
         XCTAssertGreaterThan(history.last!.validationAccuracy!, 0.8)
         XCTAssertNotEqual(model.parameters[0].value, Tensor.ones([4]), "the user layer's parameter was trained")
 
-        let absolute = Loss<Double>(name: "mean-absolute-error") { y, t in
-            ((y - t) * (y - t) + 1e-12).squareRoot().mean()
-        }
         let simple = Sequential<Double>(Dense(inputSize: 4, outputSize: 3, using: &rng))
         let before = evaluate(simple, on: training, loss: absolute).loss
         _ = Trainer(model: simple, loss: absolute, optimizer: SignDescent(), epochs: 5, mode: .fullBatch).fit(training)

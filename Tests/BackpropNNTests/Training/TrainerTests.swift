@@ -181,4 +181,24 @@ final class TrainerTests: XCTestCase {
         XCTAssertNil(weakWeight, "the model's parameters are freed")
         XCTAssertNil(weakOptimizer, "the optimizer is freed")
     }
+
+    /// A loss that overflows stops training at that step, before its update, with a message
+    /// naming the epoch and the step.
+    func testAnInfiniteLossStopsTrainingAtItsStep() throws {
+        let data = LabeledTensors(features: Tensor<Double>(shape: [4, 1], scalars: [1, 2, 1e200, 3]),
+                                  targets: Tensor(shape: [4, 1], scalars: [1, 2, 3, 4]))
+        let model = Dense<Double>(weight: Tensor(shape: [1, 1], scalars: [0.5]), bias: Tensor([0]))
+        let trainer = Trainer(model: model, loss: .meanSquaredError, optimizer: SGD(learningRate: 0.01),
+                              epochs: 5, mode: .perSample, shufflesEachEpoch: false)
+        var reported: [EpochRecord] = []
+        let history = trainer.fit(data) { reported.append($0) }
+        let divergence = try XCTUnwrap(history.divergence)
+        XCTAssertEqual([divergence.epoch, divergence.step], [1, 3])
+        XCTAssertEqual(divergence.loss, "inf")
+        XCTAssertTrue(history.epochs.isEmpty && reported.isEmpty, "the diverged epoch is not recorded")
+        XCTAssertTrue(model.weight.value.scalars[0].isFinite, "the overflowing step did not update")
+        XCTAssertTrue(divergence.description.contains("epoch 1"), divergence.description)
+        XCTAssertTrue(divergence.description.contains("step 3"), divergence.description)
+        XCTAssertTrue(divergence.description.contains("lower learning rate"), divergence.description)
+    }
 }
