@@ -52,6 +52,40 @@ extension Dense: PerSampleGradientRule {
     }
 }
 
+extension Convolution: PerSampleGradientRule {
+    /// δ = ∇y ⊙ f′ (from the output), then per sample ∇Wₙ = the correlation of xₙ with δₙ
+    /// (`[n] + weight.shape`) and ∇bₙ = δₙ summed over the positions (`[n, outChannels]`).
+    ///
+    /// All samples' kernel gradients come from one weight gradient: the batch laid side by
+    /// side as the channel groups of one image ([1, n·C, …]) convolved with n·groups groups
+    /// has kernel [n·O, C/groups, …], and group block k of its weight gradient is the
+    /// correlation of sample k's input with sample k's δ.
+    public func perSampleGradients(
+        input: Tensor<Scalar>, output: Tensor<Scalar>, outputGradient: Tensor<Scalar>
+    ) -> [Tensor<Scalar>] {
+        var delta = outputGradient
+        configuration.activation.applyGradient(to: &delta, fromOutput: output)
+        let samples = input.shape[0]
+        var stacked = configuration
+        (stacked.inChannels, stacked.outChannels, stacked.groups) =
+            (configuration.inChannels * samples, configuration.outChannels * samples, configuration.groups * samples)
+        (stacked.usesBias, stacked.activation) = (false, .identity)
+        let sideBySide = { (t: Tensor<Scalar>) in
+            Variable(t.reshaped(to: TensorShape([1, t.shape[0] * t.shape[1]] + t.shape.dropFirst(2))))
+        }
+        let kernel = Variable(Tensor<Scalar>.zeros(Kind.weightShape(stacked)), requiresGradient: true)
+        let weightGradient = withGradients {
+            let y = Kind.apply(sideBySide(input), weight: kernel, bias: nil, stacked)
+            return gradients(of: (y * sideBySide(delta)).sum(), withRespectTo: [kernel])[0]
+        }
+        let perSample = weightGradient.reshaped(to: TensorShape([samples] + weight.shape))
+        guard bias != nil else { return [perSample] }
+        let biases = delta.reshaped(to: [samples, delta.shape[1], Shapes.count(delta.shape.dropFirst(2))])
+            .sum(alongAxis: 2)
+        return [perSample, biases]
+    }
+}
+
 /// The gradient of every sample's loss with respect to each parameter of a model: what
 /// differentially private SGD clips and what influence functions compare.
 ///
@@ -121,8 +155,8 @@ public struct PerSampleGradients<Scalar: TensorScalar> {
 
 /// The gradient of each sample's loss with respect to the model's parameters.
 ///
-/// With every layer that has parameters conforming to ``PerSampleGradientRule`` (``Dense``,
-/// ``Sequential`` stacks of such layers, layers of your own), it takes one forward and one
+/// With every layer that has parameters conforming to ``PerSampleGradientRule`` (``Dense``, the
+/// convolution layers, ``Sequential`` stacks of such layers, layers of your own), it takes one forward and one
 /// backward pass over the batch; otherwise one per sample. Either way sample n's gradient
 /// is the one a backward pass of that sample alone gives. The model must treat samples
 /// independently (no layer mixing rows, such as batch normalisation); ``Dropout`` in the

@@ -109,4 +109,47 @@ final class PerSampleGradientsTests: XCTestCase {
         let broken = perSampleGradients(of: Sequential<Double>(dense, RuledScale(broken: true)), input: x, target: t, loss: loss)
         XCTAssertEqual(broken["1.factor"].scalars, [Double](repeating: 0, count: 8))
     }
+
+    /// Each convolution kind's rule, called directly (so the test fails if the rule is wrong
+    /// rather than falling back), against a backward pass of each sample alone; and a small
+    /// CNN (convolution, flatten, dense) through `perSampleGradients`.
+    func testConvolutionLayersFormEachSamplesKernelGradientFromOnePass() {
+        var rng = SeededGenerator(seed: 4)
+        let layers: [(String, any Layer<Double>, TensorShape)] = [
+            ("conv2d", Conv2D<Double>(.init(inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, padding: 1,
+                                             dilation: 1, groups: 2, activation: .tanh), using: &rng), [3, 4, 7, 6]),
+            ("conv1d", Conv1D<Double>(.init(inChannels: 2, outChannels: 3, kernelSize: 3, dilation: 2, usesBias: false,
+                                             activation: .relu), using: &rng), [3, 2, 9]),
+            ("convTranspose2d", ConvTranspose2D<Double>(.init(inChannels: 2, outChannels: 4, kernelSize: 3, stride: 2,
+                                                              padding: 1, outputPadding: 1, groups: 2), using: &rng), [3, 2, 4, 5]),
+        ]
+        for (name, layer, shape) in layers {
+            let x = Tensor<Double>.uniform(shape, in: -1..<1, using: &rng)
+            let y = layer(Variable(x)).value
+            let g = Tensor<Double>.uniform(y.shape, in: -1..<1, using: &rng)
+            let rule = layer as! any PerSampleGradientRule<Double>
+            let perSample = rule.perSampleGradients(input: x, output: y, outputGradient: g)
+            XCTAssertEqual(perSample.count, layer.namedParameters.count, name)
+            for n in 0..<3 {
+                let row = { (m: Tensor<Double>) in withoutGradients { Variable(m).rows(n..<n + 1) } }
+                let expected = gradients(of: (layer(row(x)) * row(g)).sum(), withRespectTo: layer.parameters)
+                for (p, e) in expected.enumerated() {
+                    let mine = withoutGradients { Variable(perSample[p]).rows(n..<n + 1).value }
+                    assertClose(mine.reshaped(to: e.shape), e, absoluteTolerance: 1e-13, "\(name): sample \(n), parameter \(p)")
+                }
+            }
+        }
+        let cnn = Sequential<Double>(
+            Conv2D(.init(inChannels: 1, outChannels: 3, kernelSize: 3, padding: 1, activation: .relu), using: &rng),
+            Flatten(), Dense(inputSize: 3 * 4 * 4, outputSize: 2, using: &rng))
+        let x = Tensor<Double>.uniform([5, 1, 4, 4], in: -1..<1, using: &rng)
+        let t = Tensor<Double>.uniform([5, 2], in: -1..<1, using: &rng)
+        let perSample = perSampleGradients(of: cnn, input: x, target: t, loss: loss)
+        for n in 0..<5 {
+            for (p, expected) in single(cnn, x, t, n).enumerated() {
+                let mine = withoutGradients { Variable(perSample.gradients[p]).rows(n..<n + 1).value }
+                assertClose(mine.reshaped(to: expected.shape), expected, absoluteTolerance: 1e-13, "cnn: sample \(n), \(perSample.names[p])")
+            }
+        }
+    }
 }
