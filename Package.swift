@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "backprop-bench", dependencies: ["Backprop", "BackpropNN", "CBackpropKernels"]),
         // Deep-chain and fan-out stress runs of the core (time and peak memory).
-        .executableTarget(name: "backprop-stress", dependencies: ["Backprop"]),
+        .executableTarget(name: "backprop-stress", dependencies: ["Backprop", "BackpropNN"]),
         // Newton's method with the Hessian helper versus gradient descent.
         .executableTarget(name: "newton-example", dependencies: ["Backprop", "BackpropNN"]),
         // What a misuse prints in any build: the op, the shapes and the caller's line.

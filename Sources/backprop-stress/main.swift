@@ -7,8 +7,10 @@
 //   swift run -c release backprop-stress                  # 10⁷-op chain, 1000 × 1000 lattice
 //   swift run -c release backprop-stress --chain 1000000 --width 100 --depth 100 --lstm-steps 64
 //   swift run -c release backprop-stress --mlp 64 --checkpoint-every 8   # checkpointing only
+//   swift run -c release backprop-stress --lstm 512 --checkpoint-every 32
 
 import Backprop
+import BackpropNN
 import Foundation
 
 struct Options {
@@ -18,7 +20,10 @@ struct Options {
     var lstmSteps = 512
     /// Layers of the checkpointing run (0: the chain and lattice runs instead).
     var mlp = 0
-    var checkpointEvery = 8
+    /// Steps of the LSTM checkpointing run (0: none).
+    var lstm = 0
+    /// Layers (--mlp) or steps (--lstm) per checkpointed segment; nil: the run's default.
+    var checkpointEvery: Int?
 
     static let usage = """
         usage: backprop-stress [--chain N] [--width W] [--depth D]
@@ -28,7 +33,10 @@ struct Options {
           --lstm-steps T  steps of the LSTM sequence (default 512)
           --mlp L     instead: an L-layer MLP (width 256, batch 2048, Float), forward and
                       backward plain and with checkpoints, each one's time and peak memory
-          --checkpoint-every K   layers per checkpointed segment of --mlp (default 8; 1: none)
+          --lstm T    instead: an LSTM layer over T steps (batch 32, input 64, hidden 256,
+                      Float), with checkpoints every K steps, its time and peak memory
+          --checkpoint-every K   layers (--mlp) or steps (--lstm) per checkpointed segment
+                      (default 8; 1 with --mlp, 0 with --lstm: none)
         """
 
     init(_ arguments: [String]) {
@@ -46,7 +54,12 @@ struct Options {
             case "--depth": depth = value(argument)
             case "--lstm-steps": lstmSteps = value(argument)
             case "--mlp": mlp = value(argument)
-            case "--checkpoint-every": checkpointEvery = value(argument)
+            case "--lstm": lstm = value(argument)
+            case "--checkpoint-every":
+                guard let text = rest.popFirst(), let n = Int(text), n >= 0 else {
+                    fail("--checkpoint-every needs a non-negative integer")
+                }
+                checkpointEvery = n
             case "--help", "-h":
                 print(Options.usage)
                 exit(0)
@@ -104,10 +117,41 @@ var failed = false
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 
-// 0. Checkpointing: an L-layer MLP with every K layers checkpointed (K = 1: plain). Reports
-// the step time (forward + backward) and the peak memory of the first step above the
-// resident memory before it; the gradients must equal the plain ones bit for bit. Run it
-// once with K = 1 and once with K > 1 to compare.
+/// Runs one configuration of a checkpointing comparison and exits: the step time (forward
+/// + backward, median of 3) and the peak memory of the first step above the resident memory
+/// before it. One configuration per process: the peak of a process never goes down, and
+/// memory the allocator keeps after one configuration would hide the other's peak. `step`
+/// returns the gradients; `plain` (run after the measurement) the ones without checkpoints,
+/// which must agree within `tolerance` (0: bit for bit).
+@MainActor
+func measureCheckpointing(
+    _ label: String, tolerance: Float, step: () -> [Tensor<Float>], plain: (() -> [Tensor<Float>])?
+) -> Never {
+    let base = memory("VmRSS") ?? 0
+    let first = step()
+    let peak = (memory("VmHWM") ?? 0) - base
+    var times: [Double] = []
+    for _ in 0..<3 {
+        let start = ContinuousClock.now
+        let grads = step()
+        let elapsed = ContinuousClock.now - start
+        times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        check(zip(grads, first).allSatisfy { $0.scalars == $1.scalars }, "gradients differ between steps")
+    }
+    print("  \(label): step \(String(format: "%.3f", times.sorted()[1])) s (median of 3), peak of the first step above start \(megabytes(peak))")
+    if let plain {
+        let agree = zip(first, plain()).allSatisfy { a, b in
+            zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) <= tolerance * max(1, abs($1)) }
+        }
+        check(agree, "checkpointed gradients differ from the plain ones")
+    }
+    print(failed ? "FAILED" : "OK")
+    exit(failed ? 1 : 0)
+}
+
+// 0. Checkpointing: an L-layer MLP with every K layers checkpointed (K = 1: plain); the
+// gradients must equal the plain ones bit for bit. Run it once with K = 1 and once with
+// K > 1 to compare.
 if options.mlp > 0 {
     let (width, batch, layers) = (256, 2048, options.mlp)
     var rng = SeededGenerator(seed: 0)
@@ -124,26 +168,27 @@ if options.mlp > 0 {
         }
         return gradients(of: h.sum(), withRespectTo: weights)
     }
-    // One configuration per process: the peak of a process never goes down, and memory
-    // the allocator keeps after one configuration would hide the other's peak.
-    let every = options.checkpointEvery
-    let base = memory("VmRSS") ?? 0
-    let first = step(every: every)
-    let peak = (memory("VmHWM") ?? 0) - base
-    var times: [Double] = []
-    for _ in 0..<3 {
-        let start = ContinuousClock.now
-        let grads = step(every: every)
-        let elapsed = ContinuousClock.now - start
-        times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-        check(zip(grads, first).allSatisfy { $0.scalars == $1.scalars }, "gradients differ between steps")
+    let every = max(options.checkpointEvery ?? 8, 1)
+    measureCheckpointing(
+        every == 1 ? "plain" : "checkpoint every \(every) layers", tolerance: 0, step: { step(every: every) },
+        plain: every == 1 ? nil : { step(every: 1) })
+}
+
+// 0. Checkpointing through time: an LSTM layer over T steps, every K steps one checkpointed
+// segment (K = 0: plain). A parameter's per-step terms are summed segment by segment, so
+// the gradients agree with the plain ones to rounding.
+if options.lstm > 0 {
+    var rng = SeededGenerator(seed: 0)
+    var lstm = LSTM<Float>(inputSize: 64, hiddenSize: 256, using: &rng)
+    let x = Variable(Tensor<Float>.uniform([32, options.lstm, 64], in: -1..<1, using: &rng))
+    func step(every: Int) -> [Tensor<Float>] {
+        lstm.checkpointInterval = every
+        return gradients(of: lstm(x).sum(), withRespectTo: lstm.parameters)
     }
-    let label = every == 1 ? "plain" : "checkpoint every \(every)"
-    print("  \(label): step \(String(format: "%.3f", times.sorted()[1])) s (median of 3), peak of the first step above start \(megabytes(peak))")
-    // Against the plain gradients: bit for bit.
-    if every > 1 { check(zip(first, step(every: 1)).allSatisfy { $0.scalars == $1.scalars }, "checkpointed gradients differ") }
-    print(failed ? "FAILED" : "OK")
-    exit(failed ? 1 : 0)
+    let every = options.checkpointEvery ?? 0
+    measureCheckpointing(
+        every == 0 ? "plain" : "checkpoint every \(every) steps", tolerance: 1e-4, step: { step(every: every) },
+        plain: every == 0 ? nil : { step(every: 0) })
 }
 
 // 0. An LSTM over `lstmSteps` steps (batch 1, input 16, hidden 32, Float: the shapes of the

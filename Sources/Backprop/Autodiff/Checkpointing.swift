@@ -31,6 +31,7 @@ import CBackpropKernels
 /// Outside a recorded forward pass (``withoutGradients(_:)``) it just runs `segment`.
 /// - Precondition: every variable the segment reads that was computed outside it (not a
 ///   leaf) is one of `inputs`, so the recomputation can start from them.
+@inlinable
 public func checkpointed<Scalar>(
     _ inputs: [Variable<Scalar>], file: StaticString = #fileID, line: UInt = #line,
     _ segment: @escaping ([Variable<Scalar>]) -> Variable<Scalar>
@@ -74,6 +75,7 @@ public func checkpointed<Scalar>(
 /// let h = checkpointed(x) { x in x.dense(weight: w1, bias: b1, activation: .relu)
 ///                                 .dense(weight: w2, bias: b2, activation: .relu) }
 /// ```
+@inlinable
 public func checkpointed<Scalar>(
     _ input: Variable<Scalar>, file: StaticString = #fileID, line: UInt = #line,
     _ segment: @escaping (Variable<Scalar>) -> Variable<Scalar>
@@ -83,7 +85,8 @@ public func checkpointed<Scalar>(
 
 /// The gradients of `y` with respect to those of `variables` that require one (`nil` for
 /// the others), as `carrier`.
-private func differentiated<Scalar, Carrier: GradientCarrier>(
+@inlinable
+internal func differentiated<Scalar, Carrier: GradientCarrier>(
     _ y: Variable<Scalar>, _ variables: [Variable<Scalar>], seed: Tensor<Scalar>?,
     carrier: Carrier.Type, file: StaticString, line: UInt
 ) -> [Carrier?] where Carrier.Scalar == Scalar {
@@ -95,7 +98,8 @@ private func differentiated<Scalar, Carrier: GradientCarrier>(
 
 /// The nodes requiring a gradient that the segment output `y` reads and that were made
 /// before `start` (outside the segment): leaves only, or a misuse naming the op.
-private func outsideLeaves<Scalar>(
+@usableFromInline
+internal func outsideLeaves<Scalar>(
     of y: Variable<Scalar>, madeBefore start: UInt64, file: StaticString, line: UInt
 ) -> [Variable<Scalar>] {
     var seen: Set<ObjectIdentifier> = [ObjectIdentifier(y)]
@@ -122,11 +126,17 @@ private func outsideLeaves<Scalar>(
 }
 
 /// Stops unless the recomputed output equals the kept one bit for bit (NaN matching NaN).
-private func requireSameValue<Scalar>(
+@usableFromInline
+internal func requireSameValue<Scalar>(
     _ recomputed: Variable<Scalar>, as kept: Variable<Scalar>, file: StaticString, line: UInt
 ) {
+    // The same kernels on the same values give the same bits, NaNs included, so the bytes
+    // are compared (a loop over `Scalar` here would run unspecialised, element by element
+    // through the witness tables).
     let same = recomputed.shape == kept.shape
-        && zip(recomputed.value.scalars, kept.value.scalars).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+        && recomputed.value.withUnsafeBufferPointer { a in
+            kept.value.withUnsafeBufferPointer { b in UnsafeRawBufferPointer(a).elementsEqual(UnsafeRawBufferPointer(b)) }
+        }
     require(
         same,
         "checkpointed: running the segment again gave another value than in forward "

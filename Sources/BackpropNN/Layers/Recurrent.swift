@@ -30,6 +30,13 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
     @inlinable public var isBidirectional: Bool { cells[0].count == 2 }
     /// The size of each direction's state.
     @inlinable public var hiddenSize: Int { cells[0][0].hiddenSize }
+    /// When positive, a recorded forward pass unrolls every `checkpointInterval`
+    /// consecutive steps as one checkpointed segment (Backprop's `checkpointed`): only each
+    /// segment's outputs and final state are kept, and the segment runs again during
+    /// backward, so a long sequence keeps its outputs rather than every gate of every step.
+    /// The outputs are the same bit for bit, the gradients to rounding (a parameter's
+    /// per-step terms are summed segment by segment). 0 (the default): no checkpoints.
+    public var checkpointInterval = 0
 
     /// Creates the layers from given cells: every layer has one cell per direction, the
     /// first layer's input size is the input's, each later layer's is D · hiddenSize.
@@ -108,7 +115,8 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
             for (d, cell) in layer.enumerated() {
                 let index = k * directions + d
                 let state = initial.map { $0.sliced(alongAxis: 0, index..<index + 1).reshaped(to: [batch, hiddenSize]) }
-                let (outputs, final) = Self.unroll(cell, sequence, from: state, reversed: d == 1)
+                let (outputs, final) = Self.unroll(
+                    cell, sequence, from: state, reversed: d == 1, checkpointInterval: checkpointInterval)
                 perDirection.append(outputs)
                 finals.append(final)
             }
@@ -130,6 +138,32 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
         for t in reversed ? Array(inputs.indices.reversed()) : Array(inputs.indices) {
             state = cell(inputs[t], state: state)
             outputs[t] = state[0]
+        }
+        return (outputs, state)
+    }
+
+    /// ``unroll(_:_:from:reversed:)`` in checkpointed segments of `interval` steps (none
+    /// when `interval` is 0): each segment keeps only its outputs and its final state, and
+    /// runs again during backward.
+    @inlinable
+    public static func unroll(
+        _ cell: Cell, _ inputs: [Variable<Scalar>], from state: [Variable<Scalar>], reversed: Bool = false,
+        checkpointInterval interval: Int
+    ) -> (outputs: [Variable<Scalar>], finalState: [Variable<Scalar>]) {
+        guard interval > 0 else { return unroll(cell, inputs, from: state, reversed: reversed) }
+        let rows = inputs[0].shape[0]
+        var (outputs, state) = (inputs, state)
+        var segments = stride(from: 0, to: inputs.count, by: interval).map { $0..<Swift.min($0 + interval, inputs.count) }
+        if reversed { segments.reverse() }
+        for steps in segments {
+            // One checkpointed node per segment: the outputs, then the final state, as rows.
+            let packed = checkpointed(Array(inputs[steps]) + state) { v in
+                let (h, final) = unroll(cell, Array(v[..<steps.count]), from: Array(v[steps.count...]), reversed: reversed)
+                return concatenate(h + final, alongAxis: 0)
+            }
+            let part = { (k: Int) in packed.rows(k * rows..<(k + 1) * rows) }
+            for (k, t) in steps.enumerated() { outputs[t] = part(k) }
+            state = state.indices.map { part(steps.count + $0) }
         }
         return (outputs, state)
     }

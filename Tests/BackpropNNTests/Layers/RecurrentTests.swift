@@ -26,6 +26,55 @@ final class RecurrentTests: XCTestCase {
         assertClose(final[1], wholeState[1].value, relativeTolerance: 1e-12)
     }
 
+    /// Checkpointed every k steps (k dividing the length or not, longer than it), stacked
+    /// and bidirectional: the outputs and the final states equal the plain ones bit for
+    /// bit, every gradient (parameters, input, initial state) to rounding (a shared
+    /// parameter's per-step terms are summed per segment first), and the graph holds one
+    /// checkpointed node per segment.
+    func testCheckpointedStepsGiveTheSameOutputsAndGradients() {
+        var rng = SeededGenerator(seed: 2)
+        let plainLSTM = LSTM<Double>(inputSize: 2, hiddenSize: 3, layers: 2, bidirectional: true, using: &rng)
+        let plainGRU = GRU<Double>(inputSize: 2, hiddenSize: 3, using: &rng)
+        let x = Variable(Tensor<Double>.uniform([2, 7, 2], in: -1..<1, using: &rng), requiresGradient: true)
+        func run<Cell: RecurrentCell<Double>>(_ layer: Recurrent<Cell>) -> (values: [[Double]], gradients: [[Double]], nodes: Int) {
+            var draws = SeededGenerator(seed: 9)
+            let h0 = (0..<Cell.stateCount).map { _ in
+                Variable(Tensor<Double>.uniform([layer.cells.count * layer.cells[0].count, 2, 3], in: -1..<1, using: &draws),
+                         requiresGradient: true)
+            }
+            let (y, final) = layer(x, initialState: h0)
+            var loss = y.squared().sum()
+            for state in final { loss = loss + (state * state).sum() }
+            var checkpoints = 0
+            var seen = Set<ObjectIdentifier>()
+            var stack = [loss]
+            while let node = stack.popLast() {
+                guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
+                if node.op == "checkpointed" { checkpoints += 1 }
+                stack += node.inputs
+            }
+            let g = gradients(of: loss, withRespectTo: layer.parameters + [x] + h0)
+            return ([y.value.scalars] + final.map(\.value.scalars), g.map(\.scalars), checkpoints)
+        }
+        for interval in [1, 3, 7, 10] {
+            var lstm = plainLSTM, gru = plainGRU
+            (lstm.checkpointInterval, gru.checkpointInterval) = (interval, interval)
+            let segments = (7 + interval - 1) / interval
+            let (plain, checkpointed) = (run(plainLSTM), run(lstm))
+            XCTAssertEqual(checkpointed.values, plain.values, "LSTM, interval \(interval)")
+            for (a, b) in zip(checkpointed.gradients, plain.gradients) {
+                assertClose(Tensor(a), Tensor(b), absoluteTolerance: 1e-13, "LSTM, interval \(interval)")
+            }
+            XCTAssertEqual(checkpointed.nodes, 4 * segments, "LSTM: 2 layers × 2 directions × segments")
+            let (plainG, checkpointedG) = (run(plainGRU), run(gru))
+            XCTAssertEqual(checkpointedG.values, plainG.values, "GRU, interval \(interval)")
+            for (a, b) in zip(checkpointedG.gradients, plainG.gradients) {
+                assertClose(Tensor(a), Tensor(b), absoluteTolerance: 1e-13, "GRU, interval \(interval)")
+            }
+            XCTAssertEqual(checkpointedG.nodes, segments)
+        }
+    }
+
     func testMismatchedInitialStateNamesTheLayerAndShapes() throws {
         try assertStops(
             withMessageContaining:
