@@ -259,7 +259,6 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
         let parameters = named.map(\.variable)
         let n = training.count
         guard n > 0 else { return History(parameterNames: named.map(\.name)) }
-        var generator = SeededGenerator(seed: seed)
         let userRate = optimizer.learningRate
         defer { optimizer.learningRate = userRate }
         let baseRate = Double(userRate)
@@ -287,13 +286,13 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
         let fullTargets = Variable(training.targets)
 
         var norms = [Double](repeating: 0, count: parameters.count)
-        var order = Array(0..<n)
+        var batches = BatchOrder(count: n, batchSize: batchSize, shuffles: shufflesEachEpoch, seed: seed)
         callbacks.run(.trainingWillBegin, &progress)
         for epoch in 0..<(progress.stopReason == nil ? epochs : 0) {
             let start = DispatchTime.now().uptimeNanoseconds
             let epochRate = schedule.rate(base: baseRate, epoch: epoch)
             progress.beginEpoch(epoch + 1)
-            if shufflesEachEpoch && batchSize < n { order = generator.permutation(n) }
+            let order = batches.nextEpoch()
             for k in norms.indices { norms[k] = 0 }
             withLearningPhase(.training) {
                 var begin = 0
