@@ -135,6 +135,11 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 /// Writing goes to a temporary file in the same directory that is then renamed over the
 /// destination, so a crash never leaves a half-written checkpoint. Values are stored as
 /// JSON numbers that read back to the same `Float` or `Double`.
+///
+/// The format version changes only when a reader of the previous version would misread a
+/// file. Optional fields added since (``buffers``, ``optimizerState``) keep version 1: a
+/// file without them reads as before, and a reader that does not know them reads the
+/// model and ignores them.
 public struct Checkpoint: Codable, Sendable, Equatable {
     /// The format version this library writes and reads.
     public static let currentFormatVersion = 1
@@ -170,6 +175,10 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     public var normalizer: Normalizer?
     /// The name of the loss trained with.
     public var loss: String?
+    /// The optimizer's state, for resuming training exactly
+    /// (``init(model:optimizer:classNames:featureNames:labelColumn:normalizer:loss:)``), or
+    /// `nil` (a checkpoint of the model alone).
+    public var optimizerState: OptimizerState?
 
     /// A checkpoint of a model's parameters, with the architecture if every layer is a
     /// built-in one (a ``Sequential`` of ``DescribableLayer``s, or one such layer).
@@ -191,6 +200,35 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         self.labelColumn = labelColumn
         self.normalizer = normalizer
         self.loss = loss
+    }
+
+    /// A checkpoint of a model and of its optimizer's state (``OptimizerState``): loaded
+    /// with ``load(into:optimizer:)`` into a new model and a new optimizer of the same
+    /// configuration, training goes on exactly as if it had never stopped.
+    ///
+    /// ```swift
+    /// try Checkpoint(model: model, optimizer: adam).write(to: url)
+    /// // … in another run:
+    /// try Checkpoint.read(from: url).load(into: model, optimizer: adam)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - model: The model.
+    ///   - optimizer: The optimizer training it.
+    ///   - classNames: The class names, in output order.
+    ///   - featureNames: The feature columns the model reads, in order.
+    ///   - labelColumn: The label column's name, if known.
+    ///   - normalizer: The normaliser fitted on the training data, if any.
+    ///   - loss: The name of the loss trained with.
+    /// - Throws: ``OptimizerStateError/notSupported(optimizer:)`` for an optimizer that
+    ///   does not save its state.
+    public init<Model: Layer>(
+        model: Model, optimizer: any Optimizer<Model.Scalar>, classNames: [String] = [], featureNames: [String] = [],
+        labelColumn: String? = nil, normalizer: Normalizer? = nil, loss: String? = nil
+    ) throws {
+        self.init(model: model, classNames: classNames, featureNames: featureNames, labelColumn: labelColumn,
+                  normalizer: normalizer, loss: loss)
+        optimizerState = try optimizer.state(for: model.namedParameters)
     }
 
     /// The architecture of a model built from built-in layers.
@@ -334,6 +372,30 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     /// - Throws: ``CheckpointError`` naming the first missing, extra or mis-shaped parameter;
     ///   the model is unchanged then.
     public func load<Model: Layer>(into model: Model) throws {
+        let (named, values) = try savedValues(for: model)
+        for (p, v) in zip(named, values) { p.variable.value = v }
+    }
+
+    /// Copies the saved parameters into a model and the saved optimizer state into an
+    /// optimizer (``OptimizerState``), to resume training where it stopped.
+    ///
+    /// - Parameters:
+    ///   - model: A model with the same parameter names and shapes.
+    ///   - optimizer: An optimizer of the type and configuration that saved the state.
+    /// - Throws: ``CheckpointError`` as ``load(into:)`` does, ``OptimizerStateError`` naming
+    ///   the parameter whose state does not match, or ``OptimizerStateError/noState``;
+    ///   the model and the optimizer are unchanged then.
+    public func load<Model: Layer>(into model: Model, optimizer: any Optimizer<Model.Scalar>) throws {
+        guard let optimizerState else { throw OptimizerStateError.noState }
+        let (named, values) = try savedValues(for: model)
+        try optimizer.loadState(optimizerState, for: model.namedParameters)
+        for (p, v) in zip(named, values) { p.variable.value = v }
+    }
+
+    /// The saved values of the model's parameters and buffers, checked against the model.
+    private func savedValues<Model: Layer>(for model: Model) throws
+        -> (named: [NamedParameter<Model.Scalar>], values: [Tensor<Model.Scalar>])
+    {
         let named = model.namedParameters + model.namedBuffers
         var saved: [String: Parameter] = [:]
         let stored = parameters + (buffers ?? [])
@@ -359,14 +421,15 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         if let extra = stored.first(where: { saved[$0.name] != nil }) {
             throw CheckpointError.unexpectedParameter(extra.name)
         }
-        for (p, v) in zip(named, values) { p.variable.value = v }
+        return (named, values)
     }
 
     /// Writes the checkpoint as JSON: to a temporary file in the destination's directory,
     /// then renamed over the destination, so a failed write leaves an existing file as it
     /// was.
     ///
-    /// - Throws: ``CheckpointError/nonFiniteParameter(name:index:value:)`` or
+    /// - Throws: ``CheckpointError/nonFiniteParameter(name:index:value:)``,
+    ///   ``OptimizerStateError/unusableValue(parameter:buffer:index:value:)`` or
     ///   ``CheckpointError/unusableNormalizer(column:reason:)`` before any file is touched if
     ///   a value cannot be read back (a diverged model); ``DataError`` naming the file and
     ///   the system's reason ("No such file or directory", "Is a directory", …), with
@@ -375,6 +438,14 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         for p in parameters + (buffers ?? []) {
             if let bad = p.values.firstIndex(where: { !$0.isFinite }) {
                 throw CheckpointError.nonFiniteParameter(name: p.name, index: bad, value: p.values[bad])
+            }
+        }
+        for entry in optimizerState?.entries ?? [] {
+            for (buffer, values) in entry.buffers.sorted(by: { $0.key < $1.key }) {
+                if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                    throw OptimizerStateError.unusableValue(
+                        parameter: entry.parameter, buffer: buffer, index: bad, value: values[bad])
+                }
             }
         }
         if let (column, reason) = normalizer?.problem() {

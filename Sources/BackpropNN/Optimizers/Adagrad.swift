@@ -89,6 +89,29 @@ public final class Adagrad<Scalar: TensorScalar>: Optimizer {
             }
         }
     }
+
+    /// The state of each of `parameters` that has any, by name, and ``step``.
+    ///
+    /// - Parameter parameters: The model's named parameters.
+    public func state(for parameters: [NamedParameter<Scalar>]) throws -> OptimizerState {
+        OptimizerState(optimizer: "Adagrad", step: stepCount, entries: sums.entries(for: parameters) { (step: $0.step, buffers: ["sum": $0.sum]) })
+    }
+
+    /// Replaces the state with `state`, bound to the parameters it names.
+    ///
+    /// - Parameters:
+    ///   - state: State saved by ``state(for:)`` of an Adagrad.
+    ///   - parameters: The model's named parameters.
+    /// - Throws: ``OptimizerStateError`` naming the parameter that does not match; the
+    ///   optimizer is unchanged then.
+    public func loadState(_ state: OptimizerState, for parameters: [NamedParameter<Scalar>]) throws {
+        try sums.load(state, optimizer: "Adagrad", for: parameters, buffers: ["sum"]) { step, buffers in
+            var state = AdagradState(sum: buffers["sum"]!)
+            state.step = step
+            return state
+        }
+        stepCount = state.step
+    }
 }
 
 /// One parameter's state in ``Adagrad``.

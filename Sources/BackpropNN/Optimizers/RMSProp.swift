@@ -101,6 +101,25 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
             }
         }
     }
+
+    /// The state of each of `parameters` that has any, by name, and ``step``.
+    ///
+    /// - Parameter parameters: The model's named parameters.
+    public func state(for parameters: [NamedParameter<Scalar>]) throws -> OptimizerState {
+        OptimizerState(optimizer: "RMSProp", step: stepCount, entries: averages.entries(for: parameters) { (step: $0.step, buffers: $0.buffers) })
+    }
+
+    /// Replaces the state with `state`, bound to the parameters it names.
+    ///
+    /// - Parameters:
+    ///   - state: State saved by ``state(for:)`` of an RMSProp with the same momentum (zero or not) and centering.
+    ///   - parameters: The model's named parameters.
+    /// - Throws: ``OptimizerStateError`` naming the parameter that does not match; the
+    ///   optimizer is unchanged then.
+    public func loadState(_ state: OptimizerState, for parameters: [NamedParameter<Scalar>]) throws {
+        try averages.load(state, optimizer: "RMSProp", for: parameters, buffers: RMSPropState<Scalar>.bufferNames(centered: isCentered, momentum: momentum > 0)) { RMSPropState(step: $0, buffers: $1) }
+        stepCount = state.step
+    }
 }
 
 /// One parameter's state in ``RMSProp``.
@@ -120,6 +139,27 @@ internal struct RMSPropState<Scalar: TensorScalar> {
         squareAverage = .zeros(shape)
         gradientAverage = centered ? .zeros(shape) : nil
         momentumBuffer = momentum ? .zeros(shape) : nil
+    }
+
+    /// The names of the buffers kept with or without centering and momentum.
+    internal static func bufferNames(centered: Bool, momentum: Bool) -> [String] {
+        ["squareAverage"] + (centered ? ["gradientAverage"] : []) + (momentum ? ["momentumBuffer"] : [])
+    }
+
+    /// The buffers kept, by name.
+    internal var buffers: [String: Tensor<Scalar>] {
+        var buffers = ["squareAverage": squareAverage]
+        buffers["gradientAverage"] = gradientAverage
+        buffers["momentumBuffer"] = momentumBuffer
+        return buffers
+    }
+
+    /// Saved state: the buffers named by ``bufferNames(centered:momentum:)``.
+    internal init(step: Int, buffers: [String: Tensor<Scalar>]) {
+        squareAverage = buffers["squareAverage"]!
+        gradientAverage = buffers["gradientAverage"]
+        momentumBuffer = buffers["momentumBuffer"]
+        self.step = step
     }
 
     /// Calls `body` with the buffers (nil for those not kept).

@@ -226,17 +226,29 @@ public struct PeriodicCheckpoint<Scalar: TensorScalar>: TrainerCallback {
         self.save = save
     }
 
-    /// Writes a ``Checkpoint`` of the model to `url` every `interval` steps, replacing the
-    /// previous one.
+    /// Writes a ``Checkpoint`` of the model, and of the optimizer's state unless told
+    /// otherwise, to `url` every `interval` steps, replacing the previous one.
+    ///
+    /// With the optimizer's state, ``Checkpoint/load(into:optimizer:)`` resumes exactly
+    /// where the last save was made. An optimizer that does not save its state
+    /// (``OptimizerStateError/notSupported(optimizer:)``) stops training at the first save;
+    /// pass `includesOptimizerState: false` to save the model alone.
     ///
     /// - Parameters:
     ///   - interval: The steps between two saves, at least 1.
     ///   - url: The checkpoint file.
+    ///   - includesOptimizerState: Whether to save the optimizer's state too.
     ///   - file: The file a misuse is reported at (the caller's, by default).
     ///   - line: The line a misuse is reported at (the caller's, by default).
-    public init(every interval: Int, to url: URL, file: StaticString = #fileID, line: UInt = #line) {
+    public init(
+        every interval: Int, to url: URL, includesOptimizerState: Bool = true,
+        file: StaticString = #fileID, line: UInt = #line
+    ) {
         self.init(every: interval, file: file, line: line) { progress in
-            try Checkpoint(model: progress.model).write(to: url)
+            let checkpoint = includesOptimizerState
+                ? try Checkpoint(model: progress.model, optimizer: progress.optimizer)
+                : Checkpoint(model: progress.model)
+            try checkpoint.write(to: url)
         }
     }
 
