@@ -6,7 +6,7 @@ import Foundation
 
 /// Clips the gradients between the backward pass and the update: by their global norm
 /// (``clipGradients(of:toGlobalNorm:)``, PyTorch's `clip_grad_norm_`) or element by element
-/// (``clipGradients(of:toMaximumMagnitude:)``, PyTorch's `clip_grad_value_`).
+/// (``clipGradients(of:toMaximumMagnitude:file:line:)``, PyTorch's `clip_grad_value_`).
 ///
 /// ```swift
 /// var trainer = Trainer(model: model, loss: .crossEntropy, optimizer: Adam(), epochs: 10)

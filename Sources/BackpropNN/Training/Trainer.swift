@@ -23,7 +23,8 @@ public enum TrainingMode: Sendable, Hashable {
 
 /// Stop when the monitored loss (validation loss, or training loss without validation data)
 /// has not improved by more than `minimumImprovement` for `patience` epochs, and put back
-/// the parameters of the best epoch.
+/// the parameters of the best epoch: the rule ``EarlyStoppingCallback`` applies
+/// (``Trainer/earlyStopping`` installs one).
 public struct EarlyStopping: Sendable, Hashable {
     /// Epochs without improvement tolerated.
     public var patience: Int
@@ -146,7 +147,10 @@ public func evaluate<Model: Layer>(
 }
 
 /// The training loop: epochs of forward pass, loss, reverse sweep and optimizer step, with
-/// a ``History`` and optional early stopping.
+/// a ``History``, callbacks at every step and epoch (``TrainerCallback``: gradient
+/// clipping, per-step learning rates, logging, checkpoints) and optional early stopping.
+/// The batches are those ``MiniBatches`` gives for the same seed, so a loop written by hand
+/// can reproduce a trainer's run.
 ///
 /// Divergence: when a step's loss is infinite or NaN, training stops at once, before that
 /// step's update, and ``History/divergence`` names the epoch and step (and suggests a
