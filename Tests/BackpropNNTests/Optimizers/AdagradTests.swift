@@ -25,20 +25,7 @@ final class AdagradTests: XCTestCase {
         return values
     }
 
-    func run(_ optimizer: Adagrad<Double>) -> [[Double]] {
-        let p = Variable(Tensor<Double>([0.5, -2]), requiresGradient: true)
-        return gradients.map { g in
-            p.gradient = Tensor(g)
-            optimizer.update([p])
-            return p.value.scalars
-        }
-    }
-
-    func assertSteps(_ actual: [[Double]], _ expected: [[Double]], _ name: String) {
-        for (step, (a, e)) in zip(actual, expected).enumerated() {
-            for i in 0..<2 { XCTAssertEqual(a[i], e[i], accuracy: 1e-14, "\(name), step \(step + 1)") }
-        }
-    }
+    func run(_ optimizer: Adagrad<Double>) -> [[Double]] { valuesAfterSteps(of: optimizer, gradients: gradients) }
 
     func testDefaultsArePyTorchs() {
         let adagrad = Adagrad<Double>()

@@ -36,21 +36,7 @@ final class RMSPropTests: XCTestCase {
         return values
     }
 
-    func run(_ optimizer: RMSProp<Double>) -> [[Double]] {
-        let p = Variable(Tensor<Double>([0.5, -2]), requiresGradient: true)
-        return gradients.map { g in
-            p.gradient = Tensor(g)
-            optimizer.update([p])
-            XCTAssertNil(p.gradient, "the step consumes the gradient")
-            return p.value.scalars
-        }
-    }
-
-    func assertSteps(_ actual: [[Double]], _ expected: [[Double]], _ name: String) {
-        for (step, (a, e)) in zip(actual, expected).enumerated() {
-            for i in 0..<2 { XCTAssertEqual(a[i], e[i], accuracy: 1e-14, "\(name), step \(step + 1)") }
-        }
-    }
+    func run(_ optimizer: RMSProp<Double>) -> [[Double]] { valuesAfterSteps(of: optimizer, gradients: gradients) }
 
     func testDefaultsArePyTorchs() {
         let rmsProp = RMSProp<Double>()
