@@ -165,6 +165,10 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     /// The buffers (``Layer/namedBuffers``: running statistics) in model order, or `nil`
     /// when the model has none.
     public var buffers: [Parameter]?
+    /// The optimizer's state, for resuming training exactly
+    /// (``init(model:optimizer:classNames:featureNames:labelColumn:normalizer:loss:)``), or
+    /// `nil` (a checkpoint of the model alone).
+    public var optimizerState: OptimizerState?
     /// The class names, in output order.
     public var classNames: [String]
     /// The feature columns the model reads, in order.
@@ -175,10 +179,6 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     public var normalizer: Normalizer?
     /// The name of the loss trained with.
     public var loss: String?
-    /// The optimizer's state, for resuming training exactly
-    /// (``init(model:optimizer:classNames:featureNames:labelColumn:normalizer:loss:)``), or
-    /// `nil` (a checkpoint of the model alone).
-    public var optimizerState: OptimizerState?
 
     /// A checkpoint of a model's parameters, with the architecture if every layer is a
     /// built-in one (a ``Sequential`` of ``DescribableLayer``s, or one such layer).
@@ -200,35 +200,6 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         self.labelColumn = labelColumn
         self.normalizer = normalizer
         self.loss = loss
-    }
-
-    /// A checkpoint of a model and of its optimizer's state (``OptimizerState``): loaded
-    /// with ``load(into:optimizer:)`` into a new model and a new optimizer of the same
-    /// configuration, training goes on exactly as if it had never stopped.
-    ///
-    /// ```swift
-    /// try Checkpoint(model: model, optimizer: adam).write(to: url)
-    /// // … in another run:
-    /// try Checkpoint.read(from: url).load(into: model, optimizer: adam)
-    /// ```
-    ///
-    /// - Parameters:
-    ///   - model: The model.
-    ///   - optimizer: The optimizer training it.
-    ///   - classNames: The class names, in output order.
-    ///   - featureNames: The feature columns the model reads, in order.
-    ///   - labelColumn: The label column's name, if known.
-    ///   - normalizer: The normaliser fitted on the training data, if any.
-    ///   - loss: The name of the loss trained with.
-    /// - Throws: ``OptimizerStateError/notSupported(optimizer:)`` for an optimizer that
-    ///   does not save its state.
-    public init<Model: Layer>(
-        model: Model, optimizer: any Optimizer<Model.Scalar>, classNames: [String] = [], featureNames: [String] = [],
-        labelColumn: String? = nil, normalizer: Normalizer? = nil, loss: String? = nil
-    ) throws {
-        self.init(model: model, classNames: classNames, featureNames: featureNames, labelColumn: labelColumn,
-                  normalizer: normalizer, loss: loss)
-        optimizerState = try optimizer.state(for: model.namedParameters)
     }
 
     /// The architecture of a model built from built-in layers.
@@ -376,24 +347,8 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         for (p, v) in zip(named, values) { p.variable.value = v }
     }
 
-    /// Copies the saved parameters into a model and the saved optimizer state into an
-    /// optimizer (``OptimizerState``), to resume training where it stopped.
-    ///
-    /// - Parameters:
-    ///   - model: A model with the same parameter names and shapes.
-    ///   - optimizer: An optimizer of the type and configuration that saved the state.
-    /// - Throws: ``CheckpointError`` as ``load(into:)`` does, ``OptimizerStateError`` naming
-    ///   the parameter whose state does not match, or ``OptimizerStateError/noState``;
-    ///   the model and the optimizer are unchanged then.
-    public func load<Model: Layer>(into model: Model, optimizer: any Optimizer<Model.Scalar>) throws {
-        guard let optimizerState else { throw OptimizerStateError.noState }
-        let (named, values) = try savedValues(for: model)
-        try optimizer.loadState(optimizerState, for: model.namedParameters)
-        for (p, v) in zip(named, values) { p.variable.value = v }
-    }
-
     /// The saved values of the model's parameters and buffers, checked against the model.
-    private func savedValues<Model: Layer>(for model: Model) throws
+    func savedValues<Model: Layer>(for model: Model) throws
         -> (named: [NamedParameter<Model.Scalar>], values: [Tensor<Model.Scalar>])
     {
         let named = model.namedParameters + model.namedBuffers
@@ -440,14 +395,7 @@ public struct Checkpoint: Codable, Sendable, Equatable {
                 throw CheckpointError.nonFiniteParameter(name: p.name, index: bad, value: p.values[bad])
             }
         }
-        for entry in optimizerState?.entries ?? [] {
-            for (buffer, values) in entry.buffers.sorted(by: { $0.key < $1.key }) {
-                if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                    throw OptimizerStateError.unusableValue(
-                        parameter: entry.parameter, buffer: buffer, index: bad, value: values[bad])
-                }
-            }
-        }
+        try checkOptimizerStateIsFinite()
         if let (column, reason) = normalizer?.problem() {
             throw CheckpointError.unusableNormalizer(column: column, reason: reason)
         }

@@ -5,7 +5,7 @@ import XCTest
 
 /// The article's loss, at file scope as a reader's top-level code has it: a global constant,
 /// which Swift 6 accepts only for a `Sendable` type.
-let absolute = Loss<Double>(name: "smooth-absolute-error") { y, t in
+let absolute = Loss<Double>(name: "mean-absolute-error") { y, t in
     ((y - t) * (y - t) + 1e-12).squareRoot().mean()
 }
 
