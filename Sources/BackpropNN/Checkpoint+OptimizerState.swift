@@ -27,9 +27,17 @@ extension Checkpoint {
         model: Model, optimizer: any Optimizer<Model.Scalar>, classNames: [String] = [], featureNames: [String] = [],
         labelColumn: String? = nil, normalizer: Normalizer? = nil, loss: String? = nil
     ) throws {
-        self.init(model: model, classNames: classNames, featureNames: featureNames, labelColumn: labelColumn,
-                  normalizer: normalizer, loss: loss)
-        optimizerState = try optimizer.state(for: model.namedParameters)
+        self = try Checkpoint(
+            model: model, classNames: classNames, featureNames: featureNames, labelColumn: labelColumn,
+            normalizer: normalizer, loss: loss
+        ).with(optimizer.state(for: model.namedParameters))
+    }
+
+    /// This checkpoint holding `state`.
+    private func with(_ state: OptimizerState) -> Checkpoint {
+        var checkpoint = self
+        checkpoint.optimizerState = state
+        return checkpoint
     }
 
     /// Copies the saved parameters into a model and the saved optimizer state into an

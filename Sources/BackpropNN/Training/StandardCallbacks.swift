@@ -245,8 +245,8 @@ public struct PeriodicCheckpoint<Scalar: TensorScalar>: TrainerCallback {
         file: StaticString = #fileID, line: UInt = #line
     ) {
         self.init(every: interval, file: file, line: line) { progress in
-            let checkpoint = includesOptimizerState
-                ? try Checkpoint(model: progress.model, optimizer: progress.optimizer)
+            let checkpoint = try includesOptimizerState
+                ? Checkpoint(model: progress.model, optimizer: progress.optimizer)
                 : Checkpoint(model: progress.model)
             try checkpoint.write(to: url)
         }
