@@ -135,6 +135,11 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 /// Writing goes to a temporary file in the same directory that is then renamed over the
 /// destination, so a crash never leaves a half-written checkpoint. Values are stored as
 /// JSON numbers that read back to the same `Float` or `Double`.
+///
+/// The format version changes only when a reader of the previous version would misread a
+/// file. Optional fields added since (``buffers``, ``optimizerState``) keep version 1: a
+/// file without them reads as before, and a reader that does not know them reads the
+/// model and ignores them.
 public struct Checkpoint: Codable, Sendable, Equatable {
     /// The format version this library writes and reads.
     public static let currentFormatVersion = 1
@@ -160,6 +165,10 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     /// The buffers (``Layer/namedBuffers``: running statistics) in model order, or `nil`
     /// when the model has none.
     public var buffers: [Parameter]?
+    /// The optimizer's state, for resuming training exactly
+    /// (``init(model:optimizer:classNames:featureNames:labelColumn:normalizer:loss:)``), or
+    /// `nil` (a checkpoint of the model alone).
+    public var optimizerState: OptimizerState?
     /// The class names, in output order.
     public var classNames: [String]
     /// The feature columns the model reads, in order.
@@ -334,6 +343,14 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     /// - Throws: ``CheckpointError`` naming the first missing, extra or mis-shaped parameter;
     ///   the model is unchanged then.
     public func load<Model: Layer>(into model: Model) throws {
+        let (named, values) = try savedValues(for: model)
+        for (p, v) in zip(named, values) { p.variable.value = v }
+    }
+
+    /// The saved values of the model's parameters and buffers, checked against the model.
+    func savedValues<Model: Layer>(for model: Model) throws
+        -> (named: [NamedParameter<Model.Scalar>], values: [Tensor<Model.Scalar>])
+    {
         let named = model.namedParameters + model.namedBuffers
         var saved: [String: Parameter] = [:]
         let stored = parameters + (buffers ?? [])
@@ -359,14 +376,15 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         if let extra = stored.first(where: { saved[$0.name] != nil }) {
             throw CheckpointError.unexpectedParameter(extra.name)
         }
-        for (p, v) in zip(named, values) { p.variable.value = v }
+        return (named, values)
     }
 
     /// Writes the checkpoint as JSON: to a temporary file in the destination's directory,
     /// then renamed over the destination, so a failed write leaves an existing file as it
     /// was.
     ///
-    /// - Throws: ``CheckpointError/nonFiniteParameter(name:index:value:)`` or
+    /// - Throws: ``CheckpointError/nonFiniteParameter(name:index:value:)``,
+    ///   ``OptimizerStateError/unusableValue(parameter:buffer:index:value:)`` or
     ///   ``CheckpointError/unusableNormalizer(column:reason:)`` before any file is touched if
     ///   a value cannot be read back (a diverged model); ``DataError`` naming the file and
     ///   the system's reason ("No such file or directory", "Is a directory", …), with
@@ -377,6 +395,7 @@ public struct Checkpoint: Codable, Sendable, Equatable {
                 throw CheckpointError.nonFiniteParameter(name: p.name, index: bad, value: p.values[bad])
             }
         }
+        try checkOptimizerStateIsFinite()
         if let (column, reason) = normalizer?.problem() {
             throw CheckpointError.unusableNormalizer(column: column, reason: reason)
         }

@@ -13,6 +13,8 @@ import Backprop
 /// | ``crossEntropy`` | −(1/m) Σᵣ Σⱼ yᵣⱼ log softmax(ŷᵣ)ⱼ, ŷ = logits, y one-hot |
 /// | ``sparseCrossEntropy`` | the same with integer class labels: y is `[m, 1]` of class indices |
 /// | ``binaryCrossEntropy`` | (1/m) Σᵣ Σⱼ −y log σ(ŷ) − (1 − y) log(1 − σ(ŷ)), ŷ = logits |
+/// | ``meanAbsoluteError`` | (1/(m·k)) Σ \|ŷ − y\| over all m·k elements |
+/// | ``huber(delta:file:line:)`` | (1/(m·k)) Σ h(ŷ − y), h(d) = ½d² for \|d\| ≤ δ, else δ(\|d\| − ½δ) |
 ///
 /// The two cross-entropies take **logits** (the model's last layer has the `identity`
 /// activation) and are single fused, stable nodes of Backprop.
@@ -126,16 +128,65 @@ public struct Loss<Scalar: TensorScalar>: Sendable {
             Backprop.binaryCrossEntropy(logits: y, targets: t)
         }
     }
+
+    /// The mean of |ŷ − y| over all elements (PyTorch's `L1Loss`; NaN when there is none).
+    /// Named `"mean-absolute-error"`.
+    ///
+    /// ∂L/∂ŷ = sign(ŷ − y)/n with n the number of elements (0 where ŷ = y).
+    @inlinable public static var meanAbsoluteError: Loss {
+        Loss(name: "mean-absolute-error") { y, t in
+            requireSameShape("mean-absolute-error", y, t)
+            return (y - t).abs().mean()
+        }
+    }
+
+    /// The Huber loss with threshold δ, averaged over all elements (PyTorch's `HuberLoss`
+    /// with mean reduction; NaN when there is no element): quadratic near the target,
+    /// linear beyond δ, so outliers pull less than in the squared error.
+    ///
+    /// h(d) = ½d² for |d| ≤ δ, δ(|d| − ½δ) otherwise, d = ŷ − y;
+    /// ∂L/∂ŷ = clamp(d, −δ, δ)/n.
+    ///
+    /// Named `"huber"` for δ = 1 and `"huber-δ"` otherwise (`"huber-0.5"`), names
+    /// ``named(_:)`` reads back.
+    ///
+    /// - Parameters:
+    ///   - delta: The threshold δ between the quadratic and the linear part, above 0.
+    ///   - file: The file a misuse is reported at (the caller's, by default).
+    ///   - line: The line a misuse is reported at (the caller's, by default).
+    @inlinable
+    public static func huber(delta: Scalar = 1, file: StaticString = #fileID, line: UInt = #line) -> Loss {
+        require(delta > 0 && delta.isFinite, "Loss.huber: delta \(delta) is not positive and finite", file: file, line: line)
+        return Loss(name: delta == 1 ? "huber" : "huber-\(delta)") { y, t in
+            requireSameShape("huber", y, t)
+            let size = (y - t).abs()
+            // min(|d|, δ) carries the quadratic part, the rest of |d| the linear one.
+            let quadratic = minimum(size, delta)
+            return (0.5 * quadratic * quadratic + delta * (size - quadratic)).mean()
+        }
+    }
+}
+
+/// Stops with a message naming the loss when the output's and the target's shapes differ
+/// (an element-wise loss would broadcast them into a wrong answer).
+@inlinable
+internal func requireSameShape<Scalar>(_ loss: String, _ output: Variable<Scalar>, _ target: Variable<Scalar>) {
+    require(output.shape == target.shape,
+            "\(loss): output \(Shapes.format(output.shape)) and target \(Shapes.format(target.shape)) shapes differ")
 }
 
 extension Loss {
-    /// The built-in losses by name (`"mean-half-squared-error"`, `"mean-squared-error"`, …),
+    /// The built-in losses by name (`"mean-half-squared-error"`, `"mean-squared-error"`, …,
+    /// `"huber-0.5"` for the Huber loss with δ = 0.5),
     /// for checkpoints and the command line; `nil` for an unknown name. An alias in
     /// ``aliases`` gives the loss it stands for: `"half-squared-error"` is
     /// ``meanHalfSquaredError``, so checkpoints that store that name still load.
     @inlinable
     public static func named(_ name: String) -> Loss? {
         let name = aliases[name] ?? name
+        if name.hasPrefix("huber-"), let delta = Double(name.dropFirst("huber-".count)), delta > 0, delta.isFinite {
+            return huber(delta: Scalar(delta))
+        }
         return allBuiltIn.first { $0.name == name }
     }
 
@@ -146,5 +197,8 @@ extension Loss {
     }
 
     /// Every built-in loss.
-    @inlinable public static var allBuiltIn: [Loss] { [.meanHalfSquaredError, .meanSquaredError, .crossEntropy, .sparseCrossEntropy, .binaryCrossEntropy] }
+    @inlinable public static var allBuiltIn: [Loss] {
+        [.meanHalfSquaredError, .meanSquaredError, .crossEntropy, .sparseCrossEntropy, .binaryCrossEntropy,
+         .meanAbsoluteError, .huber()]
+    }
 }

@@ -245,3 +245,143 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.read(from: fifo), try Checkpoint.read(from: url))
     }
 }
+
+/// Checkpoints of a model and its optimizer: training resumed from one ends bit for bit
+/// where training that never stopped ends.
+final class CheckpointResumeTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("bp-resume-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func model(seed: UInt64) -> Sequential<Float> {
+        var rng = SeededGenerator(seed: seed)
+        return Sequential<Float>(Dense(inputSize: 3, outputSize: 5, activation: .tanh, using: &rng),
+                                 Dense(inputSize: 5, outputSize: 2, using: &rng))
+    }
+
+    /// Three fixed batches, visited in turn.
+    let batches: [(Tensor<Float>, Tensor<Float>)] = {
+        var rng = SeededGenerator(seed: 77)
+        return (0..<3).map { _ in (Tensor<Float>.normal([4, 3], using: &rng), Tensor<Float>.normal([4, 2], using: &rng)) }
+    }()
+
+    func train(_ model: Sequential<Float>, _ optimizer: any Optimizer<Float>, steps: Range<Int>) {
+        for step in steps {
+            let (x, t) = batches[step % batches.count]
+            Loss<Float>.meanSquaredError(model(Variable(x)), Variable(t)).backward()
+            optimizer.update(model.parameters)
+        }
+    }
+
+    let optimizers: [(String, () -> any Optimizer<Float>)] = [
+        ("Adam", { Adam(learningRate: 0.01) }),
+        ("AdamW", { Adam(learningRate: 0.01, weightDecay: 0.1, decoupled: true) }),
+        ("SGD momentum", { SGD(learningRate: 0.05, momentum: 0.9, nesterov: true) }),
+        ("RMSProp", { RMSProp(learningRate: 0.01, momentum: 0.5, centered: true) }),
+        ("Adagrad", { Adagrad(learningRate: 0.05, learningRateDecay: 0.1) }),
+    ]
+
+    /// N steps, model and optimizer saved to a file, loaded into a new model (other
+    /// initial values) and a new optimizer, M more steps: the same parameters, bit for bit,
+    /// as N + M steps without a stop. Without the optimizer's state they differ.
+    func testResumingFromACheckpointIsBitIdenticalToNeverStopping() throws {
+        let (n, m) = (5, 4)
+        for (name, make) in optimizers {
+            let uninterrupted = model(seed: 1)
+            let continuous = make()
+            train(uninterrupted, continuous, steps: 0..<(n + m))
+
+            let first = model(seed: 1)
+            let optimizer = make()
+            train(first, optimizer, steps: 0..<n)
+            let url = directory.appendingPathComponent("\(name).json")
+            try Checkpoint(model: first, optimizer: optimizer).write(to: url)
+
+            let checkpoint = try Checkpoint.read(from: url)
+            let resumed = model(seed: 2)
+            let restored = make()
+            try checkpoint.load(into: resumed, optimizer: restored)
+            train(resumed, restored, steps: n..<(n + m))
+            XCTAssertEqual(resumed.parameters.map(\.value), uninterrupted.parameters.map(\.value), name)
+            XCTAssertEqual(try restored.state(for: resumed.namedParameters),
+                           try continuous.state(for: uninterrupted.namedParameters), name)
+
+            let modelOnly = model(seed: 2)
+            try checkpoint.load(into: modelOnly)
+            train(modelOnly, make(), steps: n..<(n + m))
+            XCTAssertNotEqual(modelOnly.parameters.map(\.value), uninterrupted.parameters.map(\.value),
+                              "\(name): the optimizer's state matters")
+        }
+    }
+
+    /// The same through `Trainer`: a periodic checkpoint after N full-batch epochs, loaded
+    /// into a new trainer for M more, ends where N + M epochs end.
+    func testATrainerResumedFromItsPeriodicCheckpointMatchesOneRun() throws {
+        let data = LabeledTensors(features: batches[0].0, targets: batches[0].1)
+        let url = directory.appendingPathComponent("run.json")
+        let whole = model(seed: 1)
+        _ = Trainer(model: whole, loss: .meanSquaredError, optimizer: Adam(learningRate: 0.01), epochs: 7,
+                    mode: .fullBatch).fit(data)
+        let first = model(seed: 1)
+        let history = Trainer(model: first, loss: .meanSquaredError, optimizer: Adam(learningRate: 0.01), epochs: 4,
+                              mode: .fullBatch, callbacks: [PeriodicCheckpoint(every: 4, to: url)]).fit(data)
+        XCTAssertNil(history.stopReason)
+        let resumed = model(seed: 3)
+        let adam = Adam<Float>(learningRate: 0.01)
+        try Checkpoint.read(from: url).load(into: resumed, optimizer: adam)
+        XCTAssertEqual(adam.step, 4)
+        _ = Trainer(model: resumed, loss: .meanSquaredError, optimizer: adam, epochs: 3, mode: .fullBatch).fit(data)
+        XCTAssertEqual(resumed.parameters.map(\.value), whole.parameters.map(\.value))
+    }
+
+    /// A checkpoint without optimizer state (every file written before it existed) still
+    /// loads; asking it for the optimizer's state is an error, and so is a state that does
+    /// not fit, with model and optimizer left unchanged.
+    func testCheckpointsWithoutOrWithMismatchedStateAreErrorsThatChangeNothing() throws {
+        let json = #"""
+            {"formatVersion": 1, "scalarType": "Float", "classNames": [], "featureNames": [],
+             "parameters": [{"name": "weight", "shape": [1, 1], "values": [2]}, {"name": "bias", "shape": [1], "values": [3]}]}
+            """#
+        let old = try Checkpoint.decode(Data(json.utf8), file: "old.json")
+        XCTAssertNil(old.optimizerState)
+        let layer = Dense<Float>(weight: [[0.5]], bias: [0.25])
+        XCTAssertThrowsError(try old.load(into: layer, optimizer: Adam<Float>())) {
+            XCTAssertEqual($0 as? OptimizerStateError, .noState)
+        }
+        XCTAssertEqual(layer.weight.value, [[0.5]], "unchanged")
+        try old.load(into: layer)
+        XCTAssertEqual(layer.weight.value, [[2]])
+
+        var mismatched = old
+        mismatched.optimizerState = OptimizerState(optimizer: "Adam", step: 1, entries: [
+            .init(parameter: "weight", step: 1, shape: [2, 1], buffers: ["first": [0, 0], "second": [0, 0]]),
+        ])
+        let other = Dense<Float>(weight: [[0.5]], bias: [0.25])
+        XCTAssertThrowsError(try mismatched.load(into: other, optimizer: Adam<Float>())) {
+            XCTAssertEqual($0 as? OptimizerStateError, .shapeMismatch(parameter: "weight", model: [1, 1], saved: [2, 1]))
+            XCTAssertTrue("\($0)".contains("'weight'"), "\($0)")
+        }
+        XCTAssertEqual(other.weight.value, [[0.5]], "unchanged")
+    }
+
+    func testNonFiniteOptimizerStateIsNotWritten() throws {
+        var checkpoint = try Checkpoint(model: model(seed: 1), optimizer: Adam<Float>())
+        checkpoint.optimizerState = OptimizerState(optimizer: "Adam", step: 1, entries: [
+            .init(parameter: "0.bias", step: 1, shape: [5], buffers: ["first": [0, 0, .nan, 0, 0], "second": [0, 0, 0, 0, 0]]),
+        ])
+        let url = directory.appendingPathComponent("nan.json")
+        XCTAssertThrowsError(try checkpoint.write(to: url)) {
+            guard case .unusableValue(let parameter, let buffer, let index, let value)? = $0 as? OptimizerStateError else {
+                return XCTFail("\($0)")
+            }
+            XCTAssertEqual([parameter, buffer, String(index)], ["0.bias", "first", "2"])
+            XCTAssertTrue(value.isNaN)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
+    }
+}

@@ -1,5 +1,6 @@
 import Backprop
 import BackpropNN
+import BackpropTesting
 import Foundation
 import XCTest
 
@@ -67,7 +68,7 @@ final class LossesTests: XCTestCase {
     /// PyTorch, with an empty gradient.
     func testMeanLossesOfAnEmptyBatchAreNaN() {
         let empty = Tensor<Double>(shape: [0, 2], scalars: [])
-        for loss in [Loss<Double>.meanHalfSquaredError, .meanSquaredError, .binaryCrossEntropy] {
+        for loss in [Loss<Double>.meanHalfSquaredError, .meanSquaredError, .binaryCrossEntropy, .meanAbsoluteError, .huber()] {
             let output = Variable(empty, requiresGradient: true)
             let value = loss(output, Variable(empty))
             XCTAssertTrue(value.value.scalar.isNaN, "\(loss.name): \(value.value)")
@@ -104,6 +105,57 @@ final class LossesTests: XCTestCase {
         XCTAssertEqual(loss.binaryThreshold, 0)
     }
 
+    func testMeanAbsoluteErrorAveragesOverAllElements() {
+        var expected = 0.0
+        for r in 0..<3 { for j in 0..<2 { expected += abs(output[r, j] - target[r, j]) } }
+        let loss = Loss<Double>.meanAbsoluteError
+        XCTAssertEqual(loss.name, "mean-absolute-error")
+        XCTAssertEqual(loss(Variable(output), Variable(target)).value.scalar, expected / 6, accuracy: 1e-15)
+    }
+
+    /// PyTorch's Huber loss: ½d² inside δ, δ(|d| − ½δ) outside, averaged over the elements.
+    func testHuberFollowsItsDefinition() {
+        for delta in [1.0, 0.3, 2.5] {
+            var expected = 0.0
+            for r in 0..<3 {
+                for j in 0..<2 {
+                    let d = abs(output[r, j] - target[r, j])
+                    expected += d <= delta ? 0.5 * d * d : delta * (d - 0.5 * delta)
+                }
+            }
+            let loss = Loss<Double>.huber(delta: delta)
+            XCTAssertEqual(loss(Variable(output), Variable(target)).value.scalar, expected / 6, accuracy: 1e-15, "δ = \(delta)")
+            XCTAssertEqual(Loss<Double>.named(loss.name)?(Variable(output), Variable(target)).value,
+                           loss(Variable(output), Variable(target)).value, loss.name)
+        }
+        XCTAssertEqual(Loss<Double>.huber().name, "huber")
+        XCTAssertEqual(Loss<Float>.huber(delta: 0.5).name, "huber-0.5")
+        XCTAssertNil(Loss<Float>.named("huber-x"))
+        XCTAssertNil(Loss<Float>.named("huber--1.0"))
+    }
+
+    /// Both losses against central differences, away from their kinks (d = 0, |d| = δ).
+    func testMeanAbsoluteErrorAndHuberGradientsMatchCentralDifferences() {
+        let y = Tensor<Double>([[0.2, 0.9, -1.7], [0.4, 2.6, -0.35]])
+        let t = Tensor<Double>([[0, 1.3, 0.1], [1, 0, -0.5]])
+        assertGradientsMatch(at: [y, t], "mean absolute error") { Loss<Double>.meanAbsoluteError($0[0], $0[1]) }
+        for delta in [1.0, 0.5] {
+            assertGradientsMatch(at: [y, t], "huber δ = \(delta)") { Loss<Double>.huber(delta: delta)($0[0], $0[1]) }
+        }
+    }
+
+    func testElementwiseLossesRefuseDifferentShapes() throws {
+        try assertStops(withMessageContaining: "mean-absolute-error: output [3, 2] and target [3, 1] shapes differ") {
+            _ = Loss<Double>.meanAbsoluteError(Variable(output), Variable(Tensor.zeros([3, 1])))
+        }
+        try assertStops(withMessageContaining: "huber: output [3, 2] and target [2] shapes differ") {
+            _ = Loss<Double>.huber()(Variable(output), Variable(Tensor.zeros([2])))
+        }
+        try assertStops(withMessageContaining: "Loss.huber: delta 0.0 is not positive and finite") {
+            _ = Loss<Double>.huber(delta: 0)
+        }
+    }
+
     func testLookupByName() {
         for loss in Loss<Float>.allBuiltIn { XCTAssertEqual(Loss<Float>.named(loss.name)?.name, loss.name) }
         XCTAssertNil(Loss<Float>.named("nope"))
@@ -133,6 +185,9 @@ final class LossesTests: XCTestCase {
             (.sparseCrossEntropy, Tensor([[1], [1], [0]]), (2000 + ln2) / 3, [1.0 / 3, -1.0 / 3, 0, 0, -0.5 / 3, 0.5 / 3]),
             // Σ over the row of softplus(x) − t·x, averaged over 3 rows.
             (.binaryCrossEntropy, oneHot, (2000 + 0 + 2 * ln2) / 3, [1.0 / 3, -1.0 / 3, 0, 0, -0.5 / 3, 0.5 / 3]),
+            // d = ŷ − y = [1000, −1001, −1000, 999, −1, 0]: |d| and h(d) averaged over 6, sign(d)/6.
+            (.meanAbsoluteError, oneHot, 4001.0 / 6, [1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6, 0]),
+            (.huber(), oneHot, 3998.5 / 6, [1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6, 0]),
             (.meanSquaredError, oneHot, 0, nil),
             (.meanHalfSquaredError, oneHot, 0, nil),
         ]

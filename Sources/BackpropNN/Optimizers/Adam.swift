@@ -108,6 +108,25 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
             }
         }
     }
+
+    /// The state of each of `parameters` that has any, by name, and ``step``.
+    ///
+    /// - Parameter parameters: The model's named parameters.
+    public func state(for parameters: [NamedParameter<Scalar>]) throws -> OptimizerState {
+        OptimizerState(optimizer: "Adam", step: stepCount, entries: moments.entries(for: parameters) { (step: $0.step, buffers: ["first": $0.first, "second": $0.second]) })
+    }
+
+    /// Replaces the state with `state`, bound to the parameters it names.
+    ///
+    /// - Parameters:
+    ///   - state: State saved by ``state(for:)`` of an Adam.
+    ///   - parameters: The model's named parameters.
+    /// - Throws: ``OptimizerStateError`` naming the parameter that does not match; the
+    ///   optimizer is unchanged then.
+    public func loadState(_ state: OptimizerState, for parameters: [NamedParameter<Scalar>]) throws {
+        try moments.load(state, optimizer: "Adam", for: parameters, buffers: ["first", "second"]) { AdamMoments(first: $1["first"]!, second: $1["second"]!, step: $0) }
+        stepCount = state.step
+    }
 }
 
 /// One parameter's state in ``Adam``: its moments and the number of its steps.
@@ -125,5 +144,12 @@ internal struct AdamMoments<Scalar: TensorScalar> {
     internal init(shape: TensorShape) {
         first = .zeros(shape)
         second = .zeros(shape)
+    }
+
+    /// Saved moments.
+    internal init(first: Tensor<Scalar>, second: Tensor<Scalar>, step: Int) {
+        self.first = first
+        self.second = second
+        self.step = step
     }
 }

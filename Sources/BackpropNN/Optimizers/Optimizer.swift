@@ -1,10 +1,10 @@
 import Backprop
 import Foundation
 
-/// Updates parameters from their gradients: the one protocol behind ``SGD``, ``Adam`` and
-/// optimizers of your own.
+/// Updates parameters from their gradients: the one protocol behind ``SGD``, ``Adam``,
+/// ``RMSProp``, ``Adagrad`` and optimizers of your own.
 ///
-/// ``SGD`` and ``Adam`` keep per-parameter state (velocities, moments) by the identity of
+/// The built-in optimizers keep per-parameter state (velocities, moments) by the identity of
 /// each parameter's `Variable`, not by its position in the array they are given: the order
 /// of the array may change between steps, and one optimizer may step different sets of
 /// parameters in turn, each with its own state (a parameter seen for the first time starts
@@ -32,7 +32,26 @@ public protocol Optimizer<Scalar>: AnyObject {
     var learningRate: Scalar { get set }
     /// Applies one step to every parameter from its accumulated gradient, then sets the
     /// gradients to `nil`.
+    ///
+    /// - Parameter parameters: The parameters to update.
     func update(_ parameters: [Variable<Scalar>])
+    /// The state kept for `parameters` (those that have any), keyed by their names, and the
+    /// step count: what resuming training needs besides the parameters' values. The
+    /// default throws ``OptimizerStateError/notSupported(optimizer:)``.
+    ///
+    /// - Parameter parameters: The model's named parameters (``Layer/namedParameters``).
+    func state(for parameters: [NamedParameter<Scalar>]) throws -> OptimizerState
+    /// Replaces the optimizer's state with `state`, bound to the parameters of `parameters`
+    /// it names; parameters it does not name start from zero state. The default throws
+    /// ``OptimizerStateError/notSupported(optimizer:)``.
+    ///
+    /// - Parameters:
+    ///   - state: State saved by ``state(for:)`` of an optimizer of the same type and
+    ///     configuration.
+    ///   - parameters: The model's named parameters (``Layer/namedParameters``).
+    /// - Throws: ``OptimizerStateError`` naming the parameter whose state does not match
+    ///   (unknown name, other shape, other buffers); the optimizer is unchanged then.
+    func loadState(_ state: OptimizerState, for parameters: [NamedParameter<Scalar>]) throws
 }
 
 /// The loop every optimizer's step runs: for each parameter that has a gradient, sets the

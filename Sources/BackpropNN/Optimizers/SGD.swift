@@ -27,6 +27,9 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     @exclusivity(unchecked) public var nesterov: Bool
     /// The L2 weight-decay coefficient λ.
     @exclusivity(unchecked) public var weightDecay: Scalar
+    /// The number of steps taken (calls of ``update(_:)``).
+    public var step: Int { stepCount }
+    @exclusivity(unchecked) @usableFromInline internal var stepCount = 0
     /// The velocity of each parameter, by the parameter's identity.
     @exclusivity(unchecked) @usableFromInline
     internal var velocities = ParameterStates<Scalar, Tensor<Scalar>>()
@@ -59,6 +62,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     ///   parameter has the shape it had at its first step with this optimizer.
     @inlinable
     public func update(_ parameters: [Variable<Scalar>]) {
+        stepCount += 1
         let (eta, mu, lambda, nesterov) = (learningRate, momentum, weightDecay, nesterov)
         if mu == 0 {
             forEachGradient(of: parameters, optimizer: "SGD") { _, g, w in
@@ -81,5 +85,24 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
                 }
             }
         }
+    }
+
+    /// The state of each of `parameters` that has any, by name, and ``step``.
+    ///
+    /// - Parameter parameters: The model's named parameters.
+    public func state(for parameters: [NamedParameter<Scalar>]) throws -> OptimizerState {
+        OptimizerState(optimizer: "SGD", step: stepCount, entries: velocities.entries(for: parameters) { (step: 0, buffers: ["velocity": $0]) })
+    }
+
+    /// Replaces the state with `state`, bound to the parameters it names.
+    ///
+    /// - Parameters:
+    ///   - state: State saved by ``state(for:)`` of an SGD with momentum if this one has momentum.
+    ///   - parameters: The model's named parameters.
+    /// - Throws: ``OptimizerStateError`` naming the parameter that does not match; the
+    ///   optimizer is unchanged then.
+    public func loadState(_ state: OptimizerState, for parameters: [NamedParameter<Scalar>]) throws {
+        try velocities.load(state, optimizer: "SGD", for: parameters, buffers: momentum == 0 ? [] : ["velocity"]) { _, buffers in buffers["velocity"]! }
+        stepCount = state.step
     }
 }

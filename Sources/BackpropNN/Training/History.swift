@@ -10,7 +10,8 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     public var validationLoss: Double?
     /// The validation accuracy after the epoch.
     public var validationAccuracy: Double?
-    /// The learning rate used in the epoch.
+    /// The learning rate of the epoch's last step (the epoch schedule's rate unless a
+    /// ``TrainerCallback`` changed it step by step).
     public var learningRate: Double
     /// Wall-clock seconds of the epoch, evaluation included.
     public var seconds: Double
@@ -47,6 +48,9 @@ public struct History: Sendable, Codable, Equatable {
     public var bestEpoch: Int?
     /// Whether early stopping ended the run.
     public var stoppedEarly = false
+    /// Why a callback ended the run before its last epoch (early stopping, a checkpoint
+    /// that could not be written, …), if one did (``TrainingProgress/stopReason``).
+    public var stopReason: String?
     /// Where the loss became infinite or NaN, if it did: training stopped there, before
     /// that step's update, so the model holds the parameters the diverged loss was computed
     /// with.
@@ -77,7 +81,7 @@ public struct Divergence: Sendable, Codable, Equatable, CustomStringConvertible 
     /// The loss of that step's batch, as text (`"nan"`, `"inf"`), since JSON has no
     /// number for it.
     public var loss: String
-    /// The learning rate of the epoch.
+    /// The learning rate of that step.
     public var learningRate: Double
 
     /// Creates a record.

@@ -85,6 +85,23 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable, CustomStringConvert
         }
     }
 
+    /// Per class: the F1 score, the harmonic mean of precision and recall,
+    /// 2PR/(P + R) (0 when both are 0).
+    public var f1: [Double] {
+        zip(precision, recall).map { p, r in p + r == 0 ? 0 : 2 * p * r / (p + r) }
+    }
+    /// The mean over the classes of ``precision`` (the macro average: every class counts
+    /// the same, however many samples it has).
+    public var macroPrecision: Double { Self.mean(precision) }
+    /// The mean over the classes of ``recall``.
+    public var macroRecall: Double { Self.mean(recall) }
+    /// The mean over the classes of ``f1`` (scikit-learn's `f1_score(average="macro")`).
+    public var macroF1: Double { Self.mean(f1) }
+
+    private static func mean(_ values: [Double]) -> Double {
+        values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+    }
+
     /// A text table, actual classes down, predicted across.
     public var description: String {
         let width = Swift.max(classNames.map(\.count).max() ?? 0, String(total).count) + 2
@@ -95,5 +112,71 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable, CustomStringConvert
             lines.append(pad(classNames[i], first) + row.map { pad(String($0), width) }.joined())
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// How well predicted values match numeric targets (regression).
+///
+/// | metric | value over n rows, k output columns |
+/// |---|---|
+/// | ``meanSquaredError`` | (1/(n·k)) Σ (ŷ − y)² |
+/// | ``rootMeanSquaredError`` | √``meanSquaredError`` |
+/// | ``meanAbsoluteError`` | (1/(n·k)) Σ \|ŷ − y\| |
+/// | ``rSquared`` | per column 1 − Σ (ŷ − y)² / Σ (y − ȳ)², averaged over the columns |
+///
+/// R² is scikit-learn's `r2_score` (uniform average over outputs): 1 for a perfect fit, 0
+/// for predicting each column's mean, negative when worse; a column whose targets are all
+/// equal scores 1 if predicted exactly, else 0.
+///
+/// ```swift
+/// let m = RegressionMetrics(predicted: Tensor<Double>([[2.5], [0], [2]]), targets: Tensor([[3], [-0.5], [2]]))
+/// m.meanAbsoluteError   // 0.333…
+/// ```
+public struct RegressionMetrics: Sendable, Equatable, Codable {
+    /// The number of rows.
+    public var count: Int
+    /// The mean of (ŷ − y)² over all elements.
+    public var meanSquaredError: Double
+    /// The mean of |ŷ − y| over all elements.
+    public var meanAbsoluteError: Double
+    /// The coefficient of determination R², averaged over the output columns.
+    public var rSquared: Double
+    /// √``meanSquaredError``, in the targets' unit.
+    public var rootMeanSquaredError: Double { meanSquaredError.squareRoot() }
+
+    /// Scores `predicted` against `targets`.
+    ///
+    /// - Parameters:
+    ///   - predicted: The model's outputs, `[rows, outputs]`.
+    ///   - targets: The true values, the same shape.
+    ///   - file: The file a misuse is reported at (the caller's, by default).
+    ///   - line: The line a misuse is reported at (the caller's, by default).
+    public init<Scalar: TensorScalar>(
+        predicted: Tensor<Scalar>, targets: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line
+    ) {
+        require(predicted.shape == targets.shape && predicted.rank == 2,
+                "RegressionMetrics: predictions \(Shapes.format(predicted.shape)) and targets "
+                    + "\(Shapes.format(targets.shape)) must have the same 2-D shape [rows, outputs]",
+                file: file, line: line)
+        let (rows, columns) = (predicted.shape[0], predicted.shape[1])
+        let (p, t) = (predicted.scalars.map(Double.init), targets.scalars.map(Double.init))
+        var (squares, absolutes) = (0.0, 0.0)
+        for (a, b) in zip(p, t) {
+            squares += (a - b) * (a - b)
+            absolutes += Swift.abs(a - b)
+        }
+        var rSquared = 0.0
+        for j in 0..<columns {
+            let column = stride(from: j, to: rows * columns, by: columns)
+            let mean = column.reduce(0.0) { $0 + t[$1] } / Double(rows)
+            let residual = column.reduce(0.0) { $0 + (p[$1] - t[$1]) * (p[$1] - t[$1]) }
+            let total = column.reduce(0.0) { $0 + (t[$1] - mean) * (t[$1] - mean) }
+            rSquared += total == 0 ? (residual == 0 ? 1 : 0) : 1 - residual / total
+        }
+        let n = Double(rows * columns)
+        count = rows
+        meanSquaredError = squares / n
+        meanAbsoluteError = absolutes / n
+        self.rSquared = columns == 0 ? .nan : rSquared / Double(columns)
     }
 }

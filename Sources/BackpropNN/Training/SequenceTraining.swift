@@ -48,6 +48,35 @@ public func clipGradients<Scalar>(of parameters: [Variable<Scalar>], toGlobalNor
     return norm
 }
 
+/// Clamps every element of the gradients of `parameters` to [−`maximum`, `maximum`]
+/// (PyTorch's `clip_grad_value_`). Parameters without a gradient are skipped; a NaN element
+/// stays NaN, so a divergence stays visible.
+///
+/// ```swift
+/// loss.backward()
+/// clipGradients(of: model.parameters, toMaximumMagnitude: 0.5)
+/// optimizer.update(model.parameters)
+/// ```
+///
+/// - Parameters:
+///   - parameters: The parameters whose gradients are clipped.
+///   - maximum: The largest magnitude an element keeps, above 0.
+///   - file: The file a misuse is reported at (the caller's, by default).
+///   - line: The line a misuse is reported at (the caller's, by default).
+public func clipGradients<Scalar>(
+    of parameters: [Variable<Scalar>], toMaximumMagnitude maximum: Scalar,
+    file: StaticString = #fileID, line: UInt = #line
+) {
+    require(maximum > 0, "clipGradients: maximum magnitude \(maximum) is not positive", file: file, line: line)
+    for p in parameters {
+        guard var g = p.gradient.take() else { continue }
+        g.withUnsafeMutableBufferPointer { b in
+            for i in b.indices where b[i] > maximum || b[i] < -maximum { b[i] = b[i] > 0 ? maximum : -maximum }
+        }
+        p.gradient = g
+    }
+}
+
 /// A learning rate as a function of the optimizer step (counted from 0), for schedules that
 /// change within an epoch.
 ///

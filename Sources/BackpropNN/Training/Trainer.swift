@@ -23,7 +23,8 @@ public enum TrainingMode: Sendable, Hashable {
 
 /// Stop when the monitored loss (validation loss, or training loss without validation data)
 /// has not improved by more than `minimumImprovement` for `patience` epochs, and put back
-/// the parameters of the best epoch.
+/// the parameters of the best epoch: the rule ``EarlyStoppingCallback`` applies
+/// (``Trainer/earlyStopping`` installs one).
 public struct EarlyStopping: Sendable, Hashable {
     /// Epochs without improvement tolerated.
     public var patience: Int
@@ -146,7 +147,10 @@ public func evaluate<Model: Layer>(
 }
 
 /// The training loop: epochs of forward pass, loss, reverse sweep and optimizer step, with
-/// a ``History`` and optional early stopping.
+/// a ``History``, callbacks at every step and epoch (``TrainerCallback``: gradient
+/// clipping, per-step learning rates, logging, checkpoints) and optional early stopping.
+/// The batches are those ``MiniBatches`` gives for the same seed, so a loop written by hand
+/// can reproduce a trainer's run.
 ///
 /// Divergence: when a step's loss is infinite or NaN, training stops at once, before that
 /// step's update, and ``History/divergence`` names the epoch and step (and suggests a
@@ -187,18 +191,33 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
     /// ``fit(_:validation:onEpoch:)`` starts (the base rate); every fit runs the schedule
     /// from its epoch 0.
     public var schedule: LearningRateSchedule
-    /// Early stopping, if any.
+    /// Early stopping, if any: installs an ``EarlyStoppingCallback`` after ``callbacks``.
     public var earlyStopping: EarlyStopping?
+    /// Code run at fixed points of every step and epoch (``TrainerCallback``), in order.
+    public var callbacks: [any TrainerCallback<Scalar>]
     /// Whether to record per-parameter gradient norms (a little extra work per step).
     public var recordsGradientNorms: Bool
 
     /// Creates a trainer.
+    ///
+    /// - Parameters:
+    ///   - model: The model (its parameters are updated in place).
+    ///   - loss: The loss.
+    ///   - optimizer: The optimizer.
+    ///   - epochs: The number of epochs (an upper bound with early stopping), at least 0.
+    ///   - mode: Samples per update.
+    ///   - shufflesEachEpoch: Whether the order of the training rows is reshuffled every epoch.
+    ///   - seed: The seed of the per-epoch shuffles (as ``MiniBatches`` draws them).
+    ///   - schedule: The learning rate per epoch.
+    ///   - earlyStopping: Early stopping, if any.
+    ///   - recordsGradientNorms: Whether to record per-parameter gradient norms.
+    ///   - callbacks: Code run at fixed points of every step and epoch, in order.
     @inlinable
     public init(
         model: Model, loss: Loss<Scalar>, optimizer: Opt, epochs: Int,
         mode: TrainingMode = .miniBatch(size: 32), shufflesEachEpoch: Bool = true, seed: UInt64 = 0,
         schedule: LearningRateSchedule = .constant, earlyStopping: EarlyStopping? = nil,
-        recordsGradientNorms: Bool = true
+        recordsGradientNorms: Bool = true, callbacks: [any TrainerCallback<Scalar>] = []
     ) {
         require(epochs >= 0, "Trainer: epochs \(epochs) is negative")
         if case .miniBatch(let size) = mode {
@@ -214,6 +233,7 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
         self.schedule = schedule
         self.earlyStopping = earlyStopping
         self.recordsGradientNorms = recordsGradientNorms
+        self.callbacks = callbacks
     }
 
     /// Trains on `training`, evaluating on `validation` after every epoch, and calls
@@ -221,13 +241,19 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
     ///
     /// The learning rate of epoch e (counted from 0 in every call) is
     /// `schedule.rate(base: η₀, epoch: e)`, where η₀ is the optimizer's `learningRate` when
-    /// the call starts. The schedule sets the optimizer's rate epoch by epoch, and the call
-    /// puts η₀ back when it returns (also after early stopping), so `learningRate` stays
-    /// the rate you set: a second `fit` runs the schedule again from η₀ (like a new
-    /// PyTorch scheduler over the same optimizer, or Keras's `LearningRateScheduler` with a
-    /// schedule of the epoch), and to go on from a decayed rate you set that rate before
-    /// the call. The optimizer's other state (momentum, Adam's moments and step counts)
-    /// carries over from one call to the next.
+    /// the call starts; callbacks may change it step by step (``TrainerCallback``). The
+    /// call sets the optimizer's rate step by step and puts η₀ back when it returns (also
+    /// after early stopping), so `learningRate` stays the rate you set: a second `fit` runs
+    /// the schedule again from η₀ (like a new PyTorch scheduler over the same optimizer, or
+    /// Keras's `LearningRateScheduler` with a schedule of the epoch), and to go on from a
+    /// decayed rate you set that rate before the call. The optimizer's other state
+    /// (momentum, Adam's moments and step counts) carries over from one call to the next.
+    ///
+    /// - Parameters:
+    ///   - training: The data the model learns from.
+    ///   - validation: Data evaluated after every epoch (early stopping and
+    ///     ``ReduceLearningRateOnPlateau`` monitor its loss when it is given).
+    ///   - onEpoch: Called with each epoch's record, before the callbacks' ``TrainerCallback/epochDidEnd(_:)``.
     @inlinable
     public func fit(
         _ training: LabeledTensors<Scalar>, validation: LabeledTensors<Scalar>? = nil,
@@ -235,13 +261,15 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
     ) -> History {
         let named = model.namedParameters
         let parameters = named.map(\.variable)
-        var history = History(parameterNames: named.map(\.name))
         let n = training.count
-        guard n > 0 else { return history }
-        var generator = SeededGenerator(seed: seed)
+        guard n > 0 else { return History(parameterNames: named.map(\.name)) }
         let userRate = optimizer.learningRate
         defer { optimizer.learningRate = userRate }
         let baseRate = Double(userRate)
+        var progress = TrainingProgress(
+            model: model, optimizer: optimizer, parameters: named, baseLearningRate: baseRate)
+        var callbacks = self.callbacks
+        if let earlyStopping { callbacks.append(EarlyStoppingCallback<Scalar>(earlyStopping)) }
         let batchSize: Int
         switch mode {
         case .perSample: batchSize = 1
@@ -261,21 +289,20 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
         let fullInputs = Variable(training.features)
         let fullTargets = Variable(training.targets)
 
-        var best = Double.infinity
-        var bestValues: [Tensor<Scalar>] = []
-        var sinceBest = 0
         var norms = [Double](repeating: 0, count: parameters.count)
-        var order = Array(0..<n)
-        for epoch in 0..<epochs {
+        var batches = BatchOrder(count: n, batchSize: batchSize, shuffles: shufflesEachEpoch, seed: seed)
+        callbacks.run(.trainingWillBegin, &progress)
+        for epoch in 0..<(progress.stopReason == nil ? epochs : 0) {
             let start = DispatchTime.now().uptimeNanoseconds
-            let rate = schedule.rate(base: baseRate, epoch: epoch)
-            optimizer.learningRate = Scalar(rate)
-            if shufflesEachEpoch && batchSize < n { order = generator.permutation(n) }
+            let epochRate = schedule.rate(base: baseRate, epoch: epoch)
+            progress.beginEpoch(epoch + 1)
+            let order = batches.nextEpoch()
             for k in norms.indices { norms[k] = 0 }
-            var steps = 0
             withLearningPhase(.training) {
                 var begin = 0
-                while begin < n {
+                while begin < n && progress.stopReason == nil {
+                    progress.learningRate = epochRate
+                    callbacks.run(.stepWillBegin, &progress)
                     let end = Swift.min(begin + batchSize, n)
                     let lossValue: Variable<Scalar>
                     if batchSize == 1 {
@@ -288,51 +315,43 @@ public struct Trainer<Model: Layer, Opt: Optimizer> where Opt.Scalar == Model.Sc
                         lossValue = loss(model(Variable(x)), Variable(t))
                     }
                     let observed = Double(lossValue.value.scalar)
+                    progress.record(loss: observed)
                     if _slowPath(!observed.isFinite) {
-                        history.divergence = Divergence(
-                            epoch: epoch + 1, step: steps + 1, loss: observed, learningRate: rate)
+                        let divergence = Divergence(
+                            epoch: epoch + 1, step: progress.completedStepsInEpoch + 1, loss: observed,
+                            learningRate: progress.learningRate)
+                        progress.updateHistory { $0.divergence = divergence }
                         return
                     }
                     lossValue.backward()
                     if recordsGradientNorms { accumulateNorms(parameters, into: &norms) }
+                    callbacks.run(.updateWillBegin, &progress)
+                    optimizer.learningRate = Scalar(progress.learningRate)
                     optimizer.update(parameters)
-                    steps += 1
+                    progress.endStep()
+                    callbacks.run(.stepDidEnd, &progress)
                     begin = end
                 }
             }
-            if history.divergence != nil { break }
+            if progress.history.divergence != nil { break }
             let train = evaluate(model, on: training, loss: loss)
             let valid = validation.map { evaluate(model, on: $0, loss: loss) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let steps = progress.completedStepsInEpoch
             let record = EpochRecord(
                 epoch: epoch + 1, trainingLoss: train.loss, trainingAccuracy: train.accuracy,
                 validationLoss: valid?.loss, validationAccuracy: valid?.accuracy ?? nil,
-                learningRate: rate, seconds: seconds,
+                learningRate: progress.learningRate, seconds: seconds,
                 gradientNorms: recordsGradientNorms ? norms.map { $0 / Double(Swift.max(steps, 1)) } : [])
-            history.epochs.append(record)
+            progress.updateHistory { $0.epochs.append(record) }
             onEpoch?(record)
-            if let rule = earlyStopping {
-                let monitored = valid?.loss ?? train.loss
-                if monitored < best - rule.minimumImprovement {
-                    best = monitored
-                    sinceBest = 0
-                    history.bestEpoch = epoch + 1
-                    if rule.restoresBestParameters { bestValues = parameters.map(\.value) }
-                } else {
-                    sinceBest += 1
-                    if sinceBest >= rule.patience {
-                        history.stoppedEarly = true
-                        break
-                    }
-                }
-            }
+            callbacks.run(.epochDidEnd, &progress)
+            if progress.stopReason != nil { break }
         }
-        if earlyStopping?.restoresBestParameters == true, !bestValues.isEmpty {
-            for (p, v) in zip(parameters, bestValues) { p.value = v }
-        } else {
-            history.bestEpoch = nil
-        }
-        return history
+        callbacks.run(.trainingDidEnd, &progress)
+        let reason = progress.stopReason
+        progress.updateHistory { $0.stopReason = reason }
+        return progress.history
     }
 }
 

@@ -139,3 +139,23 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(model.parameters[0].value[0, 0], 0.03, accuracy: 1e-15)
     }
 }
+
+/// The values of the parameter [0.5, −2] after each step of `optimizer` with `gradients`
+/// (shared by the tests of the optimizers that check steps against a loop written out).
+func valuesAfterSteps(of optimizer: some Optimizer<Double>, gradients: [[Double]]) -> [[Double]] {
+    let p = Variable(Tensor<Double>([0.5, -2]), requiresGradient: true)
+    return gradients.map { g in
+        p.gradient = Tensor(g)
+        optimizer.update([p])
+        XCTAssertNil(p.gradient, "the step consumes the gradient")
+        return p.value.scalars
+    }
+}
+
+/// Asserts that two runs of steps agree element by element within 1e-14.
+func assertSteps(_ actual: [[Double]], _ expected: [[Double]], _ name: String, line: UInt = #line) {
+    XCTAssertEqual(actual.count, expected.count, name, line: line)
+    for (step, (a, e)) in zip(actual, expected).enumerated() {
+        for i in a.indices { XCTAssertEqual(a[i], e[i], accuracy: 1e-14, "\(name), step \(step + 1)", line: line) }
+    }
+}

@@ -85,3 +85,24 @@ final class StepLearningRateScheduleTests: XCTestCase {
         XCTAssertEqual(schedule.rate(base: base, step: 500), minimum, accuracy: 1e-15, "the minimum after S")
     }
 }
+
+final class ClipGradientsByValueTests: XCTestCase {
+    /// Every element beyond ±c becomes ±c, the others and NaN stay; parameters without a
+    /// gradient are skipped.
+    func testClampsEachElementAndKeepsNaN() {
+        let a = Variable(Tensor<Double>.zeros([5]), requiresGradient: true)
+        a.gradient = Tensor([3, -0.2, -7, 0.5, .nan])
+        let unset = Variable(Tensor<Double>([1]), requiresGradient: true)
+        clipGradients(of: [a, unset], toMaximumMagnitude: 0.5)
+        let g = a.gradient?.scalars ?? []
+        XCTAssertEqual(Array(g.prefix(4)), [0.5, -0.2, -0.5, 0.5])
+        XCTAssertTrue(g[4].isNaN)
+        XCTAssertNil(unset.gradient)
+    }
+
+    func testNonPositiveMaximumStopsWithAMessage() throws {
+        try assertStops(withMessageContaining: "clipGradients: maximum magnitude -1.0 is not positive") {
+            clipGradients(of: [Variable(Tensor<Double>([1]), requiresGradient: true)], toMaximumMagnitude: -1)
+        }
+    }
+}
