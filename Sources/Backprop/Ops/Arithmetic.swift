@@ -13,6 +13,16 @@ extension Variable {
     public func adding(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
+        if !_isConcrete(Scalar.self), let y = concretely(
+            float: { $0.addingNode(other.retyped(), file: file, line: line) },
+            double: { $0.addingNode(other.retyped(), file: file, line: line) })
+        { return y }
+        return addingNode(other, file: file, line: line)
+    }
+
+    /// The body of ``adding(_:file:line:)`` (see ConcreteDispatch.swift).
+    @inlinable
+    internal func addingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         // The pullbacks read the operands from the output node, so they capture nothing
         // (no closure context to allocate per node); values are read in place.
         Variable(
@@ -30,6 +40,16 @@ extension Variable {
     public func subtracting(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
+        if !_isConcrete(Scalar.self), let y = concretely(
+            float: { $0.subtractingNode(other.retyped(), file: file, line: line) },
+            double: { $0.subtractingNode(other.retyped(), file: file, line: line) })
+        { return y }
+        return subtractingNode(other, file: file, line: line)
+    }
+
+    /// The body of ``subtracting(_:file:line:)`` (see ConcreteDispatch.swift).
+    @inlinable
+    internal func subtractingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         Variable(
             op: "subtract", value: storedValue.borrowed.broadcastMap(
                 other.storedValue.borrowed, op: "subtract", symbol: "-", file: file, line: line, -),
@@ -45,6 +65,16 @@ extension Variable {
     public func multiplying(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
+        if !_isConcrete(Scalar.self), let y = concretely(
+            float: { $0.multiplyingNode(other.retyped(), file: file, line: line) },
+            double: { $0.multiplyingNode(other.retyped(), file: file, line: line) })
+        { return y }
+        return multiplyingNode(other, file: file, line: line)
+    }
+
+    /// The body of ``multiplying(_:file:line:)`` (see ConcreteDispatch.swift).
+    @inlinable
+    internal func multiplyingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         Variable(
             op: "multiply", value: storedValue.borrowed.broadcastMap(
                 other.storedValue.borrowed, op: "multiply", symbol: "*", file: file, line: line, *),
@@ -98,6 +128,16 @@ extension Variable {
     public func dividing(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
+        if !_isConcrete(Scalar.self), let y = concretely(
+            float: { $0.dividingNode(other.retyped(), file: file, line: line) },
+            double: { $0.dividingNode(other.retyped(), file: file, line: line) })
+        { return y }
+        return dividingNode(other, file: file, line: line)
+    }
+
+    /// The body of ``dividing(_:file:line:)`` (see ConcreteDispatch.swift).
+    @inlinable
+    internal func dividingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         Variable(
             op: "divide", value: storedValue.borrowed.broadcastMap(
                 other.storedValue.borrowed, op: "divide", symbol: "/", file: file, line: line, /),
