@@ -7,8 +7,8 @@
 // called there would run unspecialised too, every element through protocol witnesses and
 // its pullbacks likewise: many times slower than the same op in a specialised caller.
 //
-// So the hot ops (dense, matmul, the element-wise arithmetic of two variables, the
-// activations) begin with
+// So the hot ops (dense, matmul, the element-wise arithmetic of two variables, whose four
+// ops share `arithmetic(_:_:file:line:)`, and the activations) begin with
 //
 //     if !_isConcrete(Scalar.self),
 //         let y = concretely(float: { $0.addingNode(other.retyped(), …) }, double: { … })

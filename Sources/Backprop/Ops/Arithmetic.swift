@@ -13,14 +13,10 @@ extension Variable {
     public func adding(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
-        if !_isConcrete(Scalar.self), let y = concretely(
-            float: { $0.addingNode(other.retyped(), file: file, line: line) },
-            double: { $0.addingNode(other.retyped(), file: file, line: line) })
-        { return y }
-        return addingNode(other, file: file, line: line)
+        arithmetic(.add, other, file: file, line: line)
     }
 
-    /// The body of ``adding(_:file:line:)`` (see ConcreteDispatch.swift).
+    /// The node of ``adding(_:file:line:)``.
     @inlinable
     internal func addingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         // The pullbacks read the operands from the output node, so they capture nothing
@@ -40,14 +36,10 @@ extension Variable {
     public func subtracting(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
-        if !_isConcrete(Scalar.self), let y = concretely(
-            float: { $0.subtractingNode(other.retyped(), file: file, line: line) },
-            double: { $0.subtractingNode(other.retyped(), file: file, line: line) })
-        { return y }
-        return subtractingNode(other, file: file, line: line)
+        arithmetic(.subtract, other, file: file, line: line)
     }
 
-    /// The body of ``subtracting(_:file:line:)`` (see ConcreteDispatch.swift).
+    /// The node of ``subtracting(_:file:line:)``.
     @inlinable
     internal func subtractingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         Variable(
@@ -65,14 +57,10 @@ extension Variable {
     public func multiplying(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
-        if !_isConcrete(Scalar.self), let y = concretely(
-            float: { $0.multiplyingNode(other.retyped(), file: file, line: line) },
-            double: { $0.multiplyingNode(other.retyped(), file: file, line: line) })
-        { return y }
-        return multiplyingNode(other, file: file, line: line)
+        arithmetic(.multiply, other, file: file, line: line)
     }
 
-    /// The body of ``multiplying(_:file:line:)`` (see ConcreteDispatch.swift).
+    /// The node of ``multiplying(_:file:line:)``.
     @inlinable
     internal func multiplyingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         Variable(
@@ -128,14 +116,10 @@ extension Variable {
     public func dividing(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
-        if !_isConcrete(Scalar.self), let y = concretely(
-            float: { $0.dividingNode(other.retyped(), file: file, line: line) },
-            double: { $0.dividingNode(other.retyped(), file: file, line: line) })
-        { return y }
-        return dividingNode(other, file: file, line: line)
+        arithmetic(.divide, other, file: file, line: line)
     }
 
-    /// The body of ``dividing(_:file:line:)`` (see ConcreteDispatch.swift).
+    /// The node of ``dividing(_:file:line:)``.
     @inlinable
     internal func dividingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         Variable(
@@ -149,6 +133,31 @@ extension Variable {
                 other.requiresGradient
                     ? (share * self / other).negated().summed(toShape: other.shape) : nil,
             ]
+        }
+    }
+
+    /// The element-wise arithmetic of two variables: the node of `operation`, recorded with
+    /// a concrete scalar type from generic code (see ConcreteDispatch.swift).
+    @inlinable @inline(__always)
+    internal func arithmetic(
+        _ operation: ElementwiseArithmetic, _ other: Variable, file: StaticString, line: UInt
+    ) -> Variable {
+        if !_isConcrete(Scalar.self), let y = concretely(
+            float: { $0.arithmeticNode(operation, other.retyped(), file: file, line: line) },
+            double: { $0.arithmeticNode(operation, other.retyped(), file: file, line: line) })
+        { return y }
+        return arithmeticNode(operation, other, file: file, line: line)
+    }
+
+    @inlinable @inline(__always)
+    internal func arithmeticNode(
+        _ operation: ElementwiseArithmetic, _ other: Variable, file: StaticString, line: UInt
+    ) -> Variable {
+        switch operation {
+        case .add: addingNode(other, file: file, line: line)
+        case .subtract: subtractingNode(other, file: file, line: line)
+        case .multiply: multiplyingNode(other, file: file, line: line)
+        case .divide: dividingNode(other, file: file, line: line)
         }
     }
 
@@ -210,6 +219,13 @@ extension Variable {
     @inlinable public static prefix func - (operand: Variable) -> Variable {
         operand.negated(file: "operator -", line: SourceLocation.operatorLine)
     }
+}
+
+/// The element-wise operations of two variables that `Variable.arithmetic(_:_:file:line:)`
+/// records.
+@usableFromInline
+internal enum ElementwiseArithmetic {
+    case add, subtract, multiply, divide
 }
 
 /// The gradients of y = a ± b: ∇a = ∇y and ∇b = ±∇y, each summed back to its operand's
