@@ -39,7 +39,7 @@ struct PlainSwish: Layer {
 }
 
 /// A whole model of a user's own, saved as one layer.
-struct Classifier: CodableLayer {
+struct WholeModel: CodableLayer {
     struct Configuration: Codable { var inputs: Int; var hidden: Int; var classes: Int }
     let configuration: Configuration
     let body: Sequential<Float>
@@ -120,16 +120,16 @@ final class CheckpointArchitectureTests: XCTestCase {
     }
 
     func testAWholeModelOfYourOwnIsBuiltByItsType() throws {
-        let original = Classifier(configuration: .init(inputs: 3, hidden: 5, classes: 2))
+        let original = WholeModel(configuration: .init(inputs: 3, hidden: 5, classes: 2))
         var rng = SeededGenerator(seed: 8)
         for p in original.parameters { p.value = Tensor.normal(p.shape, using: &rng) }
         let checkpoint = try roundTrip(try Checkpoint(model: original))
-        let restored = try checkpoint.makeModel(Classifier.self)
+        let restored = try checkpoint.makeModel(WholeModel.self)
         assertSameModel(restored, original, inputs: 3)
         XCTAssertThrowsError(try checkpoint.makeModel(Gated<Float>.self)) { error in
             XCTAssertEqual(
                 "\(error)",
-                #"checkpoint: inconsistent architecture: the checkpoint does not hold one 'Gated' model (its layers: 'Classifier')"#)
+                #"checkpoint: inconsistent architecture: the checkpoint does not hold one 'Gated' model (its layers: 'WholeModel')"#)
         }
     }
 
