@@ -155,7 +155,8 @@ extension Checkpoint {
         }
     }
 
-    /// Builds the model the checkpoint describes, with its parameters.
+    /// Builds the model the checkpoint describes, with its parameters: a ``Sequential`` of
+    /// the saved layers (of one layer, for a model that was a single layer).
     ///
     /// ```swift
     /// let model = try Checkpoint.read(from: url).makeModel(as: Float.self, layerTypes: [Residual.self])
@@ -200,7 +201,10 @@ extension Checkpoint {
             })
         }
         let model = try build(layers, prefix: "")
-        try load(into: model)
+        // A model that was one layer, not a Sequential, saved its parameters without the
+        // "0." of a position: they load into that layer.
+        let wasOneLayer = layers.count == 1 && !(parameters + (buffers ?? [])).contains { $0.name.hasPrefix("0.") }
+        try wasOneLayer ? load(into: model.layers[0]) : load(into: model)
         return model
     }
 

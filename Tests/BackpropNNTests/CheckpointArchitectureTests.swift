@@ -133,6 +133,19 @@ final class CheckpointArchitectureTests: XCTestCase {
         }
     }
 
+    func testAModelThatIsOneLayerIsBuiltAsASequentialOfIt() throws {
+        var rng = SeededGenerator(seed: 9)
+        let dense = Dense<Double>(inputSize: 3, outputSize: 2, activation: .tanh, biasInitializer: .uniformUnit, using: &rng)
+        let restored = try roundTrip(try Checkpoint(model: dense)).makeModel(as: Double.self)
+        XCTAssertEqual(restored.namedParameters.map(\.name), ["0.weight", "0.bias"])
+        let x = Tensor<Double>.normal([4, 3], using: &rng)
+        XCTAssertEqual(restored.predict(x), dense.predict(x))
+        let gated = Gated<Float>(width: 2, activation: .relu, using: &rng)
+        let restoredGated = try Checkpoint(model: gated).makeModel(as: Float.self, layerTypes: [Gated<Float>.self])
+        let y = Tensor<Float>.normal([3, 2], using: &rng)
+        XCTAssertEqual(restoredGated.predict(y), gated.predict(y))
+    }
+
     func testALayerWithoutASavedFormIsAnErrorNamingIt() throws {
         var rng = SeededGenerator(seed: 4)
         let model = Sequential<Float>(
