@@ -40,7 +40,7 @@ enum CustomLayerWorkload {
     ) -> Void
 
     static func run(_ bench: Bench) throws {
-        let names = ["custom.iris.step", "custom.digits.epoch"]
+        let names = ["custom.iris.step", "custom.digits.epoch", "custom.parameters"]
         guard bench.wantsAny(names) else { return }
         let repeats = bench.repeats(full: 7, quick: 3)
         if bench.wants(names[0]) {
@@ -82,6 +82,35 @@ enum CustomLayerWorkload {
             }
             report(bench, name: names[1], unit: "ms", per: Double(epochs) / 1e3, repeats: repeats, train)
         }
+        if bench.wants(names[2]) { reportDiscovery(bench, repeats: repeats) }
+    }
+
+    /// The cost of listing the parameters of the digits MLP (`model.parameters`, as a
+    /// hand-written training loop passes them to the optimizer every step): `Dense` lists
+    /// them by hand, `UserDense` has them found by reflection.
+    static func reportDiscovery(_ bench: Bench, repeats: Int) {
+        let m = DigitsWorkload.initialModel(seed: 1)
+        let builtIn = Sequential<Float>(
+            Dense(weight: m.w1.value, bias: m.b1.value, activation: .relu), Dense(weight: m.w2.value, bias: m.b2.value))
+        let own = Sequential<Float>(
+            UserDense(weight: m.w1.value, bias: m.b1.value, activation: .relu, fused: true),
+            UserDense(weight: m.w2.value, bias: m.b2.value, activation: .identity, fused: true))
+        var sink = 0
+        let (times, others) = bench.monitored {
+            timeInterleaved(
+                minTime: bench.quick ? 0.05 : 0.2, repeats: repeats,
+                [{ sink += builtIn.parameters.count }, { sink += own.parameters.count }])
+        }
+        precondition(sink > 0)
+        let scaled = times.map { $0.map { $0 * 1e9 } }
+        bench.report(
+            Figure(
+                name: "custom.parameters", unit: "ns", samples: scaled[1],
+                extra: [
+                    ("dense_median", .number(median(scaled[0]))),
+                    ("ratio", .number(median(scaled[1]) / median(scaled[0]))),
+                    ("what", .string("model.parameters of a Sequential of two user-defined layers vs Dense")),
+                ], others: others))
     }
 
     /// Times `train` with `Dense` and with `UserDense` (fused and unfused), interleaved, and
