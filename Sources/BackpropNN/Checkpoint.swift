@@ -1,70 +1,6 @@
 import Backprop
 import Foundation
 
-/// The architecture of one built-in layer, as saved in a ``Checkpoint``.
-public enum LayerSpec: Codable, Sendable, Equatable {
-    /// ``Dense``.
-    case dense(inputSize: Int, outputSize: Int, activation: Activation)
-    /// ``ActivationLayer``.
-    case activation(Activation)
-    /// ``Dropout``.
-    case dropout(rate: Double)
-    /// ``Conv1D``.
-    case conv1d(ConvolutionConfiguration)
-    /// ``Conv2D``.
-    case conv2d(ConvolutionConfiguration)
-    /// ``ConvTranspose2D``.
-    case convTranspose2d(ConvolutionConfiguration)
-    /// ``MaxPool2D``.
-    case maxPool2d(kernelSize: Size2D, stride: Size2D?, padding: Padding)
-    /// ``AvgPool2D``.
-    case avgPool2d(kernelSize: Size2D, stride: Size2D?, padding: Padding)
-    /// ``GlobalAveragePool``.
-    case globalAveragePool
-    /// ``Flatten``.
-    case flatten
-    /// ``Reshape``.
-    case reshape(sampleShape: [Int])
-    /// ``BatchNorm`` (its running statistics are saved as buffers).
-    case batchNorm(channels: Int, momentum: Double, epsilon: Double)
-}
-
-/// A layer whose architecture can be written to a checkpoint.
-public protocol DescribableLayer: Layer {
-    /// The layer's architecture.
-    var spec: LayerSpec { get }
-}
-
-extension Dense: DescribableLayer {
-    public var spec: LayerSpec {
-        .dense(inputSize: inputSize, outputSize: outputSize, activation: activation)
-    }
-}
-extension ActivationLayer: DescribableLayer {
-    public var spec: LayerSpec { .activation(activation) }
-}
-extension Dropout: DescribableLayer {
-    public var spec: LayerSpec { .dropout(rate: rate) }
-}
-extension Convolution: DescribableLayer {
-    public var spec: LayerSpec { Kind.spec(configuration) }
-}
-extension Pool2D: DescribableLayer {
-    public var spec: LayerSpec { Operation.spec(kernelSize: kernelSize, stride: stride, padding: padding) }
-}
-extension GlobalAveragePool: DescribableLayer {
-    public var spec: LayerSpec { .globalAveragePool }
-}
-extension Flatten: DescribableLayer {
-    public var spec: LayerSpec { .flatten }
-}
-extension Reshape: DescribableLayer {
-    public var spec: LayerSpec { .reshape(sampleShape: sampleShape) }
-}
-extension BatchNorm: DescribableLayer {
-    public var spec: LayerSpec { .batchNorm(channels: channels, momentum: momentum, epsilon: epsilon) }
-}
-
 /// Why a checkpoint could not be written, read or applied.
 public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     /// The file's format version is not the one this library reads.
@@ -79,8 +15,13 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(name: String, model: [Int], checkpoint: [Int])
     /// A parameter's values do not fill its shape.
     case corruptParameter(String)
-    /// A layer of the model has no saved form (a user-defined layer).
-    case notDescribable(index: Int, type: String)
+    /// A layer of the model (at a position such as `"2"`, or `"1.0"` inside a nested
+    /// ``Sequential``) is neither built in nor a ``CodableLayer``, so the architecture
+    /// cannot be saved.
+    case notDescribable(layer: String, type: String)
+    /// A saved layer of your own whose type was not passed to
+    /// ``Checkpoint/makeModel(as:layerTypes:)``.
+    case unknownLayerType(layer: String, name: String)
     /// The checkpoint holds parameters only, no architecture.
     case noArchitecture
     /// The saved layers do not fit together or do not match the saved parameters.
@@ -106,8 +47,14 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "checkpoint: parameter '\(name)' has shape \(Shapes.format(checkpoint)) in the checkpoint but \(Shapes.format(model)) in the model"
         case .corruptParameter(let name):
             return "checkpoint: the values of parameter '\(name)' do not fill its shape"
-        case .notDescribable(let index, let type):
-            return "checkpoint: layer \(index) (\(type)) cannot be saved as architecture; save its parameters only"
+        case .notDescribable(let layer, let type):
+            return "checkpoint: layer \(layer) (\(type)) is not a built-in layer, so the architecture cannot be "
+                + "saved; conform \(type) to CodableLayer (a Codable configuration and init(configuration:)), "
+                + "or save the parameters only with Checkpoint(model:parametersOnly: true) and load them "
+                + "into a model you build (load(into:))"
+        case .unknownLayerType(let layer, let name):
+            return "checkpoint: layer \(layer) is \(DataError.quoted(name)), a layer type of your own; pass its "
+                + "type in makeModel(as:layerTypes:) (a CodableLayer whose layerName is \(DataError.quoted(name)))"
         case .noArchitecture:
             return "checkpoint: it holds parameters only, no architecture to build a model from"
         case .inconsistentArchitecture(let reason):
@@ -131,6 +78,13 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 ///     .write(to: URL(fileURLWithPath: "model.json"))
 /// let restored: Sequential<Float> = try Checkpoint.read(from: url).makeModel()
 /// ```
+///
+/// A model whose layers are all built in (nested ``Sequential``s included) is saved whole.
+/// A layer of your own is saved whole when it conforms to ``CodableLayer``; pass its type
+/// to ``makeModel(as:layerTypes:)`` to build the model again. Any other layer makes
+/// ``init(model:parametersOnly:classNames:featureNames:labelColumn:normalizer:loss:)``
+/// throw, naming the layer, unless you save the parameters only (`parametersOnly: true`)
+/// and load them into a model you build (``load(into:)``).
 ///
 /// Writing goes to a temporary file in the same directory that is then renamed over the
 /// destination, so a crash never leaves a half-written checkpoint. Values are stored as
@@ -158,7 +112,8 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     public var formatVersion: Int
     /// `"Float"` or `"Double"`.
     public var scalarType: String
-    /// The layers of a ``Sequential`` of built-in layers, or `nil` (parameters only).
+    /// The layers of the model (of a ``Sequential``, or the model itself as one layer), or
+    /// `nil` for a checkpoint of parameters only.
     public var layers: [LayerSpec]?
     /// The parameters in model order.
     public var parameters: [Parameter]
@@ -180,15 +135,31 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     /// The name of the loss trained with.
     public var loss: String?
 
-    /// A checkpoint of a model's parameters, with the architecture if every layer is a
-    /// built-in one (a ``Sequential`` of ``DescribableLayer``s, or one such layer).
+    /// A checkpoint of a whole model (its architecture and parameters) or of its parameters
+    /// only.
+    ///
+    /// The architecture is saved when every layer is built in or a ``CodableLayer``
+    /// (through nested ``Sequential``s); ``makeModel(as:layerTypes:)`` builds the model
+    /// from it. With `parametersOnly`, only the parameters and buffers are saved, by name:
+    /// build the model in code and ``load(into:)`` them.
+    ///
+    /// - Parameters:
+    ///   - model: The model to save.
+    ///   - parametersOnly: Whether to leave the architecture out (``layers`` is `nil`).
+    ///   - classNames: The class names, in output order.
+    ///   - featureNames: The feature columns the model reads, in order.
+    ///   - labelColumn: The label column's name, if known.
+    ///   - normalizer: The normaliser fitted on the training data, if any.
+    ///   - loss: The name of the loss trained with.
+    /// - Throws: ``CheckpointError/notDescribable(layer:type:)`` when the architecture is
+    ///   to be saved and a layer is neither built in nor a ``CodableLayer``.
     public init<Model: Layer>(
-        model: Model, classNames: [String] = [], featureNames: [String] = [],
+        model: Model, parametersOnly: Bool = false, classNames: [String] = [], featureNames: [String] = [],
         labelColumn: String? = nil, normalizer: Normalizer? = nil, loss: String? = nil
-    ) {
+    ) throws {
         formatVersion = Self.currentFormatVersion
         scalarType = "\(Model.Scalar.self)"
-        layers = try? Self.architecture(of: model)
+        layers = parametersOnly ? nil : try Self.architecture(of: model)
         func saved(_ list: [NamedParameter<Model.Scalar>]) -> [Parameter] {
             list.map { Parameter(name: $0.name, shape: $0.variable.shape.dimensions, values: $0.variable.value.scalars.map(Double.init)) }
         }
@@ -200,142 +171,6 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         self.labelColumn = labelColumn
         self.normalizer = normalizer
         self.loss = loss
-    }
-
-    /// The architecture of a model built from built-in layers.
-    ///
-    /// - Throws: ``CheckpointError/notDescribable(index:type:)`` for any other layer.
-    public static func architecture<Model: Layer>(of model: Model) throws -> [LayerSpec] {
-        if let sequential = model as? Sequential<Model.Scalar> {
-            return try sequential.layers.enumerated().map { i, layer in
-                guard let d = layer as? any DescribableLayer else {
-                    throw CheckpointError.notDescribable(index: i, type: "\(type(of: layer))")
-                }
-                return d.spec
-            }
-        }
-        guard let d = model as? any DescribableLayer else {
-            throw CheckpointError.notDescribable(index: 0, type: "\(Model.self)")
-        }
-        return [d.spec]
-    }
-
-    /// Builds the model the checkpoint describes, with its parameters.
-    ///
-    /// - Throws: ``CheckpointError`` if there is no architecture or the parameters do not
-    ///   match it.
-    public func makeModel<Scalar: TensorScalar>(as type: Scalar.Type = Scalar.self) throws -> Sequential<Scalar> {
-        guard let layers else { throw CheckpointError.noArchitecture }
-        try validateArchitecture(layers)
-        var rng = SeededGenerator(seed: 0)
-        let model = Sequential<Scalar>(layers.map { spec -> any Layer<Scalar> in
-            switch spec {
-            case .dense(let i, let o, let a):
-                return Dense<Scalar>(inputSize: i, outputSize: o, activation: a,
-                                     initializer: .zeros, using: &rng)
-            case .activation(let a): return ActivationLayer<Scalar>(a)
-            case .dropout(let rate): return Dropout<Scalar>(rate: Swift.min(Swift.max(rate, 0), 0.99))
-            case .conv1d(let c): return Conv1D<Scalar>(c, initializer: .zeros, using: &rng)
-            case .conv2d(let c): return Conv2D<Scalar>(c, initializer: .zeros, using: &rng)
-            case .convTranspose2d(let c): return ConvTranspose2D<Scalar>(c, initializer: .zeros, using: &rng)
-            case .maxPool2d(let k, let s, let p): return MaxPool2D<Scalar>(kernelSize: k, stride: s, padding: p)
-            case .avgPool2d(let k, let s, let p): return AvgPool2D<Scalar>(kernelSize: k, stride: s, padding: p)
-            case .globalAveragePool: return GlobalAveragePool<Scalar>()
-            case .flatten: return Flatten<Scalar>()
-            case .reshape(let shape): return Reshape<Scalar>(sampleShape: shape)
-            case .batchNorm(let c, let m, let e): return BatchNorm<Scalar>(channels: c, momentum: m, epsilon: e)
-            }
-        })
-        try load(into: model)
-        return model
-    }
-
-    /// Checks, before anything is allocated, that the layers chain (each dense layer takes
-    /// the width the one before gives, the first takes one input per feature name) and
-    /// that they describe exactly the saved parameters.
-    private func validateArchitecture(_ layers: [LayerSpec]) throws {
-        var width: Int? = featureNames.isEmpty ? nil : featureNames.count
-        var channels: Int?
-        var expected = 0
-        for (index, spec) in layers.enumerated() {
-            let count: Int
-            switch spec {
-            case .dense(let i, let o, _):
-                count = try denseParameterCount(index: index, inputs: i, outputs: o, width: width, first: expected == 0)
-                (width, channels) = (o, nil)
-            case .conv1d(let c), .conv2d(let c), .convTranspose2d(let c):
-                if let problem = c.problem {
-                    throw CheckpointError.inconsistentArchitecture("layer \(index) (convolution): \(problem)")
-                }
-                if let channels, channels != c.inChannels {
-                    throw CheckpointError.inconsistentArchitecture(
-                        "layer \(index) (convolution) takes \(c.inChannels) channels, the layer before gives \(channels)")
-                }
-                guard c.outChannels <= 1 << 20, c.inChannels <= 1 << 20, c.kernelSize.height <= 1 << 10,
-                    c.kernelSize.width <= 1 << 10
-                else { throw CheckpointError.inconsistentArchitecture("layer \(index) (convolution) is too large") }
-                count = c.parameterCount
-                (width, channels) = (nil, c.outChannels)
-            case .batchNorm(let c, let momentum, let epsilon):
-                guard c > 0, c <= 1 << 20, momentum >= 0, momentum <= 1, epsilon >= 0 else {
-                    throw CheckpointError.inconsistentArchitecture(
-                        "layer \(index) is batch norm of \(c) channels, momentum \(momentum), epsilon \(epsilon)")
-                }
-                count = 2 * c
-            case .maxPool2d(let k, let stride, let p), .avgPool2d(let k, let stride, let p):
-                let sizes = [k.height, k.width, stride?.height ?? 1, stride?.width ?? 1]
-                if sizes.contains(where: { $0 <= 0 }) {
-                    throw CheckpointError.inconsistentArchitecture("layer \(index) (pooling): sizes must be positive")
-                }
-                if case .explicit(let t, let b, let l, let r) = p, Swift.min(t, b, l, r) < 0 {
-                    throw CheckpointError.inconsistentArchitecture("layer \(index) (pooling): negative padding")
-                }
-                (count, width) = (0, nil)
-            case .flatten, .globalAveragePool:
-                (count, width, channels) = (0, nil, nil)
-            case .reshape(let shape):
-                guard shape.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }), shape.count <= 6 else {
-                    throw CheckpointError.inconsistentArchitecture(
-                        "layer \(index) reshapes to \(Shapes.format(shape)); sizes must be positive")
-                }
-                if let width, width != Shapes.count(shape) {
-                    throw CheckpointError.inconsistentArchitecture(
-                        "layer \(index) reshapes \(width) values per sample to \(Shapes.format(shape))")
-                }
-                (count, width, channels) = (0, nil, shape.count >= 2 ? shape[0] : nil)
-            case .activation, .dropout:
-                count = 0
-            }
-            let (total, overflow) = expected.addingReportingOverflow(count)
-            guard !overflow else {
-                throw CheckpointError.inconsistentArchitecture("layer \(index) is too large")
-            }
-            expected = total
-        }
-        let saved = parameters.reduce(0) { $0 + $1.values.count }
-        guard expected == saved else {
-            throw CheckpointError.inconsistentArchitecture(
-                "the layers have \(expected) parameters, the checkpoint holds \(saved) values")
-        }
-    }
-
-    /// The parameters of a dense layer `inputs → outputs` at `index`, checked against the
-    /// width the layer before gives (or the feature names, for the first).
-    private func denseParameterCount(index: Int, inputs i: Int, outputs o: Int, width: Int?, first: Bool) throws -> Int {
-        guard i > 0, o > 0 else {
-            throw CheckpointError.inconsistentArchitecture("layer \(index) is dense \(i) → \(o); sizes must be positive")
-        }
-        if let width, width != i {
-            throw CheckpointError.inconsistentArchitecture(
-                "layer \(index) (dense \(i) → \(o)) takes \(i) inputs, but "
-                    + (index == 0 || first ? "there are \(width) feature names" : "the layer before gives \(width)"))
-        }
-        let (weights, overflow1) = i.multipliedReportingOverflow(by: o)
-        let (total, overflow2) = weights.addingReportingOverflow(o)
-        guard !overflow1, !overflow2 else {
-            throw CheckpointError.inconsistentArchitecture("layer \(index) (dense \(i) → \(o)) is too large")
-        }
-        return total
     }
 
     /// Copies the saved parameters into a model with the same parameter names and shapes.
@@ -544,7 +379,7 @@ private func invalidJSONReason(_ data: Data) -> String {
 
 /// A short description of a decoding error: what is wrong and where. The decoder's own
 /// text may quote a value from the file, so it is cut at 200 characters.
-private func describe(_ error: Error) -> String {
+func describe(_ error: Error) -> String {
     func path(_ keys: [CodingKey]) -> String {
         DataError.excerpt(keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined(), limit: 200)
     }

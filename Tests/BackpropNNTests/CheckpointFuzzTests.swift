@@ -18,7 +18,7 @@ final class CheckpointFuzzTests: XCTestCase {
         var tally: [String: Int] = [:]
         let cases = 10_000
         for index in 0..<cases {
-            let original = GeneratedModel(using: &rng)
+            let original = try GeneratedModel(using: &rng)
             let bytes = try original.encoded()
             let kind: String
             switch index % 10 {
@@ -209,7 +209,7 @@ private struct GeneratedModel {
     var checkpoint: Checkpoint
     var input: Tensor<Double>
 
-    init(using rng: inout SeededGenerator) {
+    init(using rng: inout SeededGenerator) throws {
         isDouble = Bool.random(using: &rng)
         let inputSize = Int.random(in: 1...4, using: &rng)
         var sizes = [inputSize]
@@ -244,12 +244,12 @@ private struct GeneratedModel {
         if isDouble {
             let model = build(Double.self, using: &rng)
             doubleModel = model
-            checkpoint = Checkpoint(model: model, classNames: classes, featureNames: features, labelColumn: "y",
+            checkpoint = try Checkpoint(model: model, classNames: classes, featureNames: features, labelColumn: "y",
                                     normalizer: normalizer, loss: "cross-entropy")
         } else {
             let model = build(Float.self, using: &rng)
             floatModel = model
-            checkpoint = Checkpoint(model: model, classNames: classes, featureNames: features,
+            checkpoint = try Checkpoint(model: model, classNames: classes, featureNames: features,
                                     normalizer: normalizer)
         }
         input = Tensor.uniform([3, inputSize], in: -2..<2, using: &rng)

@@ -14,6 +14,7 @@ final class DocumentationTests: XCTestCase {
         "Tests/BackpropTestingTests/DocumentationExamples.swift",
         "Tests/BackpropTestingTests/OpLibraryConformanceTests.swift",
         "Tests/BackpropTests/SequenceArticleSnippetTests.swift",
+        "Tests/BackpropNNTests/Examples/WritingAModelOfYourOwnTests.swift",
     ]
 
     /// The documentation held to the rule: the new articles, BackpropTesting's catalog and
@@ -26,8 +27,9 @@ final class DocumentationTests: XCTestCase {
         let testing = "Sources/BackpropTesting"
         let sources = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(testing).path)
             .filter { $0.hasSuffix(".swift") }.sorted().map { "\(testing)/\($0)" }
-        let sequences = "Sources/BackpropNN/BackpropNN.docc/ASequenceModelOfYourOwn.md"
-        return articles + [sequences, "\(testing)/BackpropTesting.docc/BackpropTesting.md"] + sources
+        let models = ["ASequenceModelOfYourOwn", "WritingAModelOfYourOwn"]
+            .map { "Sources/BackpropNN/BackpropNN.docc/\($0).md" }
+        return articles + models + ["\(testing)/BackpropTesting.docc/BackpropTesting.md"] + sources
     }
 
     func testEverySwiftExampleIsATestedSnippet() throws {

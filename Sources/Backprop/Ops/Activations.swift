@@ -12,6 +12,16 @@ extension Variable {
     public func applying(
         _ activation: Activation, file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
+        if !_isConcrete(Scalar.self), let y = concretely(
+            float: { $0.applyingNode(activation, file: file, line: line) },
+            double: { $0.applyingNode(activation, file: file, line: line) })
+        { return y }
+        return applyingNode(activation, file: file, line: line)
+    }
+
+    /// The body of ``applying(_:file:line:)`` (see ConcreteDispatch.swift).
+    @inlinable
+    internal func applyingNode(_ activation: Activation, file: StaticString, line: UInt) -> Variable {
         switch activation {
         case .identity: return self
         case .softmax: return softmax(alongAxis: -1, file: file, line: line)

@@ -13,6 +13,12 @@ extension Variable {
     public func adding(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
+        arithmetic(.add, other, file: file, line: line)
+    }
+
+    /// The node of ``adding(_:file:line:)``.
+    @inlinable
+    internal func addingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         // The pullbacks read the operands from the output node, so they capture nothing
         // (no closure context to allocate per node); values are read in place.
         Variable(
@@ -30,6 +36,12 @@ extension Variable {
     public func subtracting(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
+        arithmetic(.subtract, other, file: file, line: line)
+    }
+
+    /// The node of ``subtracting(_:file:line:)``.
+    @inlinable
+    internal func subtractingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         Variable(
             op: "subtract", value: storedValue.borrowed.broadcastMap(
                 other.storedValue.borrowed, op: "subtract", symbol: "-", file: file, line: line, -),
@@ -45,6 +57,12 @@ extension Variable {
     public func multiplying(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
+        arithmetic(.multiply, other, file: file, line: line)
+    }
+
+    /// The node of ``multiplying(_:file:line:)``.
+    @inlinable
+    internal func multiplyingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         Variable(
             op: "multiply", value: storedValue.borrowed.broadcastMap(
                 other.storedValue.borrowed, op: "multiply", symbol: "*", file: file, line: line, *),
@@ -98,6 +116,12 @@ extension Variable {
     public func dividing(_ other: Variable, file: StaticString = #fileID, line: UInt = #line)
         -> Variable
     {
+        arithmetic(.divide, other, file: file, line: line)
+    }
+
+    /// The node of ``dividing(_:file:line:)``.
+    @inlinable
+    internal func dividingNode(_ other: Variable, file: StaticString, line: UInt) -> Variable {
         Variable(
             op: "divide", value: storedValue.borrowed.broadcastMap(
                 other.storedValue.borrowed, op: "divide", symbol: "/", file: file, line: line, /),
@@ -109,6 +133,31 @@ extension Variable {
                 other.requiresGradient
                     ? (share * self / other).negated().summed(toShape: other.shape) : nil,
             ]
+        }
+    }
+
+    /// The element-wise arithmetic of two variables: the node of `operation`, recorded with
+    /// a concrete scalar type from generic code (see ConcreteDispatch.swift).
+    @inlinable @inline(__always)
+    internal func arithmetic(
+        _ operation: ElementwiseArithmetic, _ other: Variable, file: StaticString, line: UInt
+    ) -> Variable {
+        if !_isConcrete(Scalar.self), let y = concretely(
+            float: { $0.arithmeticNode(operation, other.retyped(), file: file, line: line) },
+            double: { $0.arithmeticNode(operation, other.retyped(), file: file, line: line) })
+        { return y }
+        return arithmeticNode(operation, other, file: file, line: line)
+    }
+
+    @inlinable @inline(__always)
+    internal func arithmeticNode(
+        _ operation: ElementwiseArithmetic, _ other: Variable, file: StaticString, line: UInt
+    ) -> Variable {
+        switch operation {
+        case .add: addingNode(other, file: file, line: line)
+        case .subtract: subtractingNode(other, file: file, line: line)
+        case .multiply: multiplyingNode(other, file: file, line: line)
+        case .divide: dividingNode(other, file: file, line: line)
         }
     }
 
@@ -170,6 +219,13 @@ extension Variable {
     @inlinable public static prefix func - (operand: Variable) -> Variable {
         operand.negated(file: "operator -", line: SourceLocation.operatorLine)
     }
+}
+
+/// The element-wise operations of two variables that `Variable.arithmetic(_:_:file:line:)`
+/// records.
+@usableFromInline
+internal enum ElementwiseArithmetic {
+    case add, subtract, multiply, divide
 }
 
 /// The gradients of y = a ± b: ∇a = ∇y and ∇b = ±∇y, each summed back to its operand's

@@ -24,6 +24,22 @@ extension Variable {
         weight: Variable, bias: Variable?, activation: Activation = .identity,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
+        if !_isConcrete(Scalar.self), let y = concretely(
+            float: {
+                $0.denseNode(weight: weight.retyped(), bias: bias?.retyped(), activation: activation, file: file, line: line)
+            },
+            double: {
+                $0.denseNode(weight: weight.retyped(), bias: bias?.retyped(), activation: activation, file: file, line: line)
+            })
+        { return y }
+        return denseNode(weight: weight, bias: bias, activation: activation, file: file, line: line)
+    }
+
+    /// The body of ``dense(weight:bias:activation:file:line:)`` (see ConcreteDispatch.swift).
+    @inlinable
+    internal func denseNode(
+        weight: Variable, bias: Variable?, activation: Activation, file: StaticString, line: UInt
+    ) -> Variable {
         let x = self
         // Operands read in place (no retains): this node's inputs keep them alive.
         let (xv, wv) = (x.storedValue.borrowed, weight.storedValue.borrowed)

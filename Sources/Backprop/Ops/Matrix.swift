@@ -26,6 +26,23 @@ extension Variable {
         _ other: Variable, transposingSelf: Bool = false, transposingOther: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
+        if !_isConcrete(Scalar.self), let y = concretely(
+            float: {
+                $0.matmulNode(other.retyped(), transposingSelf, transposingOther, file: file, line: line)
+            },
+            double: {
+                $0.matmulNode(other.retyped(), transposingSelf, transposingOther, file: file, line: line)
+            })
+        { return y }
+        return matmulNode(other, transposingSelf, transposingOther, file: file, line: line)
+    }
+
+    /// The body of ``matmul(_:transposingSelf:transposingOther:file:line:)`` (see
+    /// ConcreteDispatch.swift).
+    @inlinable
+    internal func matmulNode(
+        _ other: Variable, _ transposingSelf: Bool, _ transposingOther: Bool, file: StaticString, line: UInt
+    ) -> Variable {
         switch (shape.count, other.shape.count) {
         case (2, 2), (3, 3): break
         case (2, 1):

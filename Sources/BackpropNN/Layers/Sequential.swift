@@ -17,7 +17,10 @@ import Backprop
 /// convolution, pooling, reshaping and batch-norm layers) are kept
 /// as concrete values beside the array and called without existential dispatch, so the
 /// forward pass is specialised for the scalar type; only layers of your own go through
-/// `any Layer`.
+/// `any Layer`, one indirect call per layer and step. A generic layer of your own runs as
+/// generic code there, but Backprop's hot ops (`dense`, `matmul`, the arithmetic of two
+/// variables, the activations) still run specialised for `Float` or `Double`, so a layer
+/// written with them trains as fast as the built-in one it imitates.
 public struct Sequential<Scalar: TensorScalar>: Layer {
     /// The layers, applied in order.
     public var layers: [any Layer<Scalar>] {

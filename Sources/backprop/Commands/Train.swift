@@ -171,9 +171,11 @@ let trainCommand = Command(
         }
     }
     if let savePath = arguments.string("save") {
-        let checkpoint = Checkpoint(model: model, classNames: data.classNames, featureNames: data.featureNames,
-                                    labelColumn: data.labelName, normalizer: normalizer, loss: loss.name)
-        do { try checkpoint.write(to: URL(fileURLWithPath: savePath)) } catch {
+        do {
+            try Checkpoint(model: model, classNames: data.classNames, featureNames: data.featureNames,
+                           labelColumn: data.labelName, normalizer: normalizer, loss: loss.name)
+                .write(to: URL(fileURLWithPath: savePath))
+        } catch {
             throw RuntimeError("\(savePath): cannot save the model (\((error as? DataError)?.reason ?? "\(error)"))")
         }
         if !quiet { print("saved the model to \(savePath)") }
