@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 // The activations: one family, each case defined once by f and by f′ written in terms of
 // the output y = f(u). Everything that applies one (the `Variable` ops, the fused `dense`,
 // the layers of BackpropNN) keeps only y and never evaluates f again in backward.
@@ -50,8 +52,8 @@ public enum Activation: String, Codable, Sendable, CaseIterable, NodeConstant {
     internal func withFunction<Scalar: TensorScalar, R>(_ body: ((Scalar) -> Scalar) -> R) -> R {
         switch self {
         case .identity: return body { $0 }
-        case .sigmoid: return body { stableSigmoid($0) }
-        case .tanh: return body { Scalar.tanh($0) }
+        case .sigmoid: return body { loopSigmoid($0) }
+        case .tanh: return body { loopTanh($0) }
         // `Swift.max(u, 0)` is `0 >= u ? 0 : u`: a NaN u fails the comparison and is returned.
         case .relu: return body { Swift.max($0, 0) }
         case .leakyRelu: return body { $0 > 0 ? $0 : Scalar(Self.leakyReluSlope) * $0 }
@@ -206,6 +208,25 @@ public typealias DenseActivation = Activation
 internal func rectifierDerivative<Scalar: TensorScalar>(at v: Scalar, slope: Scalar) -> Scalar {
     let passed: Scalar = v > 0 ? 1 : v
     return v <= 0 ? slope : passed
+}
+
+/// σ inside an element loop: ``stableSigmoid(_:)``, with Float's exponential the inline
+/// one of CBackpropMath.h, so that the loop vectorises (the C library's expf is a call per
+/// element).
+@inlinable @inline(__always)
+internal func loopSigmoid<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {
+    guard Scalar.self == Float.self else { return stableSigmoid(x) }
+    let v = unsafeBitCast(x, to: Float.self)
+    let e = bp_expf_inline(-Swift.abs(v))  // e^−|x| ≤ 1; NaN stays NaN and fails v >= 0
+    return unsafeBitCast(v >= 0 ? 1 / (1 + e) : e / (1 + e), to: Scalar.self)
+}
+
+/// tanh inside an element loop: for Float the inline one of CBackpropMath.h, which
+/// vectorises; otherwise the C library's.
+@inlinable @inline(__always)
+internal func loopTanh<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {
+    guard Scalar.self == Float.self else { return Scalar.tanh(x) }
+    return unsafeBitCast(bp_tanhf_inline(unsafeBitCast(x, to: Float.self)), to: Scalar.self)
 }
 
 /// ln(1 + eˣ) without overflow: max(x, 0) + log1p(e^−|x|).

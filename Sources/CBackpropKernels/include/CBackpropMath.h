@@ -7,17 +7,39 @@
 
 // Elementary functions under names that do not clash with Swift's static members, so
 // Backprop's generic code reaches the C library the same way on every platform.
+static inline float bp_expf(float x) { return expf(x); }
+static inline float bp_tanhf(float x) { return tanhf(x); }
+static inline float bp_logf(float x) { return logf(x); }
+static inline float bp_log1pf(float x) { return log1pf(x); }
+static inline float bp_expm1f(float x) { return expm1f(x); }
+static inline float bp_powf(float x, float y) { return powf(x, y); }
+static inline double bp_exp(double x) { return exp(x); }
+static inline double bp_log(double x) { return log(x); }
+static inline double bp_log1p(double x) { return log1p(x); }
+static inline double bp_expm1(double x) { return expm1(x); }
+static inline double bp_tanh(double x) { return tanh(x); }
+static inline double bp_pow(double x, double y) { return pow(x, y); }
+static inline double bp_cos(double x) { return cos(x); }
+static inline float bp_sinf(float x) { return sinf(x); }
+static inline float bp_cosf(float x) { return cosf(x); }
+static inline float bp_erff(float x) { return erff(x); }
+static inline double bp_sin(double x) { return sin(x); }
+static inline double bp_erf(double x) { return erf(x); }
+
+
+// Inline single-precision forms for element loops that vectorise.
 
 static inline float bp_float_from_bits(int32_t bits) { float f; memcpy(&f, &bits, 4); return f; }
 static inline int32_t bp_bits_from_float(float f) { int32_t bits; memcpy(&bits, &f, 4); return bits; }
 
 // eˣ in single precision without a call into the C library, so that a loop calling it
-// compiles to vector code. Range reduction x = n·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split
+// compiles to vector code (Backprop's activation loops use it; one element at a time, the
+// C library's expf, which uses FMA where the CPU has it, is faster, so bp_expf stays). Range reduction x = n·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split
 // in two, Cody and Waite), e^r by Cephes' degree-6 polynomial, then 2ⁿ applied as two
 // powers of two made from exponent bits, so results down to the subnormals and the
 // overflow to +∞ come out right. Selects only, no branches. Within 1 ulp of the correctly
 // rounded value over every float (checked exhaustively); NaN stays NaN.
-static inline float bp_expf(float x) {
+static inline float bp_expf_inline(float x) {
     const float shifter = 12582912.0f;  // 1.5 · 2²³: adding it rounds to an integer
     float clamped = fminf(fmaxf(x, -104.0f), 89.0f);
     float t = clamped * 1.44269504088896341f + shifter;
@@ -36,18 +58,16 @@ static inline float bp_expf(float x) {
     y = y * bp_float_from_bits((k1 + 127) << 23) * bp_float_from_bits((k2 + 127) << 23);
     return x != x ? x : y;
 }
-static inline float bp_logf(float x) { return logf(x); }
-static inline float bp_log1pf(float x) { return log1pf(x); }
-static inline float bp_expm1f(float x) { return expm1f(x); }
-// tanh x in single precision from bp_expf, for the same reason (vector loops): for
+
+// tanh x in single precision from bp_expf_inline, for the same reason (vector loops): for
 // |x| ≥ 0.625, 1 − 2 / (e^{2|x|} + 1), where no digits cancel; below, Cephes' odd
 // polynomial. The sign is copied from x (so −0 stays −0); NaN stays NaN. Within 1.5 ulp.
-static inline float bp_tanhf(float x) {
+static inline float bp_tanhf_inline(float x) {
     float a = fabsf(x);
     // Each form is computed on inputs clamped to where it may be chosen (and z is 0 below
     // 2⁻¹², where tanh x rounds to x), so that neither works on subnormals, which cost a
     // hundred times more cycles each.
-    float large = 1.0f - 2.0f / (bp_expf(2.0f * fmaxf(a, 0.5f)) + 1.0f);
+    float large = 1.0f - 2.0f / (bp_expf_inline(2.0f * fmaxf(a, 0.5f)) + 1.0f);
     float z = a < 0x1p-12f ? 0.0f : fminf(a, 0.625f) * fminf(a, 0.625f);
     float p = -5.70498872745e-3f;
     p = p * z + 2.06390887954e-2f;
@@ -57,18 +77,5 @@ static inline float bp_tanhf(float x) {
     float small = p * z * a + a;
     return copysignf(a >= 0.625f ? large : small, x);  // NaN fails the test: small, NaN
 }
-static inline float bp_powf(float x, float y) { return powf(x, y); }
-static inline double bp_exp(double x) { return exp(x); }
-static inline double bp_log(double x) { return log(x); }
-static inline double bp_log1p(double x) { return log1p(x); }
-static inline double bp_expm1(double x) { return expm1(x); }
-static inline double bp_tanh(double x) { return tanh(x); }
-static inline double bp_pow(double x, double y) { return pow(x, y); }
-static inline double bp_cos(double x) { return cos(x); }
-static inline float bp_sinf(float x) { return sinf(x); }
-static inline float bp_cosf(float x) { return cosf(x); }
-static inline float bp_erff(float x) { return erff(x); }
-static inline double bp_sin(double x) { return sin(x); }
-static inline double bp_erf(double x) { return erf(x); }
 
 #endif

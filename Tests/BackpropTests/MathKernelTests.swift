@@ -1,12 +1,13 @@
 import Backprop
+import CBackpropKernels
 import Foundation
 import XCTest
 
-/// Float's exp and tanh are Backprop's own (inline, so loops over tensors vectorise):
-/// checked against the correctly rounded Double results over a sweep of every float range.
-final class TensorScalarTests: XCTestCase {
-    private func exp<S: TensorScalar>(_ x: S) -> S { S.exp(x) }
-    private func tanh<S: TensorScalar>(_ x: S) -> S { S.tanh(x) }
+/// The inline Float exp and tanh of the activation loops (CBackpropMath.h), against the
+/// correctly rounded Double results over a sweep of every float range.
+final class MathKernelTests: XCTestCase {
+    private func exp(_ x: Float) -> Float { bp_expf_inline(x) }
+    private func tanh(_ x: Float) -> Float { bp_tanhf_inline(x) }
 
     /// |got − want| in units in the last place of the float nearest `want`.
     private func ulps(_ got: Float, _ want: Double) -> Double {
@@ -54,5 +55,19 @@ final class TensorScalarTests: XCTestCase {
         XCTAssertEqual(tanh(-Float(0)).sign, .minus)
         XCTAssertTrue(tanh(Float.nan).isNaN)
         XCTAssertEqual(tanh(Float.leastNonzeroMagnitude), .leastNonzeroMagnitude)
+    }
+
+    /// The Float sigmoid and tanh activations (which run these in their loops) within 2 ulp
+    /// of the Double ones, NaN and infinities included.
+    func testFloatSigmoidAndTanhActivationsStayWithinTwoUlps() {
+        let xs = stride(from: -120.0, through: 120.0, by: 0.0173).map { Float($0) } + [.nan, .infinity, -.infinity, 0, -0.0]
+        for activation in [Activation.sigmoid, .tanh] {
+            let single = activation.apply(Variable(Tensor<Float>(xs))).value.scalars
+            let double = activation.apply(Variable(Tensor<Double>(xs.map(Double.init)))).value.scalars
+            for (x, (s, d)) in zip(xs, zip(single, double)) {
+                if d.isNaN { XCTAssertTrue(s.isNaN, "\(activation)(\(x))"); continue }
+                XCTAssertLessThanOrEqual(ulps(s, d), 2, "\(activation)(\(x)) = \(s), Double \(d)")
+            }
+        }
     }
 }
