@@ -14,7 +14,7 @@ let usage = """
 
     Times Backprop on the workloads of the peer scripts (../shared/bench): matmul GFLOP/s,
     the Iris tutorial run, the digits MLP, the tiny-graph overhead, a Dense-stack scaling
-    sweep and forward mode (J·v) on a 4-layer MLP. Prints one JSON line per figure ({"name", "unit", "median", "min", "max",
+    sweep, forward mode (J·v) on a 4-layer MLP and loading a 38 MB CSV. Prints one JSON line per figure ({"name", "unit", "median", "min", "max",
     "repeats", ...}) and a table at the end.
 
       --quick        short run (under a minute): fewer repeats, shorter batches, capped sweeps
@@ -42,6 +42,7 @@ let groups: [(String, (Bench) throws -> Void)] = [
     ("specialization", SpecializationWorkload.run),
     ("seq", SequenceWorkload.run),
     ("forward", ForwardModeWorkload.run),
+    ("csv", CSVLoadWorkload.run),
 ]
 
 func fail(_ message: String) -> Never {

@@ -1,0 +1,257 @@
+import Foundation
+
+/// ASCII bytes the CSV reader looks for.
+enum CSVByte {
+    static let quote = UInt8(ascii: "\"")
+    static let lineFeed = UInt8(ascii: "\n")
+    static let carriageReturn = UInt8(ascii: "\r")
+    static let space = UInt8(ascii: " ")
+    static let tab = UInt8(ascii: "\t")
+
+    @inline(__always)
+    static func isBlank(_ c: UInt8) -> Bool { c == space || c == tab }
+
+    /// Whether every byte is below 0x80 (ASCII), read eight at a time.
+    static func isASCII(_ b: UnsafeRawBufferPointer) -> Bool {
+        var bits: UInt64 = 0
+        var i = 0
+        while i + 8 <= b.count {
+            bits |= b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < b.count {
+            bits |= UInt64(b[i])
+            i += 1
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
+    }
+}
+
+/// A set of bytes, tested with a comparison (bytes above the largest member) or one load
+/// and a shift: the bytes that end an unquoted field or need the scan's attention.
+struct ByteSet {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private var largest: UInt8 = 0
+
+    init(_ bytes: [UInt8]) {
+        withUnsafeMutableBytes(of: &words) { w in
+            for c in bytes {
+                let offset = Int(c >> 6) * 8
+                w.storeBytes(of: w.load(fromByteOffset: offset, as: UInt64.self) | UInt64(1) << UInt64(c & 63),
+                             toByteOffset: offset, as: UInt64.self)
+            }
+        }
+        largest = bytes.max() ?? 0
+    }
+
+    @inline(__always)
+    func contains(_ c: UInt8) -> Bool {
+        guard c <= largest else { return false }
+        let word = withUnsafeBytes(of: words) { $0.load(fromByteOffset: Int(c >> 6) &* 8, as: UInt64.self) }
+        return (word >> UInt64(c & 63)) & 1 != 0
+    }
+}
+
+/// One field of a record, as bytes of the file: the text between the quotes of a quoted
+/// field, the whole field otherwise.
+struct CSVField {
+    /// The field's bytes (for a quoted field, inside the quotes, `""` not yet undoubled).
+    var bytes: UnsafeRawBufferPointer
+    /// Whether the bytes hold a doubled quote (`""`) that stands for one quote.
+    var hasDoubledQuotes: Bool
+
+    /// The field's text as written (a doubled quote undoubled).
+    var text: String {
+        let raw = String(decoding: bytes, as: UTF8.self)
+        return hasDoubledQuotes ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
+    }
+
+    /// The field's text without the spaces around it (Unicode spaces and tabs, as
+    /// `trimmingCharacters(in: .whitespaces)` removes them).
+    var trimmedText: String {
+        if let ascii = trimmedASCII { return String(decoding: ascii, as: UTF8.self) }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The bytes without the spaces and tabs around them, when the field is ASCII and
+    /// has no doubled quote (the fast path); `nil` otherwise.
+    @inline(__always)
+    var trimmedASCII: UnsafeRawBufferPointer? {
+        guard !hasDoubledQuotes else { return nil }
+        var start = 0
+        var end = bytes.count
+        while start < end && CSVByte.isBlank(bytes[start]) { start += 1 }
+        while end > start && CSVByte.isBlank(bytes[end - 1]) { end -= 1 }
+        // A byte of a multi-byte character at either end may be a Unicode space.
+        if start < end && (bytes[start] >= 0x80 || bytes[end - 1] >= 0x80) { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+    }
+
+    /// The field read as a number as `Double(_:)` reads its trimmed text (`1`, `-2.5e3`,
+    /// `.5`, `nan`, `inf`, `0x1p3`), or `nil` if it is not one.
+    ///
+    /// Plain decimals of up to 19 digits whose value is exact in `Double` after one
+    /// multiplication or division by a power of ten (Clinger's fast path: mantissa below
+    /// 2⁵³, power at most 10²²) are read directly from the bytes, correctly rounded;
+    /// anything else goes through `Double(_:)`.
+    @inline(__always)
+    var number: Double? {
+        if let ascii = trimmedASCII, let value = fastDecimal(ascii) { return value }
+        return slowNumber()
+    }
+
+    /// ``number`` for what the fast path does not read.
+    @inline(never)
+    private func slowNumber() -> Double? { Double(trimmedText) }
+}
+
+/// 10ᵏ for 0 ≤ k ≤ 22, the powers of ten that `Double` holds exactly.
+@inline(__always)
+private func exactPowerOfTen(_ k: Int) -> Double {
+    switch k {
+    case 0: return 1e0
+    case 1: return 1e1
+    case 2: return 1e2
+    case 3: return 1e3
+    case 4: return 1e4
+    case 5: return 1e5
+    case 6: return 1e6
+    case 7: return 1e7
+    case 8: return 1e8
+    case 9: return 1e9
+    case 10: return 1e10
+    case 11: return 1e11
+    case 12: return 1e12
+    case 13: return 1e13
+    case 14: return 1e14
+    case 15: return 1e15
+    case 16: return 1e16
+    case 17: return 1e17
+    case 18: return 1e18
+    case 19: return 1e19
+    case 20: return 1e20
+    case 21: return 1e21
+    case 22: return 1e22
+    default: return .nan
+    }
+}
+
+/// A decimal `[+-]digits[.digits][(e|E)[+-]digits]` read exactly, or `nil` when the text
+/// has another form or needs more than the fast path (see ``CSVField/number``).
+@inline(__always)
+private func fastDecimal(_ b: UnsafeRawBufferPointer) -> Double? {
+    let n = b.count
+    var i = 0
+    guard n > 0 else { return nil }
+    var negative = false
+    if b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+") {
+        negative = b[0] == UInt8(ascii: "-")
+        i = 1
+    }
+    // Leading zeros are skipped, so that every digit read after them is significant.
+    var mantissa: UInt64 = 0
+    let first = i
+    while i < n && b[i] == 48 { i &+= 1 }
+    var digits = i &- first
+    var start = i
+    while i < n, b[i] &- 48 < 10 {
+        mantissa = mantissa &* 10 &+ UInt64(b[i] &- 48)
+        i &+= 1
+    }
+    var significant = i &- start
+    digits &+= significant
+    var fractionDigits = 0
+    if i < n && b[i] == UInt8(ascii: ".") {
+        i &+= 1
+        start = i
+        if significant == 0 {
+            while i < n && b[i] == 48 { i &+= 1 }
+        }
+        let firstSignificant = i
+        while i < n, b[i] &- 48 < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(b[i] &- 48)
+            i &+= 1
+        }
+        fractionDigits = i &- start
+        digits &+= fractionDigits
+        significant &+= i &- firstSignificant
+    }
+    guard digits > 0, significant <= 19 else { return nil }
+    var exponent = 0
+    if i < n && (b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E")) {
+        i += 1
+        var exponentNegative = false
+        if i < n && (b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+")) {
+            exponentNegative = b[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        var exponentDigits = 0
+        while i < n, b[i] &- 48 < 10 {
+            guard exponentDigits < 5 else { return nil }
+            exponent = exponent * 10 + Int(b[i] &- 48)
+            exponentDigits += 1
+            i += 1
+        }
+        guard exponentDigits > 0 else { return nil }
+        if exponentNegative { exponent = -exponent }
+    }
+    guard i == n else { return nil }
+    let power = exponent - fractionDigits
+    guard mantissa <= 1 << 53, power >= -22, power <= 22 else {
+        return mantissa == 0 ? (negative ? -0.0 : 0.0) : nil
+    }
+    let value =
+        power >= 0
+        ? Double(mantissa) * exactPowerOfTen(power) : Double(mantissa) / exactPowerOfTen(-power)
+    return negative ? -value : value
+}
+
+/// Reads the fields of one record, which the scan of ``CSVTable`` has already checked.
+struct CSVFieldReader {
+    let bytes: UnsafeRawBufferPointer
+    let delimiter: UInt8
+    /// Where the next field starts.
+    var position: Int
+    /// The delimiter and the line ends.
+    let ends: ByteSet
+
+    init(bytes: UnsafeRawBufferPointer, delimiter: UInt8, position: Int) {
+        self.bytes = bytes
+        self.delimiter = delimiter
+        self.position = position
+        ends = ByteSet([delimiter, CSVByte.lineFeed, CSVByte.carriageReturn])
+    }
+
+    /// The next field. Call it only as many times as the record has fields.
+    @inline(__always)
+    mutating func next() -> CSVField {
+        var i = position
+        let n = bytes.count
+        var j = i
+        while j < n && CSVByte.isBlank(bytes[j]) { j += 1 }
+        if j < n && bytes[j] == CSVByte.quote {
+            let start = j + 1
+            var k = start
+            var doubled = false
+            while k < n {
+                if bytes[k] == CSVByte.quote {
+                    if k + 1 < n && bytes[k + 1] == CSVByte.quote {
+                        doubled = true
+                        k += 2
+                        continue
+                    }
+                    break
+                }
+                k += 1
+            }
+            let field = CSVField(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<k]), hasDoubledQuotes: doubled)
+            i = k + 1
+            while i < n && CSVByte.isBlank(bytes[i]) { i += 1 }
+            position = i < n && bytes[i] == delimiter ? i + 1 : i
+            return field
+        }
+        while j < n && !ends.contains(bytes[j]) { j &+= 1 }
+        position = j < n && bytes[j] == delimiter ? j + 1 : j
+        return CSVField(bytes: UnsafeRawBufferPointer(rebasing: bytes[i..<j]), hasDoubledQuotes: false)
+    }
+}
