@@ -77,10 +77,15 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Runs `body` with a function that gives a reader positioned at the start of a row.
     func withFieldReaders<R>(_ body: ((Int) -> CSVFieldReader) throws -> R) rethrows -> R {
+        try withRowBytes { rows in try body { rows.reader(ofRow: $0) } }
+    }
+
+    /// Runs `body` with the bytes and where each row starts.
+    func withRowBytes<R>(_ body: (CSVRowBytes) throws -> R) rethrows -> R {
         let delimiter = self.delimiter.asciiValue!
         return try bytes.withUnsafeBytes { buffer in
             try rowStarts.withUnsafeBufferPointer { starts in
-                try body { CSVFieldReader(bytes: buffer, delimiter: delimiter, position: starts[$0]) }
+                try body(CSVRowBytes(bytes: buffer, rowStarts: starts, delimiter: delimiter))
             }
         }
     }

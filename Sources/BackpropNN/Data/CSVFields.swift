@@ -59,6 +59,9 @@ struct CSVField {
     var bytes: UnsafeRawBufferPointer
     /// Whether the bytes hold a doubled quote (`""`) that stands for one quote.
     var hasDoubledQuotes: Bool
+    /// The end of the buffer the field lies in: bytes up to it may be read (eight at a
+    /// time) past the field's end, which is never a digit.
+    var bufferEnd: UnsafeRawPointer?
 
     /// The field's text as written (a doubled quote undoubled).
     var text: String {
@@ -96,7 +99,7 @@ struct CSVField {
     /// anything else goes through `Double(_:)`.
     @inline(__always)
     var number: Double? {
-        if let ascii = trimmedASCII, let value = fastDecimal(ascii) { return value }
+        if let ascii = trimmedASCII, let value = fastDecimal(ascii, bufferEnd: bufferEnd) { return value }
         return slowNumber()
     }
 
@@ -136,10 +139,67 @@ private func exactPowerOfTen(_ k: Int) -> Double {
     }
 }
 
+/// Reads the digits from `b[i]` on into `mantissa` (wrapping: the caller counts them),
+/// eight bytes at a time while the buffer holds eight more, then one at a time.
+@inline(__always)
+private func readDigits(_ b: UnsafeRawBufferPointer, _ i: inout Int, into mantissa: inout UInt64,
+                        bufferEnd: UnsafeRawPointer?) {
+    let n = b.count
+    if let base = b.baseAddress, let bufferEnd {
+        while base + i + 8 <= bufferEnd {
+            let (count, value) = eightDigits(base + i)
+            guard count <= n &- i else { break }
+            mantissa = mantissa &* smallPowerOfTen(count) &+ value
+            i &+= count
+            if count < 8 { return }
+        }
+    }
+    while i < n, b[i] &- 48 < 10 {
+        mantissa = mantissa &* 10 &+ UInt64(b[i] &- 48)
+        i &+= 1
+    }
+}
+
+/// The run of ASCII digits at the start of the eight bytes at `p`: how many there are and
+/// their value, found with word arithmetic (a byte is a digit when its high nibble is 3
+/// and stays 3 after adding 6; the digits then combine pairwise, as in Lemire's
+/// eight-digit parser).
+@inline(__always)
+private func eightDigits(_ p: UnsafeRawPointer) -> (count: Int, value: UInt64) {
+    let v = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+    let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0, threes: UInt64 = 0x3030_3030_3030_3030
+    let notDigit = ((v & high) ^ threes) | (((v &+ 0x0606_0606_0606_0606) & high) ^ threes)
+    let count = notDigit == 0 ? 8 : notDigit.trailingZeroBitCount / 8
+    guard count > 0 else { return (0, 0) }
+    // Keep the digits as the last `count` bytes: the bytes before them are leading zeros.
+    var d = (v &- threes) << UInt64(64 - 8 * count)
+    d = d &* 10 &+ (d >> 8)
+    let lowPairs = (d & 0x0000_00FF_0000_00FF) &* (100 | 1_000_000 << 32 as UInt64)
+    let highPairs = ((d >> 16) & 0x0000_00FF_0000_00FF) &* (1 | 10_000 << 32 as UInt64)
+    d = (lowPairs &+ highPairs) >> 32
+    return (count, d)
+}
+
+/// 10ᵏ for 0 ≤ k ≤ 8, as an integer.
+@inline(__always)
+private func smallPowerOfTen(_ k: Int) -> UInt64 {
+    switch k {
+    case 0: return 1
+    case 1: return 10
+    case 2: return 100
+    case 3: return 1_000
+    case 4: return 10_000
+    case 5: return 100_000
+    case 6: return 1_000_000
+    case 7: return 10_000_000
+    default: return 100_000_000
+    }
+}
+
 /// A decimal `[+-]digits[.digits][(e|E)[+-]digits]` read exactly, or `nil` when the text
 /// has another form or needs more than the fast path (see ``CSVField/number``).
 @inline(__always)
-private func fastDecimal(_ b: UnsafeRawBufferPointer) -> Double? {
+private func fastDecimal(_ b: UnsafeRawBufferPointer, bufferEnd: UnsafeRawPointer?) -> Double? {
     let n = b.count
     var i = 0
     guard n > 0 else { return nil }
@@ -154,10 +214,7 @@ private func fastDecimal(_ b: UnsafeRawBufferPointer) -> Double? {
     while i < n && b[i] == 48 { i &+= 1 }
     var digits = i &- first
     var start = i
-    while i < n, b[i] &- 48 < 10 {
-        mantissa = mantissa &* 10 &+ UInt64(b[i] &- 48)
-        i &+= 1
-    }
+    readDigits(b, &i, into: &mantissa, bufferEnd: bufferEnd)
     var significant = i &- start
     digits &+= significant
     var fractionDigits = 0
@@ -168,10 +225,7 @@ private func fastDecimal(_ b: UnsafeRawBufferPointer) -> Double? {
             while i < n && b[i] == 48 { i &+= 1 }
         }
         let firstSignificant = i
-        while i < n, b[i] &- 48 < 10 {
-            mantissa = mantissa &* 10 &+ UInt64(b[i] &- 48)
-            i &+= 1
-        }
+        readDigits(b, &i, into: &mantissa, bufferEnd: bufferEnd)
         fractionDigits = i &- start
         digits &+= fractionDigits
         significant &+= i &- firstSignificant
@@ -204,6 +258,20 @@ private func fastDecimal(_ b: UnsafeRawBufferPointer) -> Double? {
         power >= 0
         ? Double(mantissa) * exactPowerOfTen(power) : Double(mantissa) / exactPowerOfTen(-power)
     return negative ? -value : value
+}
+
+/// A table's bytes and where each row starts, valid inside ``CSVTable/withRowBytes(_:)``;
+/// threads may read them at once.
+struct CSVRowBytes: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+    let rowStarts: UnsafeBufferPointer<Int>
+    let delimiter: UInt8
+
+    /// A reader at the start of row `r`.
+    @inline(__always)
+    func reader(ofRow r: Int) -> CSVFieldReader {
+        CSVFieldReader(bytes: bytes, delimiter: delimiter, position: rowStarts[r])
+    }
 }
 
 /// Reads the fields of one record, which the scan of ``CSVTable`` has already checked.
@@ -244,7 +312,8 @@ struct CSVFieldReader {
                 }
                 k += 1
             }
-            let field = CSVField(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<k]), hasDoubledQuotes: doubled)
+            let field = CSVField(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<k]), hasDoubledQuotes: doubled,
+                                 bufferEnd: bytes.baseAddress.map { $0 + n })
             i = k + 1
             while i < n && CSVByte.isBlank(bytes[i]) { i += 1 }
             position = i < n && bytes[i] == delimiter ? i + 1 : i
@@ -252,6 +321,7 @@ struct CSVFieldReader {
         }
         while j < n && !ends.contains(bytes[j]) { j &+= 1 }
         position = j < n && bytes[j] == delimiter ? j + 1 : j
-        return CSVField(bytes: UnsafeRawBufferPointer(rebasing: bytes[i..<j]), hasDoubledQuotes: false)
+        return CSVField(bytes: UnsafeRawBufferPointer(rebasing: bytes[i..<j]), hasDoubledQuotes: false,
+                        bufferEnd: bytes.baseAddress.map { $0 + n })
     }
 }

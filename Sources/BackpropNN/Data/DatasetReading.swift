@@ -239,6 +239,58 @@ extension Dataset {
     public var hasMissingValues: Bool { features.contains { $0.isNaN } }
 }
 
+/// The buffers the threads reading blocks of rows write, each only at its own rows (and
+/// its own block); the arrays they point into outlive the threads.
+private struct SharedRows: @unchecked Sendable {
+    let out: UnsafeMutableBufferPointer<Double>
+    let keep: UnsafeMutableBufferPointer<Bool>
+    let targets: UnsafeMutableBufferPointer<Double>
+    let blocks: UnsafeMutableBufferPointer<RowBlock>
+}
+
+/// What reading one block of rows finds: per feature column, the first text and the first
+/// missing field and whether it holds a number; the first bad label or target; the labels.
+private struct RowBlock {
+    var firstText: [(row: Int, text: String)?]
+    var hasNumber: [Bool]
+    var firstMissing: [Int?]
+    var firstOutputError: (row: Int, column: Int, reason: String)? = nil
+    var labels: [String] = []
+
+    init(width: Int) {
+        firstText = Array(repeating: nil, count: width)
+        hasNumber = Array(repeating: false, count: width)
+        firstMissing = Array(repeating: nil, count: width)
+    }
+
+    /// Reads one label (`targets` nil) or target field; a missing one drops its row
+    /// (``MissingValuePolicy/drop``) or is noted as an error, as is a target that is not a
+    /// finite number.
+    @inline(__always)
+    mutating func readOutput(_ field: CSVField, row r: Int, column c: Int, slot: Int, policy: MissingValuePolicy,
+                             targets: UnsafeMutableBufferPointer<Double>?, keep: UnsafeMutableBufferPointer<Bool>) {
+        func note(_ reason: String) {
+            if firstOutputError == nil { firstOutputError = (r, c, reason) }
+        }
+        guard let targets else {
+            let text = field.trimmedText
+            labels.append(text)
+            if text.isEmpty {
+                if policy == .drop { keep[r] = false } else { note("the label is empty") }
+            }
+            return
+        }
+        let width = targets.count / keep.count
+        if let v = field.number, v.isFinite {
+            targets[r * width + slot] = v
+        } else if TableReader.isMissing(field, policy: policy) {
+            if policy == .drop { keep[r] = false } else { note("the target is empty") }
+        } else {
+            note(TableReader.notANumber(field.trimmedText))
+        }
+    }
+}
+
 /// Reads the feature columns of a table, and its label or target columns, row by row from
 /// the table's bytes.
 private struct TableReader {
@@ -303,9 +355,12 @@ private struct TableReader {
     var keptRows: [Int] { keep.indices.filter { keep[$0] } }
 
     /// Whether a trimmed field stands for a missing value under the policy.
-    func isMissing(_ field: CSVField) -> Bool {
+    func isMissing(_ field: CSVField) -> Bool { Self.isMissing(field, policy: options.missingValues) }
+
+    /// Whether a trimmed field stands for a missing value under `policy`.
+    static func isMissing(_ field: CSVField, policy: MissingValuePolicy) -> Bool {
         if let ascii = field.trimmedASCII, ascii.isEmpty { return true }
-        guard options.missingValues != .error else { return field.trimmedText.isEmpty }
+        guard policy != .error else { return field.trimmedText.isEmpty }
         let text = field.trimmedText
         return text.isEmpty || MissingValuePolicy.markers.contains(text)
     }
@@ -321,6 +376,42 @@ private struct TableReader {
             : "\(DataError.quoted(text)) is not a finite number (NaN, infinities and values beyond ±1.8e308 are not accepted)"
     }
 
+    /// Reads block `k` of `blocks` near-equal blocks of rows: numbers into `shared.out`,
+    /// dropped rows into `shared.keep`, targets into `shared.targets`; returns what it found.
+    private static func readBlock(_ k: Int, of blocks: Int, rows rowBytes: CSVRowBytes, count rows: Int, width: Int,
+                                  order: [(offset: Int, element: Int)], policy: MissingValuePolicy,
+                                  targetsAreNumbers: Bool, into shared: SharedRows) -> RowBlock {
+        var block = RowBlock(width: width)
+        for r in (k * rows / blocks)..<((k + 1) * rows / blocks) {
+            var fields = rowBytes.reader(ofRow: r)
+            var at = 0
+            let base = r * width
+            for (slot, c) in order {
+                while at < c { _ = fields.next(); at += 1 }
+                let field = fields.next()
+                at += 1
+                if slot >= width {
+                    block.readOutput(field, row: r, column: c, slot: slot - width, policy: policy,
+                                     targets: targetsAreNumbers ? shared.targets : nil, keep: shared.keep)
+                    continue
+                }
+                if let v = field.number, v.isFinite {
+                    shared.out[base + slot] = v
+                    if !block.hasNumber[slot] { block.hasNumber[slot] = true }
+                    continue
+                }
+                shared.out[base + slot] = .nan
+                if isMissing(field, policy: policy) {
+                    if policy == .drop { shared.keep[r] = false }
+                    if policy == .error && block.firstMissing[slot] == nil { block.firstMissing[slot] = r }
+                    continue
+                }
+                if block.firstText[slot] == nil { block.firstText[slot] = (r, field.trimmedText) }
+            }
+        }
+        return block
+    }
+
     /// Reads every feature column (numbers, NaN where missing; the categories of
     /// categorical columns as their index) and the label (texts, trimmed) or targets
     /// (numbers), in one pass over the rows; the first bad feature is an error, then the
@@ -330,46 +421,44 @@ private struct TableReader {
         let rows = table.rowCount
         let t = outputs.count
         var values = [Double](repeating: 0, count: rows * width)
-        if targetsAreNumbers { targetValues = [Double](repeating: 0, count: rows * t) } else if t > 0 { labelTexts.reserveCapacity(rows) }
-        /// The first field of each column that is not a number (row, text), and whether
-        /// the column holds any number.
-        var firstText = [(row: Int, text: String)?](repeating: nil, count: width)
-        var hasNumber = [Bool](repeating: false, count: width)
-        var firstMissing = [Int?](repeating: nil, count: width)
-        var firstOutputError: (row: Int, column: Int, reason: String)? = nil
+        if targetsAreNumbers { targetValues = [Double](repeating: 0, count: rows * t) }
         // Feature slots are 0..<width, outputs width..<width + t, read in file order.
         let order = (sources + outputs).enumerated().sorted { $0.element < $1.element }
         let fixed = options.columns != nil
         let policy = options.missingValues
-        try table.withFieldReaders { reader in
-            values.withUnsafeMutableBufferPointer { out in
-                for r in 0..<rows {
-                    var fields = reader(r)
-                    var at = 0
-                    let base = r * width
-                    for (slot, c) in order {
-                        while at < c { _ = fields.next(); at += 1 }
-                        let field = fields.next()
-                        at += 1
-                        if slot >= width {
-                            readOutput(field, row: r, column: c, slot: slot - width, numbers: targetsAreNumbers,
-                                       firstError: &firstOutputError)
-                            continue
+        // Large tables are read in blocks of rows on several threads, then merged in order.
+        let blockCount = rows >= 20_000 ? Swift.max(1, Swift.min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
+        var blocks = [RowBlock](repeating: RowBlock(width: width), count: blockCount)
+        let table = self.table
+        values.withUnsafeMutableBufferPointer { out in
+            keep.withUnsafeMutableBufferPointer { keep in
+                targetValues.withUnsafeMutableBufferPointer { targets in
+                    blocks.withUnsafeMutableBufferPointer { blocks in
+                        let shared = SharedRows(out: out, keep: keep, targets: targets, blocks: blocks)
+                        table.withRowBytes { rowBytes in
+                            DispatchQueue.concurrentPerform(iterations: blockCount) { k in
+                                shared.blocks[k] = Self.readBlock(
+                                    k, of: blockCount, rows: rowBytes, count: rows, width: width, order: order,
+                                    policy: policy, targetsAreNumbers: targetsAreNumbers, into: shared)
+                            }
                         }
-                        if let v = field.number, v.isFinite {
-                            out[base + slot] = v
-                            hasNumber[slot] = true
-                            continue
-                        }
-                        out[base + slot] = .nan
-                        if isMissing(field) {
-                            if policy == .drop { keep[r] = false }
-                            if policy == .error && firstMissing[slot] == nil { firstMissing[slot] = r }
-                            continue
-                        }
-                        if firstText[slot] == nil { firstText[slot] = (r, field.trimmedText) }
                     }
                 }
+            }
+        }
+        try table.withFieldReaders { reader in
+            var firstText = [(row: Int, text: String)?](repeating: nil, count: width)
+            var hasNumber = [Bool](repeating: false, count: width)
+            var firstMissing = [Int?](repeating: nil, count: width)
+            var firstOutputError: (row: Int, column: Int, reason: String)? = nil
+            for block in blocks {
+                for slot in 0..<width {
+                    hasNumber[slot] = hasNumber[slot] || block.hasNumber[slot]
+                    firstText[slot] = firstText[slot] ?? block.firstText[slot]
+                    firstMissing[slot] = firstMissing[slot] ?? block.firstMissing[slot]
+                }
+                firstOutputError = firstOutputError ?? block.firstOutputError
+                if !targetsAreNumbers { labelTexts += block.labels }
             }
             // Which columns are categorical, and the first field that is an error.
             var firstError: (row: Int, slot: Int, reason: String)? = nil
@@ -415,31 +504,6 @@ private struct TableReader {
             }
         }
         raw = values
-    }
-
-    /// Reads one label or target field; a missing one drops its row (``MissingValuePolicy/drop``)
-    /// or is noted as an error, as is a target that is not a finite number.
-    @inline(__always)
-    private mutating func readOutput(_ field: CSVField, row r: Int, column c: Int, slot: Int, numbers: Bool,
-                                     firstError: inout (row: Int, column: Int, reason: String)?) {
-        func note(_ reason: String) {
-            if firstError == nil { firstError = (r, c, reason) }
-        }
-        guard numbers else {
-            let text = field.trimmedText
-            labelTexts.append(text)
-            if text.isEmpty {
-                if options.missingValues == .drop { keep[r] = false } else { note("the label is empty") }
-            }
-            return
-        }
-        if let v = field.number, v.isFinite {
-            targetValues[r * outputs.count + slot] = v
-        } else if isMissing(field) {
-            if options.missingValues == .drop { keep[r] = false } else { note("the target is empty") }
-        } else {
-            note(Self.notANumber(field.trimmedText))
-        }
     }
 
     /// Expands categorical columns one-hot and leaves out the rows dropped (after the

@@ -176,4 +176,25 @@ final class DatasetTests: XCTestCase {
             XCTAssertEqual("\(error)", "f.csv: column 5 ('label'): the column is both a feature and the label or a target")
         }
     }
+
+    /// Large tables are read in blocks of rows (on several threads): the rows keep their
+    /// order, and the first bad field in the file is the one reported.
+    func testLargeTablesKeepRowOrderAndTheFirstError() throws {
+        let rows = 30_000
+        func csv(_ field: (Int) -> String) -> String {
+            "x,y,label\n" + (0..<rows).map { "\($0),\(field($0)),c\($0 % 3)\n" }.joined()
+        }
+        let data = try Dataset(table: CSVTable(text: csv { "\(-$0)" }), label: .name("label"))
+        XCTAssertEqual(data.features, (0..<rows).flatMap { [Double($0), Double(-$0)] })
+        XCTAssertEqual(data.labels, (0..<rows).map { $0 % 3 })
+        let broken = csv { $0 == 25_000 ? "text" : $0 == 20_000 || $0 == 29_000 ? "" : "\($0)" }
+        XCTAssertThrowsError(try Dataset(table: CSVTable(text: broken, source: "b.csv"), label: .name("label"))) { error in
+            XCTAssertEqual("\(error)", "b.csv:20002: column 2 ('y'): the field is empty, expected a number")
+        }
+        let dropped = try Dataset(table: CSVTable(text: broken.replacingOccurrences(of: "text", with: "")), label: .name("label"),
+                                  options: DatasetReadingOptions(missingValues: .drop))
+        XCTAssertEqual(dropped.count, rows - 3)
+        XCTAssertEqual(dropped.lineNumbers.prefix(3), [2, 3, 4])
+        XCTAssertFalse(dropped.lineNumbers.contains(20_002))
+    }
 }
