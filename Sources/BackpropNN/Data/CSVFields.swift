@@ -200,13 +200,21 @@ private func smallPowerOfTen(_ k: Int) -> UInt64 {
 /// has another form or needs more than the fast path (see ``CSVField/number``).
 @inline(__always)
 private func fastDecimal(_ b: UnsafeRawBufferPointer, bufferEnd: UnsafeRawPointer?) -> Double? {
+    guard let (value, end) = scanDecimal(b, from: 0, bufferEnd: bufferEnd), end == b.count else { return nil }
+    return value
+}
+
+/// A decimal as ``fastDecimal(_:bufferEnd:)`` reads it, starting at `b[i0]` and ending
+/// where its syntax ends: the value and the index after it, or `nil`.
+@inline(__always)
+private func scanDecimal(_ b: UnsafeRawBufferPointer, from i0: Int, bufferEnd: UnsafeRawPointer?) -> (Double, Int)? {
     let n = b.count
-    var i = 0
-    guard n > 0 else { return nil }
+    var i = i0
+    guard i < n else { return nil }
     var negative = false
-    if b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+") {
-        negative = b[0] == UInt8(ascii: "-")
-        i = 1
+    if b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") {
+        negative = b[i] == UInt8(ascii: "-")
+        i &+= 1
     }
     // Leading zeros are skipped, so that every digit read after them is significant.
     var mantissa: UInt64 = 0
@@ -249,15 +257,14 @@ private func fastDecimal(_ b: UnsafeRawBufferPointer, bufferEnd: UnsafeRawPointe
         guard exponentDigits > 0 else { return nil }
         if exponentNegative { exponent = -exponent }
     }
-    guard i == n else { return nil }
     let power = exponent - fractionDigits
     guard mantissa <= 1 << 53, power >= -22, power <= 22 else {
-        return mantissa == 0 ? (negative ? -0.0 : 0.0) : nil
+        return mantissa == 0 ? (negative ? -0.0 : 0.0, i) : nil
     }
     let value =
         power >= 0
         ? Double(mantissa) * exactPowerOfTen(power) : Double(mantissa) / exactPowerOfTen(-power)
-    return negative ? -value : value
+    return (negative ? -value : value, i)
 }
 
 /// A table's bytes and where each row starts, valid inside ``CSVTable/withRowBytes(_:)``;
@@ -288,6 +295,28 @@ struct CSVFieldReader {
         self.delimiter = delimiter
         self.position = position
         ends = ByteSet([delimiter, CSVByte.lineFeed, CSVByte.carriageReturn])
+    }
+
+    /// The next field read as a number, when it is a plain decimal (no spaces, no quotes)
+    /// that ``CSVField/number`` reads on its fast path, followed by the delimiter or a line
+    /// end; otherwise `nil`, with the reader where it was. Reads the bytes once, where
+    /// ``next()`` and ``CSVField/number`` read them twice.
+    @inline(__always)
+    mutating func nextPlainNumber() -> Double? {
+        guard let (value, end) = scanDecimal(bytes, from: position, bufferEnd: bytes.baseAddress.map { $0 + bytes.count })
+        else { return nil }
+        if end == bytes.count {
+            position = end
+            return value
+        }
+        let c = bytes[end]
+        if c == delimiter {
+            position = end &+ 1
+            return value
+        }
+        guard c == CSVByte.lineFeed || c == CSVByte.carriageReturn else { return nil }
+        position = end
+        return value
     }
 
     /// The next field. Call it only as many times as the record has fields.

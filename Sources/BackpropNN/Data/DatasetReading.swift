@@ -388,8 +388,13 @@ private struct TableReader {
             let base = r * width
             for (slot, c) in order {
                 while at < c { _ = fields.next(); at += 1 }
-                let field = fields.next()
                 at += 1
+                if slot < width, let v = fields.nextPlainNumber() {
+                    shared.out[base + slot] = v
+                    if !block.hasNumber[slot] { block.hasNumber[slot] = true }
+                    continue
+                }
+                let field = fields.next()
                 if slot >= width {
                     block.readOutput(field, row: r, column: c, slot: slot - width, policy: policy,
                                      targets: targetsAreNumbers ? shared.targets : nil, keep: shared.keep)

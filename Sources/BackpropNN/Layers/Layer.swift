@@ -23,7 +23,7 @@ import Backprop
 /// Freezing: a parameter whose `requiresGradient` is `false` is frozen. It is still listed
 /// in ``namedParameters`` (so it is saved with the model and counted), but no gradient is
 /// computed for it and optimizers leave it unchanged. ``freeze(file:line:)`` and
-/// ``unfreeze()`` set it for every parameter of a layer or a whole sub-model,
+/// ``unfreeze(file:line:)`` set it for every parameter of a layer or a whole sub-model,
 /// ``freeze(_:file:line:)`` for parameters by name. Freeze and thaw between a backward pass
 /// and the next forward pass (a graph recorded before the change stops its backward pass
 /// with a message).

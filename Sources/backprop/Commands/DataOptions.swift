@@ -188,7 +188,8 @@ struct ModelRun {
             lines.append((["row"] + predicted + (hasActual ? actual : [])).map(csvField).joined(separator: ","))
             let t = targetNames.count
             for i in 0..<data.count {
-                var fields = ["\(i + 1)"] + predictedValues[(i * t)..<(i * t + t)].map { "\($0)" }
+                // The model computes in Float: its predictions are written to Float's precision.
+                var fields = ["\(i + 1)"] + predictedValues[(i * t)..<(i * t + t)].map { "\(Float($0))" }
                 if hasActual { fields += data.targets[(i * t)..<(i * t + t)].map { "\($0)" } }
                 lines.append(fields.joined(separator: ","))
             }

@@ -40,7 +40,7 @@ let trainCommand = Command(
             CommonOptions.seed,
             .value("validation", "FRACTION", "Fraction of rows held out for validation, in [0, 1) (default 0.2)."),
             .value("test-fraction", "FRACTION", "Fraction of rows held out for a final test, in [0, 1) (default 0)."),
-            .value("save-split", "DIR", "Write the training, validation and test rows as train.csv, validation.csv and test.csv in DIR."),
+            .value("save-split", "DIR", "Write the training, validation and test rows as train.csv, validation.csv and test.csv in DIR (made if missing)."),
             .value("save", "MODEL.json", "Save the trained model as a checkpoint."),
             CommonOptions.plot,
             .value("graph", "FILE.dot", "Write the computation graph of one training step (Graphviz DOT)."),
@@ -87,7 +87,12 @@ let trainCommand = Command(
     try checkOutputPath(arguments.string("plot"), what: "chart")
     try checkOutputPath(arguments.string("graph"), what: "graph")
     let splitDirectory = arguments.string("save-split")
-    if let splitDirectory { try checkOutputPath(URL(fileURLWithPath: splitDirectory).appendingPathComponent("train.csv").path, what: "split") }
+    if let splitDirectory {
+        do { try FileManager.default.createDirectory(atPath: splitDirectory, withIntermediateDirectories: true) } catch {
+            throw RuntimeError("\(splitDirectory): cannot create the directory for the split (\(error.localizedDescription))")
+        }
+        try checkOutputPath(URL(fileURLWithPath: splitDirectory).appendingPathComponent("train.csv").path, what: "split")
+    }
 
     let table = try readTable(arguments.string("data")!, delimiter: delimiter, quiet: quiet)
     let labels = regression ? splitColumns(arguments.string("label")!, in: table) : [ColumnSelector(arguments.string("label")!)]
