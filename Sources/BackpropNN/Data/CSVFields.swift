@@ -11,6 +11,26 @@ enum CSVByte {
     @inline(__always)
     static func isBlank(_ c: UInt8) -> Bool { c == space || c == tab }
 
+    /// How many bytes of `b` are `byte`, counted eight at a time: in `x = word ^ pattern`
+    /// a byte is zero where `byte` is, and `((x & 0x7F…) + 0x7F…) | x` sets the high bit
+    /// of exactly the other bytes (no carry crosses a byte).
+    static func count(_ byte: UInt8, in b: UnsafeRawBufferPointer) -> Int {
+        let pattern = UInt64(byte) &* 0x0101_0101_0101_0101
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        var total = 0
+        var i = 0
+        while i + 8 <= b.count {
+            let x = b.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ pattern
+            total &+= (~(((x & low) &+ low) | x) & ~low).nonzeroBitCount
+            i &+= 8
+        }
+        while i < b.count {
+            if b[i] == byte { total &+= 1 }
+            i &+= 1
+        }
+        return total
+    }
+
     /// Whether every byte is below 0x80 (ASCII), read eight at a time.
     static func isASCII(_ b: UnsafeRawBufferPointer) -> Bool {
         var bits: UInt64 = 0

@@ -168,4 +168,22 @@ final class CSVTests: XCTestCase {
         XCTAssertEqual(try CSVTable(text: "a;b\n1;2\n").fields(ofRow: 0), ["1", "2"])
         XCTAssertEqual(try CSVTable(text: "a;b\n1;2\n").rowCount, 1)
     }
+
+    /// Files without quotes or carriage returns take a faster scan; with them or not, the
+    /// same table comes out (long rows, blank lines, a ragged row).
+    func testFilesWithAndWithoutQuotesScanAlike() throws {
+        let row = (0..<37).map { "\($0 * 3)" }.joined(separator: ";")
+        let plain = "a" + (1..<37).map { ";c\($0)" }.joined() + "\n" + row + "\n  \n\t\n" + row + "\n"
+        let quoted = plain.replacingOccurrences(of: ";c5;", with: ";\"c5\";")
+        let fast = try CSVTable(text: plain), slow = try CSVTable(text: quoted)
+        XCTAssertEqual(fast.header, slow.header)
+        XCTAssertEqual(fast.rows, slow.rows)
+        XCTAssertEqual(fast.lineNumbers, [2, 5])
+        XCTAssertEqual(slow.lineNumbers, [2, 5])
+        for text in [plain, quoted] {
+            XCTAssertThrowsError(try CSVTable(text: text + "1;2\n", source: "r.csv")) { error in
+                XCTAssertEqual("\(error)", "r.csv:6: 2 fields, but the header has 37 columns")
+            }
+        }
+    }
 }
