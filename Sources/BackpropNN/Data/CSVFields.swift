@@ -64,6 +64,11 @@ struct ByteSet {
         largest = bytes.max() ?? 0
     }
 
+    /// The bytes that end an unquoted field: the delimiter and the line ends.
+    init(fieldEndsFor delimiter: UInt8) {
+        self.init([delimiter, CSVByte.lineFeed, CSVByte.carriageReturn])
+    }
+
     @inline(__always)
     func contains(_ c: UInt8) -> Bool {
         guard c <= largest else { return false }
@@ -294,10 +299,20 @@ struct CSVRowBytes: @unchecked Sendable {
     let rowStarts: UnsafeBufferPointer<Int>
     let delimiter: UInt8
 
+    /// The bytes that end a field.
+    let ends: ByteSet
+
+    init(bytes: UnsafeRawBufferPointer, rowStarts: UnsafeBufferPointer<Int>, delimiter: UInt8) {
+        self.bytes = bytes
+        self.rowStarts = rowStarts
+        self.delimiter = delimiter
+        ends = ByteSet(fieldEndsFor: delimiter)
+    }
+
     /// A reader at the start of row `r`.
     @inline(__always)
     func reader(ofRow r: Int) -> CSVFieldReader {
-        CSVFieldReader(bytes: bytes, delimiter: delimiter, position: rowStarts[r])
+        CSVFieldReader(bytes: bytes, delimiter: delimiter, position: rowStarts[r], ends: ends)
     }
 }
 
@@ -310,11 +325,11 @@ struct CSVFieldReader {
     /// The delimiter and the line ends.
     let ends: ByteSet
 
-    init(bytes: UnsafeRawBufferPointer, delimiter: UInt8, position: Int) {
+    init(bytes: UnsafeRawBufferPointer, delimiter: UInt8, position: Int, ends: ByteSet? = nil) {
         self.bytes = bytes
         self.delimiter = delimiter
         self.position = position
-        ends = ByteSet([delimiter, CSVByte.lineFeed, CSVByte.carriageReturn])
+        self.ends = ends ?? ByteSet(fieldEndsFor: delimiter)
     }
 
     /// The next field read as a number, when it is a plain decimal (no spaces, no quotes)

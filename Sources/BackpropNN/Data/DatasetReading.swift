@@ -120,12 +120,23 @@ extension Dataset {
             return
         }
         labelName = table.header[labelIndex]
-        let kept = reader.keptRows.map { texts[$0] }
+        let kept = reader.keptRows.count == texts.count ? texts : reader.keptRows.map { texts[$0] }
+        // Each row's label as the index of a distinct text (one hash per row), then the
+        // classes from the distinct texts only.
+        var code: [String: Int] = [:]
+        var distinct: [String] = []
+        let codes = kept.map { text in
+            if let c = code[text] { return c }
+            code[text] = distinct.count
+            distinct.append(text)
+            return distinct.count - 1
+        }
         let names: [String]
         if let classNames {
             names = classNames
         } else {
-            names = kept.allSatisfy({ Int($0) != nil }) ? Set(kept.map { Int($0)! }).sorted().map(String.init) : Set(kept).sorted()
+            let integers = distinct.compactMap { Int($0) }
+            names = integers.count == distinct.count ? Set(integers).sorted().map(String.init) : distinct.sorted()
             if !options.allowsContinuousLabels, let evidence = Self.continuousEvidence(classes: names, rows: kept.count) {
                 throw DataError(
                     file: table.source, column: labelIndex + 1, columnName: labelName,
@@ -138,9 +149,11 @@ extension Dataset {
             index[n] = i
             if let v = Int(n) { index[String(v)] = index[String(v)] ?? i }
         }
-        labels = try kept.enumerated().map { r, text in
+        let classOfText = try distinct.enumerated().map { c, text in
             let key = Int(text).map(String.init) ?? text
             guard let k = index[text] ?? index[key] else {
+                // Distinct texts are in the order they first appear: this is the first bad row.
+                let r = codes.firstIndex(of: c)!
                 throw DataError(
                     file: table.source, line: lineNumbers[r], column: labelIndex + 1,
                     columnName: table.header[labelIndex],
@@ -148,6 +161,7 @@ extension Dataset {
             }
             return k
         }
+        labels = codes.map { classOfText[$0] }
         self.classNames = names
     }
 
@@ -425,7 +439,8 @@ private struct TableReader {
         let width = sources.count
         let rows = table.rowCount
         let t = outputs.count
-        var values = [Double](repeating: 0, count: rows * width)
+        // Every value is written by the pass below, so the buffer is not cleared first.
+        var values = [Double](unsafeUninitializedCapacity: rows * width) { _, count in count = rows * width }
         if targetsAreNumbers { targetValues = [Double](repeating: 0, count: rows * t) }
         // Feature slots are 0..<width, outputs width..<width + t, read in file order.
         let order = (sources + outputs).enumerated().sorted { $0.element < $1.element }
