@@ -32,6 +32,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case nonFiniteParameter(name: String, index: Int, value: Double)
     /// The normaliser to be written has coefficients that ``Normalizer/problem()`` rejects.
     case unusableNormalizer(column: Int?, reason: String)
+    /// The description of the data to be written does not fit together (feature columns,
+    /// missing-value fills, targets).
+    case inconsistentDataDescription(String)
 
     public var description: String {
         switch self {
@@ -66,6 +69,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
                 + "a model with infinite or NaN parameters (diverged training) is not saved"
         case .unusableNormalizer(let column, let reason):
             return "checkpoint: the normalizer is not saved: " + (column.map { "column \($0 + 1): " } ?? "") + reason
+        case .inconsistentDataDescription(let reason):
+            return "checkpoint: not saved: \(reason)"
         }
     }
 }
@@ -134,6 +139,17 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     public var normalizer: Normalizer?
     /// The name of the loss trained with.
     public var loss: String?
+    /// The target columns of a regression model, in output order; `nil` for a classifier.
+    public var targetNames: [String]?
+    /// The standardisation of the targets a regression model was trained on: its outputs
+    /// are in these units, and ``Normalizer/original(_:column:)`` maps them back.
+    public var targetNormalizer: Normalizer?
+    /// The columns the features are read from, with the categories of categorical ones;
+    /// `nil` when every feature is a numeric column of its own name.
+    public var featureColumns: [FeatureColumn]?
+    /// The value that fills a missing feature (the training rows' means), or `nil` when
+    /// the model was trained without filling missing values.
+    public var missingValueFills: [Double]?
 
     /// A checkpoint of a whole model (its architecture and parameters) or of its parameters
     /// only.
@@ -234,6 +250,7 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         if let (column, reason) = normalizer?.problem() {
             throw CheckpointError.unusableNormalizer(column: column, reason: reason)
         }
+        if let problem = dataDescriptionProblem() { throw CheckpointError.inconsistentDataDescription(problem) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(self)
@@ -334,6 +351,9 @@ public struct Checkpoint: Codable, Sendable, Equatable {
             throw CheckpointError.unreadable(
                 file: file,
                 reason: "the normalizer has \(n.offsets.count) columns, the checkpoint \(checkpoint.featureNames.count) feature names")
+        }
+        if let problem = checkpoint.dataDescriptionProblem() {
+            throw CheckpointError.unreadable(file: file, reason: problem)
         }
         return checkpoint
     }

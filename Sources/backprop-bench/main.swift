@@ -14,13 +14,15 @@ let usage = """
 
     Times Backprop on the workloads of the peer scripts (../shared/bench): matmul GFLOP/s,
     the Iris tutorial run, the digits MLP, the tiny-graph overhead, a Dense-stack scaling
-    sweep, forward mode (J·v) on a 4-layer MLP and a layer of the user's own against Dense.
+    sweep, forward mode (J·v) on a 4-layer MLP, a layer of the user's own against Dense and
+    reading a 38 MB CSV into a Dataset.
     Prints one JSON line per figure ({"name", "unit", "median", "min", "max", "repeats",
     ...}) and a table at the end.
 
       --quick        short run (under a minute): fewer repeats, shorter batches, capped sweeps
       --filter NAME  only figures whose name contains NAME (repeatable; any match runs),
-                     e.g. matmul, matmul.f32.512, iris, digits.relu, tiny, scaling.f64, forward, custom
+                     e.g. matmul, matmul.f32.512, iris, digits.relu, tiny, scaling.f64, forward,
+                     custom, csv
       --repeats N    samples per figure (overrides the defaults)
       --quiet-wait S before each measurement, wait up to S seconds for other processes to
                      leave the cores idle and up to S more for the host to run us at most
@@ -44,6 +46,7 @@ let groups: [(String, (Bench) throws -> Void)] = [
     ("seq", SequenceWorkload.run),
     ("forward", ForwardModeWorkload.run),
     ("custom", CustomLayerWorkload.run),
+    ("csv", CSVLoadWorkload.run),
 ]
 
 func fail(_ message: String) -> Never {

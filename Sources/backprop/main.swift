@@ -4,7 +4,7 @@ import Foundation
 // The `backprop` command line: dispatch to a subcommand, map errors to exit codes
 // (0 success, 1 runtime error, 2 usage error).
 
-let commands: [Command] = [irisCommand, xorCommand, digitsCommand, textCommand, trainCommand, predictCommand]
+let commands: [Command] = [irisCommand, xorCommand, digitsCommand, textCommand, trainCommand, predictCommand, evaluateCommand]
 
 let overview = """
 usage: backprop <command> [options]

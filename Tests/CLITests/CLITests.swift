@@ -75,7 +75,7 @@ final class CLITests: XCTestCase {
     func testHelpForEveryCommand() throws {
         let top = try backprop("--help")
         XCTAssertEqual(top.status, 0)
-        for command in ["iris", "xor", "digits", "text", "train", "predict"] {
+        for command in ["iris", "xor", "digits", "text", "train", "predict", "evaluate"] {
             XCTAssertTrue(top.stdout.contains("  \(command) "), top.stdout)
             let help = try backprop(command, "--help")
             XCTAssertEqual(help.status, 0, command)

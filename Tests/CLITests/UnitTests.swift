@@ -80,3 +80,31 @@ final class ProgressAndChartTests: XCTestCase {
         XCTAssertEqual(svg.components(separatedBy: "<polyline points=\"").count - 1, 2 + 4, "2 axes frames + 4 series")
     }
 }
+
+/// The regression figures `train`, `predict` and `evaluate` print, against sums written
+/// out by hand.
+final class RegressionSummaryTests: XCTestCase {
+    func testMeanSquaredErrorRootAndRSquared() {
+        // One target: actual 1, 2, 3, 4 (mean 2.5, total sum of squares 5), predicted off by
+        // 0.5, −0.5, 0, 1 (residual sum 1.5).
+        let one = RegressionMetrics(predicted: [1.5, 1.5, 3, 5], actual: [1, 2, 3, 4], columns: 1)
+        XCTAssertEqual(one.meanSquaredError, 1.5 / 4, accuracy: 1e-15)
+        XCTAssertEqual(one.rootMeanSquaredError, (1.5 / 4).squareRoot(), accuracy: 1e-15)
+        XCTAssertEqual(one.rSquared, 1 - 1.5 / 5, accuracy: 1e-15)
+        // Two targets, row-major: R² is the mean of each target's; a constant target
+        // predicted exactly scores 1, predicted wrongly 0.
+        let two = RegressionMetrics(predicted: [1, 7, 2, 7], actual: [1, 7, 3, 7], columns: 2)
+        XCTAssertEqual(two.meanSquaredError, 1.0 / 4, accuracy: 1e-15)
+        XCTAssertEqual(two.rSquared, ((1 - 1 / 2.0) + 1) / 2, accuracy: 1e-15)
+        XCTAssertEqual(RegressionMetrics(predicted: [6, 7], actual: [7, 7], columns: 1).rSquared, 0)
+        XCTAssertEqual(one.summary, "MSE 0.3750  RMSE 0.6124  R² 0.7000")
+    }
+
+    func testCSVFieldsAreQuotedWhenTheyMustBe() {
+        XCTAssertEqual(csvField("plain"), "plain")
+        XCTAssertEqual(csvField("a,b"), "\"a,b\"")
+        XCTAssertEqual(csvField("say \"hi\""), "\"say \"\"hi\"\"\"")
+        XCTAssertEqual(csvField(" padded"), "\" padded\"")
+        XCTAssertEqual(csvField("two\nlines"), "\"two\nlines\"")
+    }
+}

@@ -1,18 +1,23 @@
 import Backprop
 import Foundation
 
-/// A table of numeric features with an optional class label per row.
+/// A table of numeric features with, optionally, a class label or numeric targets per
+/// row.
 ///
 /// Features are kept in `Double`, row-major; ``featureTensor(as:)`` and
-/// ``oneHotTargets(as:)`` give the tensors a model trains on. Labels are class indices
-/// `0..<classNames.count`.
+/// ``oneHotTargets(as:)`` (classification) or ``targetTensor(as:)`` (regression) give the
+/// tensors a model trains on. Labels are class indices `0..<classNames.count`; targets are
+/// `count × targetCount` numbers. A categorical column read from a file becomes one
+/// feature per category (one-hot, see ``FeatureColumn``). Read from a file with
+/// ``MissingValuePolicy/mean``, a missing feature is NaN until
+/// ``fillingMissingValues(with:)`` fills it.
 ///
 /// ```swift
 /// let iris = try Dataset(csv: BundledData.iris, label: .name("species"))
 /// iris.count, iris.featureCount, iris.classNames   // 150, 4, ["Iris-setosa", …]
 /// ```
 public struct Dataset: Sendable, Equatable {
-    /// The feature column names.
+    /// The feature names (a categorical column gives one per category: `color=red`).
     public var featureNames: [String]
     /// The features, row-major, `count × featureCount`.
     public var features: [Double]
@@ -22,6 +27,15 @@ public struct Dataset: Sendable, Equatable {
     public var classNames: [String]
     /// The name of the label column the labels were read from, if any.
     public var labelName: String?
+    /// The numeric targets (regression), row-major, `count × targetCount`, or empty.
+    public var targets: [Double] = []
+    /// The names of the target columns, in order, or empty.
+    public var targetNames: [String] = []
+    /// The columns the features come from, in order (numeric, or categorical with its
+    /// categories).
+    public var columns: [FeatureColumn]
+    /// The 1-based line in its file of each row (for messages), or empty.
+    public var lineNumbers: [Int] = []
 
     /// The number of feature columns.
     public var featureCount: Int { featureNames.count }
@@ -31,9 +45,18 @@ public struct Dataset: Sendable, Equatable {
     public var isLabeled: Bool { !classNames.isEmpty && labels.count == count }
     /// The number of classes.
     public var classCount: Int { classNames.count }
+    /// The number of target columns (0 unless the data is for regression).
+    public var targetCount: Int { targetNames.count }
+    /// Whether every row has numeric targets.
+    public var hasTargets: Bool { targetCount > 0 && targets.count == count * targetCount }
 
     /// Creates a data set from rows of features and class indices.
     ///
+    /// - Parameters:
+    ///   - rows: The features of each row.
+    ///   - labels: The class index of each row, or empty.
+    ///   - classNames: The class names.
+    ///   - featureNames: The feature names (default `x0`, `x1`, …).
     /// - Precondition: the rows have equal length, there is one label per row (or none),
     ///   and every label is in `0..<classNames.count`.
     public init(rows: [[Double]], labels: [Int] = [], classNames: [String] = [],
@@ -48,96 +71,48 @@ public struct Dataset: Sendable, Equatable {
         self.features = rows.flatMap { $0 }
         self.labels = labels
         self.classNames = labels.isEmpty && classNames.isEmpty ? [] : classNames
+        self.columns = self.featureNames.map { FeatureColumn(name: $0) }
     }
 
-    /// Reads features and labels from a parsed CSV table.
+    /// Creates a data set for regression from rows of features and of targets.
     ///
-    /// Every column except the label column must be numeric: a finite `Double` as Swift
-    /// reads it (`1`, `-2.5e3`, `.5`), surrounding spaces ignored; NaN, infinities and
-    /// numbers that overflow `Double` are errors. Labels may be strings or
-    /// integers: the classes are the distinct values, sorted (numerically if all are
-    /// integers), unless `classNames` is given (a model's classes), in which case a label
-    /// outside it is an error.
+    /// ```swift
+    /// let data = Dataset(rows: [[1], [2]], targets: [[2.5], [4.5]])
+    /// data.targetTensor(as: Float.self)   // [[2.5], [4.5]]
+    /// ```
     ///
     /// - Parameters:
-    ///   - table: The table.
-    ///   - label: The label column, or `nil` for unlabeled data.
-    ///   - classNames: Fixed classes to map labels to (from a checkpoint), or `nil`.
-    /// - Throws: ``DataError`` naming the file, line and column of the first bad field.
-    public init(table: CSVTable, label: ColumnSelector?, classNames: [String]? = nil) throws {
-        let labelIndex = try label.map { try table.columnIndex($0) }
-        let featureColumns = table.header.indices.filter { $0 != labelIndex }
-        featureNames = featureColumns.map { table.header[$0] }
-        guard !featureColumns.isEmpty else {
-            throw DataError(file: table.source, reason: "there are no feature columns")
-        }
-        guard !table.rows.isEmpty else {
-            throw DataError(file: table.source, reason: "there are no data rows after the header")
-        }
-        var values: [Double] = []
-        values.reserveCapacity(table.rows.count * featureColumns.count)
-        for (r, row) in table.rows.enumerated() {
-            for c in featureColumns {
-                let text = row[c].trimmingCharacters(in: .whitespaces)
-                guard let v = Double(text), v.isFinite else {
-                    let reason =
-                        text.isEmpty ? "the field is empty, expected a number"
-                        : Double(text) == nil ? "\(DataError.quoted(text)) is not a number"
-                        : "\(DataError.quoted(text)) is not a finite number (NaN, infinities and values beyond ±1.8e308 are not accepted)"
-                    throw DataError(
-                        file: table.source, line: table.lineNumbers[r], column: c + 1,
-                        columnName: table.header[c], reason: reason)
-                }
-                values.append(v)
-            }
-        }
-        features = values
-        guard let labelIndex else {
-            labels = []
-            self.classNames = []
-            return
-        }
-        labelName = table.header[labelIndex]
-        let texts = table.rows.map { $0[labelIndex].trimmingCharacters(in: .whitespaces) }
-        let names: [String]
-        if let classNames {
-            names = classNames
-        } else if texts.allSatisfy({ Int($0) != nil }) {
-            names = Set(texts.map { Int($0)! }).sorted().map(String.init)
-        } else {
-            names = Set(texts).sorted()
-        }
-        var index: [String: Int] = [:]
-        for (i, n) in names.enumerated() {
-            index[n] = i
-            if let v = Int(n) { index[String(v)] = index[String(v)] ?? i }
-        }
-        var result: [Int] = []
-        result.reserveCapacity(texts.count)
-        for (r, text) in texts.enumerated() {
-            let key = Int(text).map(String.init) ?? text
-            guard let k = index[text] ?? index[key] else {
-                throw DataError(
-                    file: table.source, line: table.lineNumbers[r], column: labelIndex + 1,
-                    columnName: table.header[labelIndex],
-                    reason: text.isEmpty ? "the label is empty"
-                        : "label \(DataError.quoted(text)) is not one of the model's classes (\(Self.listOfClasses(names)))")
-            }
-            result.append(k)
-        }
-        labels = result
-        self.classNames = names
+    ///   - rows: The features of each row.
+    ///   - targets: The targets of each row.
+    ///   - targetNames: The target names (default `y0`, `y1`, …).
+    ///   - featureNames: The feature names (default `x0`, `x1`, …).
+    /// - Precondition: the rows of each have equal length and there are as many target
+    ///   rows as feature rows.
+    public init(rows: [[Double]], targets: [[Double]], targetNames: [String]? = nil,
+                featureNames: [String]? = nil) {
+        self.init(rows: rows, featureNames: featureNames)
+        let width = targetNames?.count ?? targets.first?.count ?? 0
+        require(targets.count == rows.count, "Dataset: \(targets.count) target rows for \(rows.count) rows")
+        require(width > 0 && targets.allSatisfy { $0.count == width }, "Dataset: target rows have different or no lengths")
+        self.targets = targets.flatMap { $0 }
+        self.targetNames = targetNames ?? (0..<width).map { "y\($0)" }
     }
 
     /// Class names for a message, each cut at ``DataError/quotedLengthLimit`` characters, at
     /// most 20 of them.
-    private static func listOfClasses(_ names: [String]) -> String {
+    static func listOfClasses(_ names: [String]) -> String {
         names.prefix(20).map { DataError.excerpt($0) }.joined(separator: ", ")
             + (names.count > 20 ? ", … (\(names.count) in all)" : "")
     }
 
-    /// Reads a CSV file (see ``init(table:label:classNames:)``); `name` is the file's name
-    /// in error messages (default: its path).
+    /// Reads a CSV file (see ``init(table:label:classNames:options:)``).
+    ///
+    /// - Parameters:
+    ///   - url: The file.
+    ///   - label: The label column, or `nil` for unlabeled data.
+    ///   - classNames: Fixed classes to map labels to (from a checkpoint), or `nil`.
+    ///   - name: The file's name in error messages (default: its path).
+    /// - Throws: ``DataError`` naming the file, line and column of the first bad field.
     public init(csv url: URL, label: ColumnSelector?, classNames: [String]? = nil, name: String? = nil) throws {
         try self.init(table: CSVTable(contentsOf: url, name: name), label: label, classNames: classNames)
     }
@@ -182,6 +157,13 @@ public struct Dataset: Sendable, Equatable {
         copy.features.reserveCapacity(indices.count * d)
         for i in indices { copy.features.append(contentsOf: features[(i * d)..<(i * d + d)]) }
         copy.labels = isLabeled ? indices.map { labels[$0] } : []
+        let t = targetCount
+        copy.targets = []
+        if hasTargets {
+            copy.targets.reserveCapacity(indices.count * t)
+            for i in indices { copy.targets.append(contentsOf: targets[(i * t)..<(i * t + t)]) }
+        }
+        copy.lineNumbers = lineNumbers.count == count ? indices.map { lineNumbers[$0] } : []
         return copy
     }
 
@@ -196,6 +178,12 @@ public struct Dataset: Sendable, Equatable {
         Tensor(shape: [count, featureCount], scalars: features.map { Scalar($0) })
     }
 
+    /// The targets as a `[count, targetCount]` tensor (regression).
+    @inlinable
+    public func targetTensor<Scalar: TensorScalar>(as type: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
+        Tensor(shape: [count, targetCount], scalars: targets.map { Scalar($0) })
+    }
+
     /// The labels one-hot encoded: a `[count, classCount]` tensor with a 1 in each row's
     /// class column.
     ///
@@ -205,6 +193,18 @@ public struct Dataset: Sendable, Equatable {
     @inlinable
     public func oneHotTargets<Scalar: TensorScalar>(as type: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
         oneHot(labels, classCount: classCount)
+    }
+}
+
+extension LabeledTensors {
+    /// A regression data set's features and targets (``Dataset/targetTensor(as:)``), with
+    /// no class labels.
+    ///
+    /// - Parameter data: Data with targets (``Dataset/hasTargets``).
+    @inlinable
+    public init(targetsOf data: Dataset) {
+        require(data.hasTargets, "LabeledTensors(targetsOf:): the data set has no targets")
+        self.init(features: data.featureTensor(), targets: data.targetTensor())
     }
 }
 

@@ -67,61 +67,104 @@ public struct Normalizer: Codable, Sendable, Equatable {
 
     /// Min-max scaling to `range`, fitted on `data`.
     ///
+    /// - Parameters:
+    ///   - data: The rows to fit on (the training split).
+    ///   - range: The range the training values map to.
     /// - Precondition: `data` has at least one row.
     public static func minMax(fittedOn data: Dataset, range: ClosedRange<Double> = 0...1) -> Normalizer {
         require(data.count > 0, "Normalizer.minMax: no rows to fit on")
-        var offsets: [Double] = []
-        var scales: [Double] = []
-        for j in 0..<data.featureCount {
-            var low = Double.infinity
-            var high = -Double.infinity
-            for i in 0..<data.count {
-                let v = data[row: i, feature: j]
-                low = Swift.min(low, v)
-                high = Swift.max(high, v)
-            }
-            offsets.append(low)
-            scales.append(high > low ? (range.upperBound - range.lowerBound) / (high - low) : 0)
+        return minMax(data.features, columns: data.featureCount, range: range)
+    }
+
+    /// Min-max scaling of row-major `values` with `columns` columns.
+    private static func minMax(_ values: [Double], columns d: Int, range: ClosedRange<Double>) -> Normalizer {
+        var low = [Double](repeating: .infinity, count: d)
+        var high = [Double](repeating: -.infinity, count: d)
+        for k in values.indices {
+            low[k % d] = Swift.min(low[k % d], values[k])
+            high[k % d] = Swift.max(high[k % d], values[k])
         }
-        return Normalizer(kind: .minMax, offsets: offsets, scales: scales, shift: range.lowerBound)
+        let scales = (0..<d).map { high[$0] > low[$0] ? (range.upperBound - range.lowerBound) / (high[$0] - low[$0]) : 0 }
+        return Normalizer(kind: .minMax, offsets: low, scales: scales, shift: range.lowerBound)
     }
 
     /// Standardisation to mean 0 and standard deviation 1, fitted on `data`.
     ///
+    /// - Parameter data: The rows to fit on (the training split).
     /// - Precondition: `data` has at least one row.
     public static func zScore(fittedOn data: Dataset) -> Normalizer {
         require(data.count > 0, "Normalizer.zScore: no rows to fit on")
-        var offsets: [Double] = []
-        var scales: [Double] = []
-        let n = Double(data.count)
-        for j in 0..<data.featureCount {
-            var mean = 0.0
-            for i in 0..<data.count { mean += data[row: i, feature: j] }
-            mean /= n
-            var variance = 0.0
-            for i in 0..<data.count {
-                let d = data[row: i, feature: j] - mean
-                variance += d * d
-            }
-            let sigma = (variance / n).squareRoot()
-            offsets.append(mean)
-            scales.append(sigma > 0 ? 1 / sigma : 1)
+        return zScore(data.features, columns: data.featureCount)
+    }
+
+    /// Standardisation of the targets (regression) to mean 0 and standard deviation 1,
+    /// fitted on `data`: a model trained on standardised targets has outputs of similar
+    /// size whatever the targets' units, and ``original(_:column:)`` maps its outputs back.
+    ///
+    /// ```swift
+    /// let scaling = Normalizer.zScore(fittedOnTargetsOf: train)
+    /// let standardised = scaling.applyingToTargets(of: train)
+    /// ```
+    ///
+    /// - Parameter data: The rows to fit on (the training split).
+    /// - Precondition: `data` has targets and at least one row.
+    public static func zScore(fittedOnTargetsOf data: Dataset) -> Normalizer {
+        require(data.count > 0 && data.hasTargets, "Normalizer.zScore(fittedOnTargetsOf:): no target rows to fit on")
+        return zScore(data.targets, columns: data.targetCount)
+    }
+
+    /// Standardisation of row-major `values` with `columns` columns.
+    private static func zScore(_ values: [Double], columns d: Int) -> Normalizer {
+        let n = Double(values.count / d)
+        var means = [Double](repeating: 0, count: d)
+        for k in values.indices { means[k % d] += values[k] }
+        for j in 0..<d { means[j] /= n }
+        var variances = [Double](repeating: 0, count: d)
+        for k in values.indices {
+            let v = values[k] - means[k % d]
+            variances[k % d] += v * v
         }
-        return Normalizer(kind: .zScore, offsets: offsets, scales: scales, shift: 0)
+        let scales = variances.map { variance -> Double in
+            let sigma = (variance / n).squareRoot()
+            return sigma > 0 ? 1 / sigma : 1
+        }
+        return Normalizer(kind: .zScore, offsets: means, scales: scales, shift: 0)
+    }
+
+    /// The data with every target rescaled (regression).
+    ///
+    /// - Parameter data: Data with as many target columns as the fit.
+    /// - Precondition: the data has as many target columns as the fit.
+    public func applyingToTargets(of data: Dataset) -> Dataset {
+        rescaling(\.targets, of: data, columns: data.targetCount, what: " targets")
+    }
+
+    /// A value of column `j` in the original units: the inverse of the rescaling,
+    /// (x − shift) / scale + offset (the offset for a min-max column that was constant).
+    ///
+    /// - Parameters:
+    ///   - x: A rescaled value (a model's output, for targets).
+    ///   - j: The column.
+    public func original(_ x: Double, column j: Int) -> Double {
+        scales[j] == 0 ? offsets[j] : (x - shift) / scales[j] + offsets[j]
     }
 
     /// The data with every feature rescaled.
     ///
     /// - Precondition: the data has as many feature columns as the fit.
     public func apply(to data: Dataset) -> Dataset {
-        require(
-            data.featureCount == offsets.count,
-            "Normalizer: fitted on \(offsets.count) columns, applied to \(data.featureCount)")
+        rescaling(\.features, of: data, columns: data.featureCount, what: "")
+    }
+
+    /// The data with the row-major values at `path` rescaled, one column per coefficient.
+    private func rescaling(_ path: WritableKeyPath<Dataset, [Double]>, of data: Dataset, columns: Int, what: String) -> Dataset {
+        require(columns == offsets.count, "Normalizer: fitted on \(offsets.count) columns, applied to \(columns)\(what)")
         var copy = data
+        var values = copy[keyPath: path]
+        copy[keyPath: path] = []  // so that `values` is the only reference and changes in place
         let d = offsets.count
-        for k in copy.features.indices {
-            copy.features[k] = rescale(copy.features[k], column: k % d)
-        }
+        for k in values.indices { values[k] = rescale(values[k], column: k % d) }
+        copy[keyPath: path] = values
         return copy
     }
 

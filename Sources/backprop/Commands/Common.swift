@@ -34,21 +34,15 @@ func stopIfDiverged(_ record: EpochRecord, progress: inout Progress) {
             + "(try a lower --lr or normalised features); nothing was saved")
 }
 
-/// Reads a CSV file, or standard input for `-`, capped at ``InputFile/defaultByteLimit``.
-func readTable(_ path: String) throws -> CSVTable {
-    try CSVTable(data: InputFile.read(atPath: path), source: InputFile.displayName(forPath: path))
-}
-
-/// Checks that a table's features, rescaled by `normalizer` (if any), are finite `Float`s,
-/// the model's scalar type: a runtime error naming the file, line and column of the first
-/// value that is not, and what became of it.
+/// Checks that a data set's features, rescaled by `normalizer` (if any), are finite
+/// `Float`s, the model's scalar type: a runtime error naming the file, line and column of
+/// the first value that is not, and what became of it.
 ///
 /// - Parameters:
-///   - data: The features read from `table`, row `i` being `table.rows[i]`.
-///   - fileColumns: The 0-based column in the file of each feature.
+///   - data: The features read from `table` (its `lineNumbers` name the rows).
+///   - table: The table the data was read from.
 ///   - normalizerSource: Where the normaliser comes from, for the message.
-func checkFeaturesFitFloat(_ data: Dataset, table: CSVTable, fileColumns: [Int],
-                           normalizer: Normalizer?, normalizerSource: String) throws {
+func checkFeaturesFitFloat(_ data: Dataset, table: CSVTable, normalizer: Normalizer?, normalizerSource: String) throws {
     guard let bad = data.firstNonFiniteFeature(as: Float.self, normalizedBy: normalizer) else { return }
     let original = data[row: bad.row, feature: bad.feature]
     let reason: String
@@ -60,8 +54,9 @@ func checkFeaturesFitFloat(_ data: Dataset, table: CSVTable, fileColumns: [Int],
         reason = "\(original) is beyond the range of Float (±3.4e38), the model's scalar type; "
             + "rescale the column or normalise it (--normalize minmax or zscore)"
     }
-    throw DataError(file: table.source, line: table.lineNumbers[bad.row], column: fileColumns[bad.feature] + 1,
-                    columnName: data.featureNames[bad.feature], reason: reason)
+    let column = fileColumns(of: data, in: table)[bad.feature]
+    throw DataError(file: table.source, line: data.lineNumbers[bad.row], column: column + 1,
+                    columnName: table.header[column], reason: reason)
 }
 
 /// Writes text to a file, as a runtime error naming the file if that fails.

@@ -2,25 +2,33 @@ import Backprop
 import BackpropNN
 import Foundation
 
-/// `backprop train`: a fully connected classifier on any CSV file.
+/// `backprop train`: a fully connected classifier or regression on any CSV file.
 let trainCommand = Command(
     spec: CommandSpec(
         name: "train",
         summary: """
-        Trains a fully connected classifier on a CSV file with a header row: every column
-        but the label column must be numeric; labels may be names or integers. Rows are
-        shuffled (seeded), split into training and validation, and normalised with
-        statistics of the training rows only. Every feature must be a finite Float once
-        normalised, and training stops with an error in the epoch the loss becomes infinite
-        or NaN (nothing is saved then).
+        Trains a fully connected classifier (or, with --task regression, a regression with
+        mean squared error and standardised targets) on a CSV file with a header row.
+        Feature columns are numbers, or text (categorical: one-hot encoded, the categories
+        saved with the model); labels may be names or integers. A label column that looks
+        continuous is refused in classification unless --task is given. An unnamed first
+        column (a pandas index) is not used. Rows are shuffled (seeded), split into
+        training, validation and test, and normalised with statistics of the training rows
+        only. Every feature must be a finite Float once normalised, and training stops with
+        an error in the epoch the loss becomes infinite or NaN (nothing is saved then).
         """,
         options: [
             .value("data", "FILE.csv", "The CSV file, or - for standard input (at most 256 MiB).", required: true),
-            .value("label", "COLUMN", "The label column: a header name or a 0-based index (-1: last).", required: true),
+            .value("label", "COLUMN", "The label column: a header name or a 0-based index (-1: last); for regression, one or more (a,b).", required: true),
+            .value("task", "KIND", "classification or regression (default classification)."),
+            .value("features", "COLUMNS", "Only these feature columns, comma-separated (names or 0-based indices)."),
+            .value("drop", "COLUMNS", "Columns not to use, comma-separated (names or 0-based indices)."),
+            .value("missing", "POLICY", "Missing values (empty, NA, NaN, null, ?): error, drop (the row) or mean (of the training rows) (default error)."),
+            DataOptions.delimiter,
             .value("hidden", "SIZES", "Hidden layer sizes, comma-separated, or 'none' (default 16)."),
             .value("activation", "NAME", "Hidden activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")) (default relu)."),
             .value("dropout", "RATE", "Dropout rate after every hidden layer, in [0, 1) (default 0)."),
-            .value("loss", "NAME", "ce (softmax cross-entropy), bce (binary, 2 classes), mse, mean-half-se (alias half-se) (default ce)."),
+            .value("loss", "NAME", "ce (softmax cross-entropy), bce (binary, 2 classes), mse, mean-half-se (alias half-se) (default ce; regression: mse)."),
             .value("optimizer", "NAME", "sgd or adam (default adam)."),
             .value("lr", "RATE", "Learning rate (default 0.01 for adam, 0.1 for sgd)."),
             .value("momentum", "MU", "SGD momentum in [0, 1) (default 0)."),
@@ -31,6 +39,8 @@ let trainCommand = Command(
             .value("normalize", "KIND", "minmax, zscore or none (default minmax)."),
             CommonOptions.seed,
             .value("validation", "FRACTION", "Fraction of rows held out for validation, in [0, 1) (default 0.2)."),
+            .value("test-fraction", "FRACTION", "Fraction of rows held out for a final test, in [0, 1) (default 0)."),
+            .value("save-split", "DIR", "Write the training, validation and test rows as train.csv, validation.csv and test.csv in DIR (made if missing)."),
             .value("save", "MODEL.json", "Save the trained model as a checkpoint."),
             CommonOptions.plot,
             .value("graph", "FILE.dot", "Write the computation graph of one training step (Graphviz DOT)."),
@@ -39,13 +49,17 @@ let trainCommand = Command(
         ])
 ) { arguments in
     let path = InputFile.displayName(forPath: arguments.string("data")!)
-    let label = ColumnSelector(arguments.string("label")!)
+    let taskGiven = arguments.string("task") != nil
+    let regression = try arguments.choice("task", ["classification", "regression"], default: "classification") == "regression"
     let hidden = try arguments.intList("hidden", default: [16])
     let activation = Activation(rawValue: try arguments.choice(
         "activation", Activation.allCases.map(\.rawValue), default: "relu"))!
     let dropout = try arguments.double("dropout", default: 0, range: 0...0.95)
     let lossName = try arguments.choice("loss", ["ce", "bce", "mse", "mean-half-se"],
-                                        aliases: ["half-se": "mean-half-se"], default: "ce")
+                                        aliases: ["half-se": "mean-half-se"], default: regression ? "mse" : "ce")
+    if regression && lossName != "mse" {
+        throw UsageError(message: "option '--loss': a regression trains with mse (mean squared error), not \(lossName)")
+    }
     let optimizerName = try arguments.choice("optimizer", ["sgd", "adam"], default: "adam")
     let lr = try arguments.double("lr", default: optimizerName == "adam" ? 0.01 : 0.1, range: 1e-12...1e6)
     let momentum = try arguments.double("momentum", default: 0, range: 0...0.999999)
@@ -59,6 +73,12 @@ let trainCommand = Command(
     let normalization = try arguments.choice("normalize", ["minmax", "zscore", "none"], default: "minmax")
     let seed = try arguments.seed()
     let validationFraction = try arguments.double("validation", default: 0.2, range: 0...0.99)
+    let testFraction = try arguments.double("test-fraction", default: 0, range: 0...0.99)
+    if validationFraction + testFraction >= 1 {
+        throw UsageError(message: "options '--validation' and '--test-fraction' leave no rows for training (\(validationFraction) + \(testFraction) ≥ 1)")
+    }
+    let missing = MissingValuePolicy(rawValue: try arguments.choice("missing", MissingValuePolicy.allCases.map(\.rawValue), default: "error"))!
+    let delimiter = try delimiter(arguments)
     let quiet = arguments.flag("quiet")
     if dropout > 0 && hidden.isEmpty {
         throw UsageError(message: "option '--dropout' needs a hidden layer (it applies after each one), but --hidden is none")
@@ -66,51 +86,96 @@ let trainCommand = Command(
     try checkOutputPath(arguments.string("save"), what: "model")
     try checkOutputPath(arguments.string("plot"), what: "chart")
     try checkOutputPath(arguments.string("graph"), what: "graph")
-
-    let table = try readTable(arguments.string("data")!)
-    let data = try Dataset(table: table, label: label)
-    let labelIndex = try table.columnIndex(label)
-    let fileColumns = table.header.indices.filter { $0 != labelIndex }
-    guard data.classCount >= 2 else {
-        throw RuntimeError("\(path): the label column has \(data.classCount) class; at least 2 are needed")
+    let splitDirectory = arguments.string("save-split")
+    if let splitDirectory {
+        do { try FileManager.default.createDirectory(atPath: splitDirectory, withIntermediateDirectories: true) } catch {
+            throw RuntimeError("\(splitDirectory): cannot create the directory for the split (\(error.localizedDescription))")
+        }
+        try checkOutputPath(URL(fileURLWithPath: splitDirectory).appendingPathComponent("train.csv").path, what: "split")
     }
-    if lossName == "bce" && data.classCount != 2 {
-        throw RuntimeError("\(path): --loss bce needs 2 classes, the label column has \(data.classCount)")
+
+    let table = try readTable(arguments.string("data")!, delimiter: delimiter, quiet: quiet)
+    let labels = regression ? splitColumns(arguments.string("label")!, in: table) : [ColumnSelector(arguments.string("label")!)]
+    let labelIndices = try labels.map { try table.columnIndex($0) }
+    var dropped = columnList(arguments, "drop") ?? []
+    let chosen = columnList(arguments, "features")
+    if table.header.first == "" && !labelIndices.contains(0) && chosen == nil {
+        dropped.append(.index(0))
+        FileHandle.standardError.write(Data(
+            "notice: \(path): column 1 has no name (a pandas index?); it is not used (--features 0,… uses it)\n".utf8))
+    }
+    let options = DatasetReadingOptions(features: chosen, dropped: dropped, missingValues: missing,
+                                        readsCategoricalColumns: true, allowsContinuousLabels: true)
+    let data = regression
+        ? try Dataset(table: table, targets: labels, options: options)
+        : try Dataset(table: table, label: labels[0], options: options)
+    if !regression && !taskGiven, let evidence = data.continuousLabelEvidence {
+        throw UsageError(
+            message: "the label column \(DataError.quoted(data.labelName ?? "")) looks continuous (\(evidence)): "
+                + "to predict it as a number use --task regression (or --task classification to train \(data.classCount) classes anyway)")
+    }
+    if !regression {
+        guard data.classCount >= 2 else {
+            throw RuntimeError("\(path): the label column has \(data.classCount) class; at least 2 are needed")
+        }
+        if lossName == "bce" && data.classCount != 2 {
+            throw RuntimeError("\(path): --loss bce needs 2 classes, the label column has \(data.classCount)")
+        }
     }
     var rng = SeededGenerator(seed: seed)
-    let parts = data.shuffled(using: &rng).split(validationFraction: validationFraction)
+    var parts = data.shuffled(using: &rng).split(validationFraction: validationFraction, testFraction: testFraction)
     guard parts.training.count > 0 else { throw RuntimeError("\(path): no rows left for training") }
+    if let splitDirectory {
+        try writeSplit([("train", parts.training), ("validation", parts.validation), ("test", parts.test)],
+                       of: table, to: splitDirectory, quiet: quiet)
+    }
+    let fills = missing == .mean ? parts.training.missingValueMeans() : nil
+    if let fills {
+        parts = (parts.training.fillingMissingValues(with: fills), parts.validation.fillingMissingValues(with: fills),
+                 parts.test.fillingMissingValues(with: fills))
+    }
     let normalizer: Normalizer? = switch normalization {
     case "minmax": Normalizer.minMax(fittedOn: parts.training)
     case "zscore": Normalizer.zScore(fittedOn: parts.training)
     default: nil
     }
+    let fileColumns = fileColumns(of: data, in: table)
     if let normalizer, let (column, reason) = normalizer.problem() {
         throw DataError(file: path, column: column.map { fileColumns[$0] + 1 },
                         columnName: column.map { data.featureNames[$0] },
                         reason: "cannot normalise (--normalize \(normalization), fitted on the training rows): \(reason)")
     }
-    try checkFeaturesFitFloat(data, table: table, fileColumns: fileColumns, normalizer: normalizer,
-                              normalizerSource: "--normalize \(normalization), fitted on the training rows")
-    let training = normalizer?.apply(to: parts.training) ?? parts.training
-    let validation = normalizer?.apply(to: parts.validation) ?? parts.validation
+    for part in [parts.training, parts.validation, parts.test] {
+        try checkFeaturesFitFloat(part, table: table, normalizer: normalizer,
+                                  normalizerSource: "--normalize \(normalization), fitted on the training rows")
+    }
+    let targetScaling = regression ? Normalizer.zScore(fittedOnTargetsOf: parts.training) : nil
+    func prepared(_ part: Dataset) -> Dataset {
+        let normalised = normalizer?.apply(to: part) ?? part
+        return targetScaling?.applyingToTargets(of: normalised) ?? normalised
+    }
+    let (training, validation, test) = (prepared(parts.training), prepared(parts.validation), prepared(parts.test))
 
     let binary = lossName == "bce"
-    try checkModelSize([data.featureCount] + hidden + [binary ? 1 : data.classCount])
+    let outputs = regression ? data.targetCount : binary ? 1 : data.classCount
+    try checkModelSize([data.featureCount] + hidden + [outputs])
     let loss: Loss<Float> = switch lossName {
     case "ce": .crossEntropy
     case "bce": .binaryCrossEntropy
     case "mse": .meanSquaredError
     default: .meanHalfSquaredError
     }
-    let outputActivation: Activation = lossName == "ce" || binary ? .identity : .sigmoid
+    let outputActivation: Activation = regression || lossName == "ce" || binary ? .identity : .sigmoid
     let model = Sequential<Float>.multilayerPerceptron(
-        inputSize: data.featureCount, hidden: hidden, outputSize: binary ? 1 : data.classCount,
+        inputSize: data.featureCount, hidden: hidden, outputSize: outputs,
         activation: activation, outputActivation: outputActivation, dropout: dropout, using: &rng)
     let mode: TrainingMode = batchSize == 1 ? .perSample
         : batchSize == 0 || batchSize >= training.count ? .fullBatch : .miniBatch(size: batchSize)
-    let trainingTensors = LabeledTensors<Float>(training, encoding: binary ? .binary : .oneHot)
-    let validationTensors = validation.count > 0 ? LabeledTensors<Float>(validation, encoding: binary ? .binary : .oneHot) : nil
+    func tensors(_ part: Dataset) -> LabeledTensors<Float>? {
+        part.count == 0 ? nil : regression ? LabeledTensors(targetsOf: part) : LabeledTensors(part, encoding: binary ? .binary : .oneHot)
+    }
+    let trainingTensors = tensors(training)!
+    let validationTensors = tensors(validation)
     let stopping = patience.map { EarlyStopping(patience: $0) }
 
     if let graphPath = arguments.string("graph") {
@@ -119,9 +184,10 @@ let trainCommand = Command(
     }
     if !quiet {
         let sizes = ([data.featureCount] + hidden).map(String.init).joined(separator: " -> ")
-        print("\(path): \(data.count) rows, \(data.featureCount) features, \(data.classCount) classes; "
-            + "\(training.count) training / \(validation.count) validation rows")
-        print("model: \(sizes) -> \(binary ? 1 : data.classCount) (\(activation.rawValue) hidden, \(model.parameterCount) parameters), "
+        let what = regression ? "\(data.targetCount) target\(data.targetCount == 1 ? "" : "s") (regression)" : "\(data.classCount) classes"
+        print("\(path): \(data.count) rows, \(data.featureCount) features, \(what); "
+            + "\(training.count) training / \(validation.count) validation" + (test.count > 0 ? " / \(test.count) test" : "") + " rows")
+        print("model: \(sizes) -> \(outputs) (\(activation.rawValue) hidden, \(model.parameterCount) parameters), "
             + "loss \(loss.name), \(optimizerName) lr \(lr), \(modeDescription(mode)), seed \(seed)")
     }
     var progress = Progress(epochs: epochs, quiet: quiet)
@@ -158,29 +224,55 @@ let trainCommand = Command(
             print("  layer \(layer): \(String(format: "%.3e", norm))")
         }
     }
-    let train = evaluate(model, on: trainingTensors, loss: loss)
-    print("training accuracy: \(fixed(train.accuracy ?? 0, 4)), loss \(fixed(train.loss, 4))")
-    if let validationTensors {
-        let result = evaluate(model, on: validationTensors, loss: loss)
-        print("validation accuracy: \(fixed(result.accuracy ?? 0, 4)), loss \(fixed(result.loss, 4))")
-        if !quiet {
-            let predicted = predictedClasses(model.predict(validationTensors.features), threshold: loss.binaryThreshold)
-            let matrix = ConfusionMatrix(predicted: predicted, labels: validation.labels,
+    for (name, part, original) in [("training", training, parts.training), ("validation", validation, parts.validation), ("test", test, parts.test)] {
+        guard let tensors = tensors(part) else { continue }
+        if let targetScaling {
+            let output = model.predict(tensors.features).scalars
+            let values = output.enumerated().map { targetScaling.original(Double($1), column: $0 % data.targetCount) }
+            print("\(name): " + RegressionMetrics(predicted: values, actual: original.targets, columns: data.targetCount).summary)
+            continue
+        }
+        let result = evaluate(model, on: tensors, loss: loss)
+        print("\(name) accuracy: \(fixed(result.accuracy ?? 0, 4)), loss \(fixed(result.loss, 4))")
+        if !quiet && name != "training" {
+            let predicted = predictedClasses(model.predict(tensors.features), threshold: loss.binaryThreshold)
+            let matrix = ConfusionMatrix(predicted: predicted, labels: part.labels,
                                          classCount: data.classCount, classNames: data.classNames)
-            print("validation confusion matrix (rows: actual class, columns: predicted class):\n\(matrix)")
+            print("\(name) confusion matrix (rows: actual class, columns: predicted class):\n\(matrix)")
         }
     }
     if let savePath = arguments.string("save") {
         do {
-            try Checkpoint(model: model, classNames: data.classNames, featureNames: data.featureNames,
-                           labelColumn: data.labelName, normalizer: normalizer, loss: loss.name)
-                .write(to: URL(fileURLWithPath: savePath))
+            var checkpoint = try Checkpoint(
+                model: model, classNames: data.classNames, featureNames: data.featureNames,
+                labelColumn: data.labelName, normalizer: normalizer, loss: loss.name)
+            if regression {
+                checkpoint.targetNames = data.targetNames
+                checkpoint.targetNormalizer = targetScaling
+            }
+            if data.columns.contains(where: { $0.categories != nil }) { checkpoint.featureColumns = data.columns }
+            checkpoint.missingValueFills = fills
+            try checkpoint.write(to: URL(fileURLWithPath: savePath))
         } catch {
             throw RuntimeError("\(savePath): cannot save the model (\((error as? DataError)?.reason ?? "\(error)"))")
         }
         if !quiet { print("saved the model to \(savePath)") }
     }
     try writePlot(history, arguments: arguments, title: "\(URL(fileURLWithPath: path).lastPathComponent): learning curves")
+}
+
+/// Writes each split's rows, as they are in the file, to `DIR/NAME.csv` (atomically), with
+/// the file's header.
+func writeSplit(_ parts: [(String, Dataset)], of table: CSVTable, to directory: String, quiet: Bool) throws {
+    var rowOfLine: [Int: Int] = [:]
+    for (r, line) in table.lineNumbers.enumerated() { rowOfLine[line] = r }
+    let header = table.header.map(csvField).joined(separator: ",")
+    for (name, part) in parts {
+        let rows = part.lineNumbers.map { table.fields(ofRow: rowOfLine[$0]!).map(csvField).joined(separator: ",") }
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("\(name).csv").path
+        try write(([header] + rows).joined(separator: "\n") + "\n", to: path, what: "\(name) split")
+    }
+    if !quiet { print("wrote the split (\(parts.map { "\($0.0) \($0.1.count)" }.joined(separator: ", ")) rows) to \(directory)") }
 }
 
 func modeDescription(_ mode: TrainingMode) -> String {

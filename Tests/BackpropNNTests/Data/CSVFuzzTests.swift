@@ -62,6 +62,14 @@ final class CSVFuzzTests: XCTestCase {
         XCTAssertEqual(parsed.rows, table.rows.map { $0.map(\.text) }, "case \(index): \(file.text.debugDescription)")
         XCTAssertEqual(parsed.lineNumbers, file.rowLines, "case \(index): \(file.text.debugDescription)")
         guard !table.rows.isEmpty, table.header.count > 1 else { return }
+        if let r = table.rows.firstIndex(where: { $0.last!.text.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            // An empty label is refused, not made a class.
+            XCTAssertThrowsError(try Dataset(table: parsed, label: .index(-1)), "case \(index)") { error in
+                XCTAssertEqual("\(error)", "\(Self.source):\(file.rowLines[r]): column \(table.header.count) "
+                    + "(\(DataError.quoted(table.header.last!))): the label is empty", "case \(index)")
+            }
+            return
+        }
         let data = try Dataset(table: parsed, label: .index(-1))
         XCTAssertEqual(data.features, table.rows.flatMap { $0.dropLast().map { $0.number! } }, "case \(index)")
         XCTAssertEqual(data.count, table.rows.count, "case \(index)")

@@ -146,4 +146,44 @@ final class CSVTests: XCTestCase {
         XCTAssertEqual(DataError.quoted("abc"), "'abc'")
         XCTAssertEqual(DataError.quoted("abcdef", limit: 5), "'abcde…(1 more character)'")
     }
+
+    // MARK: Delimiters
+
+    func testDelimiterGivenOrTakenFromTheHeaderLine() throws {
+        let semicolons = try CSVTable(text: "a;b;label\n1,5;2;x\n", source: "s.csv")
+        XCTAssertEqual(semicolons.delimiter, ";")
+        XCTAssertEqual(semicolons.header, ["a", "b", "label"])
+        XCTAssertEqual(semicolons.rows, [["1,5", "2", "x"]])
+        let tabs = try CSVTable(text: "\n\"a\tb\"\tc\n1\t2\n", source: "t.tsv")
+        XCTAssertEqual(tabs.delimiter, "\t")
+        XCTAssertEqual(tabs.header, ["a\tb", "c"], "a quoted tab is part of the name")
+        XCTAssertEqual(try CSVTable(text: "a,b;c\n1,2;3\n").delimiter, ",", "a tie goes to the comma")
+        XCTAssertEqual(try CSVTable(text: "a\n1\n").delimiter, ",")
+        let given = try CSVTable(text: "a|b\n1|\"2|3\"\n", delimiter: "|")
+        XCTAssertEqual(given.rows, [["1", "2|3"]])
+        XCTAssertEqual(try Dataset(table: CSVTable(text: "x;y;label\n1.5;2;a\n"), label: .name("label")).features, [1.5, 2])
+        XCTAssertThrowsError(try CSVTable(text: "a;b\n1;2;3\n", source: "s.csv")) { error in
+            XCTAssertEqual("\(error)", "s.csv:2: 3 fields, but the header has 2 columns")
+        }
+        XCTAssertEqual(try CSVTable(text: "a;b\n1;2\n").fields(ofRow: 0), ["1", "2"])
+        XCTAssertEqual(try CSVTable(text: "a;b\n1;2\n").rowCount, 1)
+    }
+
+    /// Files without quotes or carriage returns take a faster scan; with them or not, the
+    /// same table comes out (long rows, blank lines, a ragged row).
+    func testFilesWithAndWithoutQuotesScanAlike() throws {
+        let row = (0..<37).map { "\($0 * 3)" }.joined(separator: ";")
+        let plain = "a" + (1..<37).map { ";c\($0)" }.joined() + "\n" + row + "\n  \n\t\n" + row + "\n"
+        let quoted = plain.replacingOccurrences(of: ";c5;", with: ";\"c5\";")
+        let fast = try CSVTable(text: plain), slow = try CSVTable(text: quoted)
+        XCTAssertEqual(fast.header, slow.header)
+        XCTAssertEqual(fast.rows, slow.rows)
+        XCTAssertEqual(fast.lineNumbers, [2, 5])
+        XCTAssertEqual(slow.lineNumbers, [2, 5])
+        for text in [plain, quoted] {
+            XCTAssertThrowsError(try CSVTable(text: text + "1;2\n", source: "r.csv")) { error in
+                XCTAssertEqual("\(error)", "r.csv:6: 2 fields, but the header has 37 columns")
+            }
+        }
+    }
 }

@@ -45,4 +45,22 @@ final class NormalizerTests: XCTestCase {
         XCTAssertEqual(Normalizer(kind: .minMax, offsets: [0], scales: [1], shift: .nan).problem()?.column, nil)
         XCTAssertNotNil(Normalizer(kind: .minMax, offsets: [0], scales: [1], shift: .nan).problem())
     }
+
+    func testTargetStandardisationAndItsInverse() {
+        let train = Dataset(rows: [[0], [0], [0], [0]], targets: [[1, 10], [3, 10], [5, 10], [7, 10]])
+        let scaling = Normalizer.zScore(fittedOnTargetsOf: train)
+        // Mean 4 and population σ √5 for the first target; the constant one keeps scale 1.
+        XCTAssertEqual(scaling.offsets, [4, 10])
+        XCTAssertEqual(scaling.scales[0], 1 / 5.0.squareRoot(), accuracy: 1e-15)
+        XCTAssertEqual(scaling.scales[1], 1)
+        let scaled = scaling.applyingToTargets(of: train)
+        XCTAssertEqual(scaled.features, train.features, "features are left alone")
+        for (k, v) in scaled.targets.enumerated() {
+            let expected = k % 2 == 0 ? (train.targets[k] - 4) / 5.0.squareRoot() : 0
+            XCTAssertEqual(v, expected, accuracy: 1e-12)
+            XCTAssertEqual(scaling.original(v, column: k % 2), train.targets[k], accuracy: 1e-12)
+        }
+        XCTAssertEqual(Normalizer(kind: .minMax, offsets: [3], scales: [0], shift: 0).original(0.7, column: 0), 3,
+                       "a constant min-max column maps back to its value")
+    }
 }
