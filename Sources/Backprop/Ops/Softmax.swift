@@ -33,6 +33,7 @@ extension Tensor {
     @inlinable
     public func logSoftmax(alongAxis axis: Int, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let axis = Shapes.normalizedAxis(axis, rank: rank, op: "logSoftmax").orFail(file: file, line: line)
+        if axis == rank - 1 { return Tensor.softmaxOfRows(borrowed, logarithm: true) }
         let m = stableShift(alongAxis: axis)
         let shifted = broadcastMap(m, op: "logSoftmax") { $0 - $1 }
         let logSums = shifted.map(Scalar.exp).sum(alongAxis: axis, keepingDimension: true)
@@ -54,11 +55,12 @@ extension Tensor {
 }
 
 extension Tensor {
-    /// The softmax along the last axis of `x`, row by row in one allocation: the same
-    /// computation as ``softmax(alongAxis:file:line:)`` on any other axis (the maximum of the
-    /// row subtracted, taken as 0 where it is infinite). A NaN makes its row NaN.
+    /// The softmax along the last axis of `x` (with `logarithm`, the log-softmax), row by
+    /// row in one allocation: the same computation as ``softmax(alongAxis:file:line:)`` and
+    /// ``logSoftmax(alongAxis:file:line:)`` on any other axis (the maximum of the row
+    /// subtracted, taken as 0 where it is infinite). A NaN makes its row NaN.
     @inlinable
-    internal static func softmaxOfRows(_ x: BorrowedTensor<Scalar>) -> Tensor {
+    internal static func softmaxOfRows(_ x: BorrowedTensor<Scalar>, logarithm: Bool = false) -> Tensor {
         let columns = x.shape.last ?? 1
         return Tensor(shape: x.shape, count: x.count) { out in
             guard columns > 0 else { return }
@@ -73,7 +75,12 @@ extension Tensor {
                     p[j] = e
                     sum += e
                 }
-                for j in 0..<columns { p[j] /= sum }
+                if logarithm {
+                    let logSum = Scalar.log(sum)
+                    for j in 0..<columns { p[j] = (row[j] - m) - logSum }
+                } else {
+                    for j in 0..<columns { p[j] /= sum }
+                }
                 row += columns
                 p += columns
             }
