@@ -1,8 +1,8 @@
 import Backprop
 
 // The conformance entries of the sequence-model ops: the smooth element-wise functions,
-// the masking ops, the embedding look-up, layer normalisation, attention and the fused
-// recurrent cells.
+// the masking ops, the embedding look-up, layer normalisation, attention, the fused
+// recurrent cells and the fused recurrences.
 
 extension OpInfo {
     /// A mask of alternating 1 and 0 along the last axis of `shape` (broadcasts to it).
@@ -16,6 +16,10 @@ extension OpInfo {
         let attention: [[TensorShape]] = [[[2, 3, 4], [2, 5, 4], [2, 5, 3]], [[1, 2, 3, 2], [1, 2, 4, 2], [1, 2, 4, 1]]]
         let lstm: [[TensorShape]] = [[[2, 8], [2, 8], [2, 2]], [[1, 12], [1, 12], [1, 3]]]
         let gru: [[TensorShape]] = [[[2, 6], [2, 6], [2, 2]], [[1, 9], [1, 9], [1, 3]]]
+        // Projected inputs [T·B, G·H], Wₕ [H, G·H], bₕ [G·H], states [B, H]: T = 3, B = 2, H = 2 and
+        // T = 4, B = 1, H = 3.
+        let lstmRuns: [[TensorShape]] = [[[6, 8], [2, 8], [8], [2, 2], [2, 2]], [[4, 12], [3, 12], [12], [1, 3], [1, 3]]]
+        let gruRuns: [[TensorShape]] = [[[6, 6], [2, 6], [6], [2, 2]], [[4, 9], [3, 9], [9], [1, 3]]]
         let selfAttention: [[TensorShape]] = [[[2, 3, 2], [2, 3, 2], [2, 3, 3]], [[1, 2, 4, 3], [1, 2, 4, 3], [1, 2, 4, 3]]]
         return [
             unary("sin") { $0.sin() },
@@ -55,6 +59,23 @@ extension OpInfo {
             },
             OpInfo(name: "gruCell", samples: gru, outputShape: { $0[2] }) {
                 gruCell(projectedInput: $0[0], projectedHidden: $0[1], hidden: $0[2])
+            },
+            OpInfo(name: "lstmSequence outputs", samples: lstmRuns, outputShape: { [$0[0][0], $0[1][0]] }) {
+                lstmSequence(projectedInputs: $0[0], weightHidden: $0[1], biasHidden: $0[2], hidden: $0[3], cell: $0[4])
+                    .outputs
+            },
+            OpInfo(name: "lstmSequence reversed cell", samples: lstmRuns, outputShape: { $0[3] }) {
+                lstmSequence(
+                    projectedInputs: $0[0], weightHidden: $0[1], biasHidden: $0[2], hidden: $0[3], cell: $0[4],
+                    reversed: true
+                ).cell
+            },
+            OpInfo(name: "gruSequence outputs", samples: gruRuns, outputShape: { [$0[0][0], $0[1][0]] }) {
+                gruSequence(projectedInputs: $0[0], weightHidden: $0[1], biasHidden: $0[2], hidden: $0[3]).outputs
+            },
+            OpInfo(name: "gruSequence reversed hidden", samples: gruRuns, outputShape: { $0[3] }) {
+                gruSequence(projectedInputs: $0[0], weightHidden: $0[1], biasHidden: $0[2], hidden: $0[3], reversed: true)
+                    .hidden
             },
         ]
     }

@@ -108,6 +108,23 @@ final class SequenceOpsTests: XCTestCase {
                 _ = gruCell(projectedInput: a, projectedHidden: b, hidden: Variable(Tensor.zeros([2, 2])))
             }
         ),
+        "lstmSequenceShapes": (
+            "lstmSequence: projected inputs [5, 8], weightHidden [2, 8], biasHidden [8], states [2, 2], [2, 2]: "
+                + "expected [T·B, 4H] with T ≥ 1, [H, 4H], [4H] and [B, H]",
+            {
+                let (x, w, b) = (Variable(Tensor<Double>.zeros([5, 8])), Variable(Tensor<Double>.zeros([2, 8])), Variable(Tensor<Double>.zeros([8])))
+                let h = Variable(Tensor<Double>.zeros([2, 2]))
+                _ = lstmSequence(projectedInputs: x, weightHidden: w, biasHidden: b, hidden: h, cell: h)
+            }
+        ),
+        "gruSequenceShapes": (
+            "gruSequence: projected inputs [4, 6], weightHidden [2, 6], biasHidden [6], states [2, 3]: "
+                + "expected [T·B, 3H] with T ≥ 1, [H, 3H], [3H] and [B, H]",
+            {
+                let (x, w, b) = (Variable(Tensor<Double>.zeros([4, 6])), Variable(Tensor<Double>.zeros([2, 6])), Variable(Tensor<Double>.zeros([6])))
+                _ = gruSequence(projectedInputs: x, weightHidden: w, biasHidden: b, hidden: Variable(Tensor.zeros([2, 3])))
+            }
+        ),
         "maskedFillMask": (
             "maskedFill: mask [2, 3] does not broadcast to [3]",
             { _ = Variable(Tensor<Double>.zeros([3])).maskedFill(where: .zeros([2, 3]), with: 0) }

@@ -21,10 +21,9 @@ internal protocol GateAlgebra {
     var complement: Self { get }
 }
 
-/// One scalar in ``GateAlgebra``. Its tanh is 2σ(2x) − 1: one exponential, where the C
-/// library's tanh goes through expm1 at several times the cost; near 0 its relative error
-/// grows, but its absolute error stays within a few units in the last place of 1, which is
-/// what a gate (added to and multiplied with values of order 1) needs.
+/// One scalar in ``GateAlgebra``. Its σ and tanh are the activation loops' (for Float the
+/// inline exponential and tanh of CBackpropMath.h, within 1.5 ulp), so that a cell's element
+/// loop compiles to vector code rather than a call into the C library per gate.
 @usableFromInline @frozen
 internal struct GateScalar<Scalar: TensorScalar>: GateAlgebra {
     @usableFromInline var value: Scalar
@@ -32,8 +31,8 @@ internal struct GateScalar<Scalar: TensorScalar>: GateAlgebra {
     @inlinable @inline(__always) static func + (lhs: Self, rhs: Self) -> Self { Self(lhs.value + rhs.value) }
     @inlinable @inline(__always) static func - (lhs: Self, rhs: Self) -> Self { Self(lhs.value - rhs.value) }
     @inlinable @inline(__always) static func * (lhs: Self, rhs: Self) -> Self { Self(lhs.value * rhs.value) }
-    @inlinable var logistic: Self { Self(stableSigmoid(value)) }
-    @inlinable var hyperbolicTangent: Self { Self(2 * stableSigmoid(2 * value) - 1) }
+    @inlinable var logistic: Self { Self(loopSigmoid(value)) }
+    @inlinable var hyperbolicTangent: Self { Self(loopTanh(value)) }
     @inlinable var complement: Self { Self(1 - value) }
 }
 
@@ -67,25 +66,24 @@ internal func lstmOutputPullback<T: GateAlgebra>(_ o: T, tanhOfCell t: T, _ dh: 
     (dh * t * o * o.complement, dh * o * (t * t).complement)
 }
 
-/// h′ = (1 − z) n + z h with r = σ(aᵣ + bᵣ), z = σ(a_z + b_z), n = tanh(aₙ + r bₙ).
+/// The GRU's gates from the input projections a and the hidden projections b:
+/// r = σ(aᵣ + bᵣ), z = σ(a_z + b_z), n = tanh(aₙ + r bₙ); then h′ = n + z (h − n).
 @inlinable @inline(__always)
-internal func gruOutput<T: GateAlgebra>(_ a: (T, T, T), _ b: (T, T, T), hidden h: T) -> T {
+internal func gruGates<T: GateAlgebra>(_ a: (T, T, T), _ b: (T, T, T)) -> (r: T, z: T, n: T) {
     let (r, z) = ((a.0 + b.0).logistic, (a.1 + b.1).logistic)
-    let n = (a.2 + r * b.2).hyperbolicTangent
-    return n + z * (h - n)
+    return (r, z, (a.2 + r * b.2).hyperbolicTangent)
 }
 
-/// The gradients of the GRU's h′ with respect to the input projections a, the hidden
-/// projections b and the state h, times ∇h′.
+/// The gradients of the GRU's h′ = n + z (h − n) with respect to the input projections a,
+/// the hidden projections b and the state h, times ∇h′, given the gates and bₙ.
 @inlinable @inline(__always)
 internal func gruPullback<T: GateAlgebra>(
-    _ a: (T, T, T), _ b: (T, T, T), hidden h: T, _ dh: T
+    _ gates: (r: T, z: T, n: T), hiddenProjection bn: T, hidden h: T, _ dh: T
 ) -> (a: (T, T, T), b: (T, T, T), h: T) {
-    let (r, z) = ((a.0 + b.0).logistic, (a.1 + b.1).logistic)
-    let n = (a.2 + r * b.2).hyperbolicTangent
+    let (r, z, n) = gates
     let dn = dh * z.complement * (n * n).complement
     let dz = dh * (h - n) * z * z.complement
-    let dr = dn * b.2 * r * r.complement
+    let dr = dn * bn * r * r.complement
     return ((dr, dz, dn), (dr, dz, dn * r), dh * z)
 }
 
@@ -156,20 +154,11 @@ public func lstmCell<Scalar>(
     let saved = Tensor<Scalar>(shape: [batch, 5 * hidden], count: batch * 5 * hidden) { kept in
         state.withUnsafeMutableBufferPointer { stateBuffer in
             output.withUnsafeMutableBufferPointer { outputBuffer in
-                let (cs, hs) = (stateBuffer, outputBuffer)   // not the inout pointers
+                let (cs, hs) = (stateBuffer.baseAddress!, outputBuffer.baseAddress!)   // not the inout pointers
                 for n in 0..<batch {
-                    for j in 0..<hidden {
-                        let (k, e, s) = (n * width + j, n * hidden + j, n * 5 * hidden + j)
-                        func pre(_ m: Int) -> GateScalar<Scalar> {
-                            GateScalar(a.scalars[k + m * hidden] + b.scalars[k + m * hidden])
-                        }
-                        let gates = lstmGates(pre(0), pre(1), pre(2), pre(3))
-                        let next = gates.f * GateScalar(c.scalars[e]) + gates.i * gates.g
-                        let t = next.hyperbolicTangent
-                        (cs[e], hs[e]) = (next.value, (gates.o * t).value)
-                        (kept[s], kept[s + hidden], kept[s + 2 * hidden], kept[s + 3 * hidden], kept[s + 4 * hidden]) =
-                            (gates.i.value, gates.f.value, gates.g.value, gates.o.value, t.value)
-                    }
+                    lstmForwardRow(
+                        a.scalars + n * width, b.scalars + n * width, cell: c.scalars + n * hidden, hidden: hidden,
+                        saved: kept + n * 5 * hidden, state: cs + n * hidden, output: hs + n * hidden)
                 }
             }
         }
@@ -198,6 +187,26 @@ public func lstmCell<Scalar>(
         return [a.requiresGradient ? joined : nil, b.requiresGradient ? joined : nil, c.requiresGradient ? d.c : nil, nil]
     }
     return (outputNode, stateNode)
+}
+
+/// One row of `lstmCell`'s forward: the gates (``lstmGates(_:_:_:_:)``) and tanh(c′) into
+/// `saved` (i, f, g, o, tanh(c′), H columns each), c′ into `state`, h′ into `output`. One pass
+/// per formula over contiguous columns, each a loop that vectorises (a single loop over the
+/// columns would read and write eight arrays, and stays scalar).
+@inlinable @inline(__always)
+internal func lstmForwardRow<Scalar: TensorScalar>(
+    _ a: UnsafeMutablePointer<Scalar>, _ b: UnsafeMutablePointer<Scalar>, cell c: UnsafeMutablePointer<Scalar>,
+    hidden: Int, saved: UnsafeMutablePointer<Scalar>, state: UnsafeMutablePointer<Scalar>,
+    output: UnsafeMutablePointer<Scalar>
+) {
+    let (i, f, g, o, t) = (saved, saved + hidden, saved + 2 * hidden, saved + 3 * hidden, saved + 4 * hidden)
+    for j in 0..<4 * hidden { saved[j] = a[j] + b[j] }
+    for j in 0..<2 * hidden { saved[j] = GateScalar(saved[j]).logistic.value }   // i and f
+    for j in 0..<hidden { g[j] = GateScalar(g[j]).hyperbolicTangent.value }
+    for j in 0..<hidden { o[j] = GateScalar(o[j]).logistic.value }
+    for j in 0..<hidden { state[j] = f[j] * c[j] + i[j] * g[j] }
+    for j in 0..<hidden { t[j] = GateScalar(state[j]).hyperbolicTangent.value }
+    for j in 0..<hidden { output[j] = o[j] * t[j] }
 }
 
 /// The gradients of an `lstmCell` node `y` (inputs: two `[batch, 4H]` projections, a
@@ -284,41 +293,61 @@ public func gruCell<Scalar>(
     let (batch, size) = checkGates(
         "gruCell", gates: 3, projectedInput, projectedHidden, state: hidden, file: file, line: line)
     let (a, b, h) = (projectedInput.storedValue.borrowed, projectedHidden.storedValue.borrowed, hidden.storedValue.borrowed)
-    let output = Tensor<Scalar>(shape: [batch, size], count: batch * size) { out in
-        for n in 0..<batch {
-            for j in 0..<size {
-                let k = n * 3 * size + j
-                @inline(__always) func gates(_ p: BorrowedTensor<Scalar>) -> (GateScalar<Scalar>, GateScalar<Scalar>, GateScalar<Scalar>) {
-                    (GateScalar(p.scalars[k]), GateScalar(p.scalars[k + size]), GateScalar(p.scalars[k + 2 * size]))
-                }
-                out[n * size + j] = gruOutput(gates(a), gates(b), hidden: GateScalar(h.scalars[n * size + j])).value
+    var output = Tensor<Scalar>.zeros([batch, size])
+    // The gates r, z, n, [batch, 3H], kept for the first-order backward, which then needs no
+    // exponential; a constant input of the node.
+    let saved = Tensor<Scalar>(shape: [batch, 3 * size], count: batch * 3 * size) { kept in
+        output.withUnsafeMutableBufferPointer { buffer in
+            let out = buffer.baseAddress!   // not the inout pointer
+            for n in 0..<batch {
+                let k = n * 3 * size
+                gruForwardRow(
+                    a.scalars + k, b.scalars + k, hidden: h.scalars + n * size, size: size, saved: kept + k,
+                    output: out + n * size)
             }
         }
     }
     return Variable(
-        op: "gruCell", value: output, inputs: [projectedInput, projectedHidden, hidden], file: file, line: line,
-        tensorPullback: { y, g in gruTensorPullback(y, g) }
+        op: "gruCell", value: output, inputs: [projectedInput, projectedHidden, hidden, Variable(saved)], file: file,
+        line: line, tensorPullback: { y, g in gruTensorPullback(y, g) }
     ) { y, g in
         let (a, b, h) = (y.input(at: 0), y.input(at: 1), y.input(at: 2))
         let size = h.shape[1]
         func gates(_ x: Variable<Scalar>) -> (Variable<Scalar>, Variable<Scalar>, Variable<Scalar>) {
             (gateBlock(x, 0, size), gateBlock(x, 1, size), gateBlock(x, 2, size))
         }
-        let d = gruPullback(gates(a), gates(b), hidden: h, g)
+        let (ga, gb) = (gates(a), gates(b))
+        let d = gruPullback(gruGates(ga, gb), hiddenProjection: gb.2, hidden: h, g)
         return [
             a.requiresGradient ? joinedGates([d.a.0, d.a.1, d.a.2], like: h) : nil,
             b.requiresGradient ? joinedGates([d.b.0, d.b.1, d.b.2], like: h) : nil,
-            h.requiresGradient ? d.h : nil,
+            h.requiresGradient ? d.h : nil, nil,
         ]
     }
 }
 
-/// The first-order backward of `gruCell` (``gruPullback(_:_:hidden:_:)`` per element). Its
-/// two projections get different gradients, so the second is written beside the first.
+/// One row of `gruCell`'s forward: the gates (``gruGates(_:_:)``) into `saved` (r, z, n, H
+/// columns each) and h′ into `output`, one pass per formula over contiguous columns so that
+/// each loop vectorises.
+@inlinable @inline(__always)
+internal func gruForwardRow<Scalar: TensorScalar>(
+    _ a: UnsafeMutablePointer<Scalar>, _ b: UnsafeMutablePointer<Scalar>, hidden h: UnsafeMutablePointer<Scalar>,
+    size: Int, saved: UnsafeMutablePointer<Scalar>, output: UnsafeMutablePointer<Scalar>
+) {
+    let (r, z, n) = (saved, saved + size, saved + 2 * size)
+    for j in 0..<2 * size { saved[j] = GateScalar(a[j] + b[j]).logistic.value }   // r and z
+    for j in 0..<size { n[j] = GateScalar(a[2 * size + j] + r[j] * b[2 * size + j]).hyperbolicTangent.value }
+    for j in 0..<size { output[j] = n[j] + z[j] * (h[j] - n[j]) }
+}
+
+/// The first-order backward of `gruCell` (``gruPullback(_:hiddenProjection:hidden:_:)`` per
+/// element, on the saved gates). Its two projections get different gradients, so the second
+/// is written beside the first.
 @inlinable
 internal func gruTensorPullback<Scalar>(_ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>) -> InputGradients<Tensor<Scalar>> {
     let dh = g.borrowed
     let (a, b, h) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1), y.borrowedInput(at: 2))
+    let (bs, hs, saved) = (b.value.scalars, h.value.scalars, y.borrowedInput(at: 3).value.scalars)
     let (batch, size) = (dh.size(0), dh.size(1))
     var gb = Tensor<Scalar>.zeros(a.value.shape)
     var gh = Tensor<Scalar>.zeros(h.value.shape)
@@ -329,11 +358,9 @@ internal func gruTensorPullback<Scalar>(_ y: Variable<Scalar>, _ g: consuming Te
                 for n in 0..<batch {
                     for j in 0..<size {
                         let (k, e) = (n * 3 * size + j, n * size + j)
-                        func gates(_ p: UnsafeMutablePointer<Scalar>) -> (GateScalar<Scalar>, GateScalar<Scalar>, GateScalar<Scalar>) {
-                            (GateScalar(p[k]), GateScalar(p[k + size]), GateScalar(p[k + 2 * size]))
-                        }
                         let d = gruPullback(
-                            gates(a.value.scalars), gates(b.value.scalars), hidden: GateScalar(h.value.scalars[e]),
+                            (GateScalar(saved[k]), GateScalar(saved[k + size]), GateScalar(saved[k + 2 * size])),
+                            hiddenProjection: GateScalar(bs[k + 2 * size]), hidden: GateScalar(hs[e]),
                             GateScalar(dh.scalars[e]))
                         (outA[k], outA[k + size], outA[k + 2 * size]) = (d.a.0.value, d.a.1.value, d.a.2.value)
                         (pb[k], pb[k + size], pb[k + 2 * size]) = (d.b.0.value, d.b.1.value, d.b.2.value)
@@ -343,6 +370,7 @@ internal func gruTensorPullback<Scalar>(_ y: Variable<Scalar>, _ g: consuming Te
             }
         }
     }
-    return InputGradients(
-        a.requiresGradient ? ga : nil, b.requiresGradient ? gb : nil, h.requiresGradient ? gh : nil)
+    return InputGradients([
+        a.requiresGradient ? ga : nil, b.requiresGradient ? gb : nil, h.requiresGradient ? gh : nil, nil,
+    ])
 }

@@ -106,25 +106,53 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
             initial.count == Cell.stateCount && initial.allSatisfy { $0.shape == stateShape },
             "\(Self.self): initial state \(initial.map { Shapes.format($0.shape) }.joined(separator: ", ")) for input \(Shapes.format(s)); "
                 + "expected \(Cell.stateCount) of \(Shapes.format(stateShape))", file: file, line: line)
-        // Time-major rows, so that each step is one contiguous slice of rows.
-        let byTime = input.permuted([1, 0, 2]).reshaped(to: [time * batch, inputSize])
-        var sequence = (0..<time).map { byTime.rows($0 * batch..<($0 + 1) * batch) }
+        // Time-major rows, so that each step is one contiguous block of rows.
+        var sequence = input.permuted([1, 0, 2]).reshaped(to: [time * batch, inputSize])
         var finals: [[Variable<Scalar>]] = []
         for (k, layer) in cells.enumerated() {
-            var perDirection: [[Variable<Scalar>]] = []
+            var perDirection: [Variable<Scalar>] = []
             for (d, cell) in layer.enumerated() {
                 let index = k * directions + d
                 let state = initial.map { $0.sliced(alongAxis: 0, index..<index + 1).reshaped(to: [batch, hiddenSize]) }
-                let (outputs, final) = Self.unroll(
-                    cell, sequence, from: state, reversed: d == 1, checkpointInterval: checkpointInterval)
+                let (outputs, final) = Self.run(
+                    cell, cell.projectInput(sequence), from: state, reversed: d == 1,
+                    checkpointInterval: checkpointInterval)
                 perDirection.append(outputs)
                 finals.append(final)
             }
-            sequence = directions == 1
-                ? perDirection[0] : (0..<time).map { concatenate([perDirection[0][$0], perDirection[1][$0]], alongAxis: 1) }
+            sequence = directions == 1 ? perDirection[0] : concatenate(perDirection, alongAxis: 1)
         }
         let finalState = (0..<Cell.stateCount).map { j in stack(finals.map { $0[j] }, alongAxis: 0) }
-        return (stack(sequence, alongAxis: 1), finalState)
+        let output = sequence.reshaped(to: [time, batch, directions * hiddenSize]).permuted([1, 0, 2])
+        return (output, finalState)
+    }
+
+    /// Runs `cell` over a sequence from the projected inputs of all its steps (time-major
+    /// rows) with ``RecurrentCell/sequence(projected:state:reversed:)``; with a positive
+    /// `interval`, in checkpointed segments of that many steps, each keeping only its outputs
+    /// and its final state and running again during backward.
+    @inlinable
+    static func run(
+        _ cell: Cell, _ projected: Variable<Scalar>, from state: [Variable<Scalar>], reversed: Bool,
+        checkpointInterval interval: Int
+    ) -> (outputs: Variable<Scalar>, finalState: [Variable<Scalar>]) {
+        guard interval > 0 else { return cell.sequence(projected: projected, state: state, reversed: reversed) }
+        let batch = state[0].shape[0]
+        let steps = projected.shape[0] / batch
+        var segments = stride(from: 0, to: steps, by: interval).map { $0..<Swift.min($0 + interval, steps) }
+        if reversed { segments.reverse() }
+        var (outputs, state) = ([Variable<Scalar>?](repeating: nil, count: segments.count), state)
+        for segment in segments {
+            let rows = segment.count * batch
+            // One checkpointed node per segment: its outputs, then its final state, as rows.
+            let packed = checkpointed([projected.rows(segment.lowerBound * batch..<segment.upperBound * batch)] + state) { v in
+                let run = cell.sequence(projected: v[0], state: Array(v[1...]), reversed: reversed)
+                return concatenate([run.outputs] + run.finalState, alongAxis: 0)
+            }
+            outputs[segment.lowerBound / interval] = packed.rows(0..<rows)
+            state = state.indices.map { packed.rows(rows + $0 * batch..<rows + ($0 + 1) * batch) }
+        }
+        return (concatenate(outputs.map { $0! }, alongAxis: 0), state)
     }
 
     /// Runs `cell` over `inputs` (one `[batch, features]` per step) from `state`, last step
@@ -138,32 +166,6 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
         for t in reversed ? Array(inputs.indices.reversed()) : Array(inputs.indices) {
             state = cell(inputs[t], state: state)
             outputs[t] = state[0]
-        }
-        return (outputs, state)
-    }
-
-    /// ``unroll(_:_:from:reversed:)`` in checkpointed segments of `interval` steps (none
-    /// when `interval` is 0): each segment keeps only its outputs and its final state, and
-    /// runs again during backward.
-    @inlinable
-    public static func unroll(
-        _ cell: Cell, _ inputs: [Variable<Scalar>], from state: [Variable<Scalar>], reversed: Bool = false,
-        checkpointInterval interval: Int
-    ) -> (outputs: [Variable<Scalar>], finalState: [Variable<Scalar>]) {
-        guard interval > 0 else { return unroll(cell, inputs, from: state, reversed: reversed) }
-        let rows = inputs[0].shape[0]
-        var (outputs, state) = (inputs, state)
-        var segments = stride(from: 0, to: inputs.count, by: interval).map { $0..<Swift.min($0 + interval, inputs.count) }
-        if reversed { segments.reverse() }
-        for steps in segments {
-            // One checkpointed node per segment: the outputs, then the final state, as rows.
-            let packed = checkpointed(Array(inputs[steps]) + state) { v in
-                let (h, final) = unroll(cell, Array(v[..<steps.count]), from: Array(v[steps.count...]), reversed: reversed)
-                return concatenate(h + final, alongAxis: 0)
-            }
-            let part = { (k: Int) in packed.rows(k * rows..<(k + 1) * rows) }
-            for (k, t) in steps.enumerated() { outputs[t] = part(k) }
-            state = state.indices.map { part(steps.count + $0) }
         }
         return (outputs, state)
     }

@@ -30,6 +30,15 @@ public protocol RecurrentCell<Scalar> {
     /// The state after one step, from the projected input x Wᵢ + bᵢ (`[batch, gates · H]`)
     /// and the state before (each `[batch, H]`); the output of the step is the first state.
     func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>]
+    /// The outputs of a whole sequence, from the projected inputs of all its steps
+    /// (`[T · batch, gates · H]`, time-major: step t is rows tB..<(t+1)B) and the initial
+    /// state: h at every step (`[T · batch, H]`, time-major) and the final state. `reversed`
+    /// runs the steps from the last to the first. The default runs ``step(projected:state:)``
+    /// at every step; ``LSTMCell`` and ``GRUCell`` run Backprop's fused `lstmSequence` and
+    /// `gruSequence`, one node for all steps.
+    func sequence(
+        projected: Variable<Scalar>, state: [Variable<Scalar>], reversed: Bool
+    ) -> (outputs: Variable<Scalar>, finalState: [Variable<Scalar>])
     /// Creates a cell with the given parameters.
     init(weightInput: Tensor<Scalar>, weightHidden: Tensor<Scalar>, biasInput: Tensor<Scalar>, biasHidden: Tensor<Scalar>)
 }
@@ -72,6 +81,22 @@ extension RecurrentCell {
     @inlinable
     func projectHidden(_ h: Variable<Scalar>) -> Variable<Scalar> {
         h.dense(weight: weightHidden, bias: biasHidden)
+    }
+
+    /// ``RecurrentCell/sequence(projected:state:reversed:)`` by ``step(projected:state:)`` at
+    /// every step, one node or more per step.
+    @inlinable
+    public func sequence(
+        projected: Variable<Scalar>, state: [Variable<Scalar>], reversed: Bool
+    ) -> (outputs: Variable<Scalar>, finalState: [Variable<Scalar>]) {
+        let batch = state[0].shape[0]
+        var state = state
+        var outputs = [Variable<Scalar>?](repeating: nil, count: projected.shape[0] / batch)
+        for t in reversed ? Array(outputs.indices.reversed()) : Array(outputs.indices) {
+            state = step(projected: projected.rows(t * batch..<(t + 1) * batch), state: state)
+            outputs[t] = state[0]
+        }
+        return (concatenate(outputs.map { $0! }, alongAxis: 0), state)
     }
 
     /// `weightInput`, `weightHidden`, `biasInput`, `biasHidden`.
@@ -153,6 +178,17 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
         let next = lstmCell(projectedInput: projected, projectedHidden: projectHidden(state[0]), cell: state[1])
         return [next.hidden, next.cell]
     }
+
+    /// All steps as one node: Backprop's `lstmSequence`.
+    @inlinable
+    public func sequence(
+        projected: Variable<Scalar>, state: [Variable<Scalar>], reversed: Bool
+    ) -> (outputs: Variable<Scalar>, finalState: [Variable<Scalar>]) {
+        let run = lstmSequence(
+            projectedInputs: projected, weightHidden: weightHidden, biasHidden: biasHidden, hidden: state[0],
+            cell: state[1], reversed: reversed)
+        return (run.outputs, [run.hidden, run.cell])
+    }
 }
 
 /// The GRU step (PyTorch's `nn.GRUCell`), gates in the order r, z, n, the reset gate applied
@@ -178,5 +214,16 @@ public struct GRUCell<Scalar: TensorScalar>: RecurrentCell {
     @inlinable
     public func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
         [gruCell(projectedInput: projected, projectedHidden: projectHidden(state[0]), hidden: state[0])]
+    }
+
+    /// All steps as one node: Backprop's `gruSequence`.
+    @inlinable
+    public func sequence(
+        projected: Variable<Scalar>, state: [Variable<Scalar>], reversed: Bool
+    ) -> (outputs: Variable<Scalar>, finalState: [Variable<Scalar>]) {
+        let run = gruSequence(
+            projectedInputs: projected, weightHidden: weightHidden, biasHidden: biasHidden, hidden: state[0],
+            reversed: reversed)
+        return (run.outputs, [run.hidden])
     }
 }
