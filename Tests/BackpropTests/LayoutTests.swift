@@ -28,6 +28,26 @@ final class LayoutTests: XCTestCase {
     func testPermutedAndConcatenated() {
         XCTAssertEqual(t.permuted([1, 0]), t.transposed())
         XCTAssertEqual(Tensor<Double>(5).permuted([]), Tensor(5))
+        // Every permutation of a rank-4 tensor (those that keep the last axis last copy rows)
+        // against the index formula y[i] = x[i permuted back]; and an empty axis.
+        let shape: TensorShape = [2, 3, 1, 4]
+        let x = randomTensor(shape, seed: 3)
+        func permutations(_ a: [Int]) -> [[Int]] {
+            a.count <= 1 ? [a] : a.indices.flatMap { i in permutations(a.enumerated().filter { $0.offset != i }.map(\.element)).map { [a[i]] + $0 } }
+        }
+        func flat(_ index: [Int], _ shape: TensorShape) -> Int {
+            zip(index, Array(shape)).reduce(0) { $0 * $1.1 + $1.0 }
+        }
+        for axes in permutations([0, 1, 2, 3]) {
+            let y = x.permuted(axes)
+            XCTAssertEqual(y.shape, TensorShape(axes.map { shape[$0] }), "\(axes)")
+            for i in 0..<2 { for j in 0..<3 { for l in 0..<4 {
+                let source = [i, j, 0, l]
+                XCTAssertEqual(
+                    y.scalars[flat(axes.map { source[$0] }, y.shape)], x.scalars[flat(source, shape)], "\(axes) at \(source)")
+            } } }
+        }
+        XCTAssertEqual(Tensor<Double>.zeros([2, 0, 3]).permuted([1, 0, 2]).shape, [0, 2, 3])
         XCTAssertEqual(Tensor.concatenated([t, t], alongAxis: 0).shape, [4, 3])
         XCTAssertEqual(Tensor.concatenated([t, t.sliced(alongAxis: 1, 0..<1)], alongAxis: 1),
                        Tensor([[1, 2, 3, 1], [4, 5, 6, 4]]))

@@ -70,4 +70,27 @@ final class MathKernelTests: XCTestCase {
             }
         }
     }
+
+    /// The array kernels (`bp_sigmoidf_inplace`, `bp_tanhf_inplace`, in the CPU's widest
+    /// vectors) give bit for bit what the inline functions give one element at a time, over
+    /// the whole sweep and at every offset of a vector's lanes (lengths 1 to 40).
+    func testArrayKernelsMatchTheScalarFunctionsBitForBit() {
+        let xs = sweep + [.nan, .infinity, -.infinity, 0, -0.0, Float.leastNonzeroMagnitude]
+        func sigmoid(_ v: Float) -> Float {
+            let e = exp(-Swift.abs(v))
+            return v >= 0 ? 1 / (1 + e) : e / (1 + e)
+        }
+        typealias Kernel = (UnsafeMutablePointer<Float>?, Int) -> Void
+        let pairs: [(Kernel, (Float) -> Float)] = [(bp_sigmoidf_inplace, sigmoid), (bp_tanhf_inplace, tanh)]
+        for (kernel, scalar) in pairs {
+            var all = xs
+            kernel(&all, all.count)
+            XCTAssertEqual(all.map(\.bitPattern), xs.map { scalar($0).bitPattern })
+            for length in 1...40 {
+                var part = Array(xs[1000..<1000 + length])
+                kernel(&part, length)
+                XCTAssertEqual(part.map(\.bitPattern), xs[1000..<1000 + length].map { scalar($0).bitPattern }, "length \(length)")
+            }
+        }
+    }
 }

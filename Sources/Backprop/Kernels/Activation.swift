@@ -229,6 +229,22 @@ internal func loopTanh<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {
     return unsafeBitCast(bp_tanhf_inline(unsafeBitCast(x, to: Float.self)), to: Scalar.self)
 }
 
+/// ``loopSigmoid(_:)`` applied in place to `count` scalars; for Float by the C kernel, which
+/// runs it in the CPU's widest vectors (AVX-512 or AVX2) with the same values.
+@inlinable @inline(__always)
+internal func sigmoidInPlace<Scalar: TensorScalar>(_ x: UnsafeMutablePointer<Scalar>, count: Int) {
+    guard Scalar.self == Float.self else { return (0..<count).forEach { x[$0] = loopSigmoid(x[$0]) } }
+    bp_sigmoidf_inplace(UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self), count)
+}
+
+/// ``loopTanh(_:)`` applied in place to `count` scalars; for Float by the C kernel, which
+/// runs it in the CPU's widest vectors (AVX-512 or AVX2) with the same values.
+@inlinable @inline(__always)
+internal func tanhInPlace<Scalar: TensorScalar>(_ x: UnsafeMutablePointer<Scalar>, count: Int) {
+    guard Scalar.self == Float.self else { return (0..<count).forEach { x[$0] = loopTanh(x[$0]) } }
+    bp_tanhf_inplace(UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self), count)
+}
+
 /// ln(1 + eˣ) without overflow: max(x, 0) + log1p(e^−|x|).
 @inlinable
 public func stableSoftplus<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {

@@ -15,13 +15,17 @@ extension Tensor {
             sourceStrides[i] = sourceStrides[i + 1] * shape[i + 1]
         }
         let strides = axes.map { sourceStrides[$0] }
+        // When the last axis stays last, its rows are contiguous in both: the walk goes over
+        // the other axes and copies a row at a time.
+        let (walked, block) = axes.last == rank - 1 ? (rank - 1, shape[rank - 1]) : (rank, 1)
         return Tensor(shape: resultShape) { out in
             storage.withUnsafeBufferPointer { src in
-                var index = [Int](repeating: 0, count: rank)
+                guard block > 0, let from = src.baseAddress, let to = out.baseAddress else { return }
+                var index = [Int](repeating: 0, count: walked)
                 var offset = 0
-                for i in 0..<out.count {
-                    out[i] = src[offset]
-                    var axis = rank - 1
+                for i in stride(from: 0, to: out.count, by: block) {
+                    if block == 1 { to[i] = from[offset] } else { (to + i).update(from: from + offset, count: block) }
+                    var axis = walked - 1
                     while axis >= 0 {
                         index[axis] += 1
                         offset += strides[axis]

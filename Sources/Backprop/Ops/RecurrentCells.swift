@@ -191,8 +191,9 @@ public func lstmCell<Scalar>(
 
 /// One row of `lstmCell`'s forward: the gates (``lstmGates(_:_:_:_:)``) and tanh(c′) into
 /// `saved` (i, f, g, o, tanh(c′), H columns each), c′ into `state`, h′ into `output`. One pass
-/// per formula over contiguous columns, each a loop that vectorises (a single loop over the
-/// columns would read and write eight arrays, and stays scalar).
+/// per formula over contiguous columns, each a loop that vectorises or a call to the
+/// vector σ and tanh (a single loop over the columns would read and write eight arrays, and
+/// stays scalar).
 @inlinable @inline(__always)
 internal func lstmForwardRow<Scalar: TensorScalar>(
     _ a: UnsafeMutablePointer<Scalar>, _ b: UnsafeMutablePointer<Scalar>, cell c: UnsafeMutablePointer<Scalar>,
@@ -201,11 +202,12 @@ internal func lstmForwardRow<Scalar: TensorScalar>(
 ) {
     let (i, f, g, o, t) = (saved, saved + hidden, saved + 2 * hidden, saved + 3 * hidden, saved + 4 * hidden)
     for j in 0..<4 * hidden { saved[j] = a[j] + b[j] }
-    for j in 0..<2 * hidden { saved[j] = GateScalar(saved[j]).logistic.value }   // i and f
-    for j in 0..<hidden { g[j] = GateScalar(g[j]).hyperbolicTangent.value }
-    for j in 0..<hidden { o[j] = GateScalar(o[j]).logistic.value }
+    sigmoidInPlace(saved, count: 2 * hidden)   // i and f
+    tanhInPlace(g, count: hidden)
+    sigmoidInPlace(o, count: hidden)
     for j in 0..<hidden { state[j] = f[j] * c[j] + i[j] * g[j] }
-    for j in 0..<hidden { t[j] = GateScalar(state[j]).hyperbolicTangent.value }
+    t.update(from: state, count: hidden)
+    tanhInPlace(t, count: hidden)
     for j in 0..<hidden { output[j] = o[j] * t[j] }
 }
 
@@ -328,15 +330,19 @@ public func gruCell<Scalar>(
 
 /// One row of `gruCell`'s forward: the gates (``gruGates(_:_:)``) into `saved` (r, z, n, H
 /// columns each) and h′ into `output`, one pass per formula over contiguous columns so that
-/// each loop vectorises.
+/// each loop vectorises (σ and tanh by the vector kernels).
 @inlinable @inline(__always)
 internal func gruForwardRow<Scalar: TensorScalar>(
     _ a: UnsafeMutablePointer<Scalar>, _ b: UnsafeMutablePointer<Scalar>, hidden h: UnsafeMutablePointer<Scalar>,
     size: Int, saved: UnsafeMutablePointer<Scalar>, output: UnsafeMutablePointer<Scalar>
 ) {
-    let (r, z, n) = (saved, saved + size, saved + 2 * size)
-    for j in 0..<2 * size { saved[j] = GateScalar(a[j] + b[j]).logistic.value }   // r and z
-    for j in 0..<size { n[j] = GateScalar(a[2 * size + j] + r[j] * b[2 * size + j]).hyperbolicTangent.value }
+    // Indices are j alone (offsets go into the pointers): checked index arithmetic would keep
+    // the loops scalar.
+    let (r, z, n, an, bn) = (saved, saved + size, saved + 2 * size, a + 2 * size, b + 2 * size)
+    for j in 0..<2 * size { saved[j] = a[j] + b[j] }
+    sigmoidInPlace(saved, count: 2 * size)   // r and z
+    for j in 0..<size { n[j] = an[j] + r[j] * bn[j] }
+    tanhInPlace(n, count: size)
     for j in 0..<size { output[j] = n[j] + z[j] * (h[j] - n[j]) }
 }
 

@@ -170,12 +170,14 @@ internal func lstmSequenceTensorPullback<Scalar>(
             let s = saved + r * 5 * size
             let (i, f, gg, o, tc) = (s, s + size, s + 2 * size, s + 3 * size, s + 4 * size)
             let (d, dhRow, dcRow, gRow, cRow) = (pdx + r * width, pdh + n * size, pdc + n * size, gradient.scalars + r * size, cPrevious + n * size)
+            let (di, df, dg, dO) = (d, d + size, d + 2 * size, d + 3 * size)
             // ∇h = the output's gradient + the next step's; then c′'s gradient from h′, added
             // to the one carried back; then the gates' and c's. One pass per gradient, so
-            // each loop vectorises.
+            // each loop vectorises (and indices are j alone: checked index arithmetic would
+            // keep them scalar).
             for j in 0..<size { dhRow[j] += gRow[j] }
             for j in 0..<size {
-                d[3 * size + j] = lstmOutputPullback(GateScalar(o[j]), tanhOfCell: GateScalar(tc[j]), GateScalar(dhRow[j])).o.value
+                dO[j] = lstmOutputPullback(GateScalar(o[j]), tanhOfCell: GateScalar(tc[j]), GateScalar(dhRow[j])).o.value
             }
             for j in 0..<size {
                 dcRow[j] += lstmOutputPullback(GateScalar(o[j]), tanhOfCell: GateScalar(tc[j]), GateScalar(dhRow[j])).c.value
@@ -183,9 +185,9 @@ internal func lstmSequenceTensorPullback<Scalar>(
             @inline(__always) func state(_ j: Int) -> (i: GateScalar<Scalar>, f: GateScalar<Scalar>, g: GateScalar<Scalar>, c: GateScalar<Scalar>) {
                 lstmStatePullback(GateScalar(i[j]), GateScalar(f[j]), GateScalar(gg[j]), cell: GateScalar(cRow[j]), GateScalar(dcRow[j]))
             }
-            for j in 0..<size { d[j] = state(j).i.value }
-            for j in 0..<size { d[size + j] = state(j).f.value }
-            for j in 0..<size { d[2 * size + j] = state(j).g.value }
+            for j in 0..<size { di[j] = state(j).i.value }
+            for j in 0..<size { df[j] = state(j).f.value }
+            for j in 0..<size { dg[j] = state(j).g.value }
             for j in 0..<size { dcRow[j] = state(j).c.value }
         }
         pullHidden(
@@ -291,19 +293,20 @@ internal func gruSequenceTensorPullback<Scalar>(
                 pdx + r * width, pdb + n * width, pdh + n * size, gradient.scalars + r * size, hPrevious + n * size,
                 nBlocks + r * size
             )
+            // Indices are j alone, offsets in the pointers, and one pass per gradient, so that
+            // each loop vectorises; ∇h last, as it overwrites dh.
+            let (gr, gz, gn, dar, daz, dan, dbn) = (s, s + size, s + 2 * size, da, da + size, da + 2 * size, dbRow + 2 * size)
             for j in 0..<size { dhRow[j] += gRow[j] }
             @inline(__always) func pull(_ j: Int) -> (a: (GateScalar<Scalar>, GateScalar<Scalar>, GateScalar<Scalar>), b: (GateScalar<Scalar>, GateScalar<Scalar>, GateScalar<Scalar>), h: GateScalar<Scalar>) {
                 gruPullback(
-                    (GateScalar(s[j]), GateScalar(s[size + j]), GateScalar(s[2 * size + j])),
-                    hiddenProjection: GateScalar(bn[j]), hidden: GateScalar(hRow[j]), GateScalar(dhRow[j]))
+                    (GateScalar(gr[j]), GateScalar(gz[j]), GateScalar(gn[j])), hiddenProjection: GateScalar(bn[j]),
+                    hidden: GateScalar(hRow[j]), GateScalar(dhRow[j]))
             }
-            // One pass per gradient, so that each loop vectorises; ∇h last, as it reads dh.
-            for j in 0..<size { da[j] = pull(j).a.0.value }
-            for j in 0..<size { da[size + j] = pull(j).a.1.value }
-            for j in 0..<size { da[2 * size + j] = pull(j).a.2.value }
-            for j in 0..<size { dbRow[j] = da[j] }
-            for j in 0..<size { dbRow[size + j] = da[size + j] }
-            for j in 0..<size { dbRow[2 * size + j] = pull(j).b.2.value }
+            for j in 0..<size { dar[j] = pull(j).a.0.value }
+            for j in 0..<size { daz[j] = pull(j).a.1.value }
+            for j in 0..<size { dan[j] = pull(j).a.2.value }
+            dbRow.update(from: da, count: 2 * size)   // ∇bᵣ = ∇aᵣ, ∇b_z = ∇a_z
+            for j in 0..<size { dbn[j] = pull(j).b.2.value }
             for j in 0..<size { dhRow[j] = pull(j).h.value }
         }
         pullHidden(

@@ -43,6 +43,13 @@ int bp_kernel_force_isa(int isa);
 /// The number of CPUs this process may run on (what `threads == 0` uses).
 int bp_cpu_count(void);
 
+/// σ(x) = 1 / (1 + e^−x) in place on `count` floats, with the inline exponential of
+/// CBackpropMath.h, in the widest vectors the CPU has (the same values on every machine).
+void bp_sigmoidf_inplace(float *x, ptrdiff_t count);
+
+/// tanh x in place on `count` floats (`bp_tanhf_inline`), in the widest vectors the CPU has.
+void bp_tanhf_inplace(float *x, ptrdiff_t count);
+
 #ifdef __cplusplus
 }
 #endif
