@@ -115,8 +115,7 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
                 let index = k * directions + d
                 let state = initial.map { $0.sliced(alongAxis: 0, index..<index + 1).reshaped(to: [batch, hiddenSize]) }
                 let (outputs, final) = Self.run(
-                    cell, cell.projectInput(sequence), from: state, reversed: d == 1,
-                    checkpointInterval: checkpointInterval)
+                    cell, sequence, from: state, reversed: d == 1, checkpointInterval: checkpointInterval)
                 perDirection.append(outputs)
                 finals.append(final)
             }
@@ -127,26 +126,29 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
         return (output, finalState)
     }
 
-    /// Runs `cell` over a sequence from the projected inputs of all its steps (time-major
-    /// rows) with ``RecurrentCell/sequence(projected:state:reversed:)``; with a positive
-    /// `interval`, in checkpointed segments of that many steps, each keeping only its outputs
-    /// and its final state and running again during backward.
+    /// Runs `cell` over a sequence (time-major rows) with its input projection, one matrix
+    /// product for all steps, and ``RecurrentCell/sequence(projected:state:reversed:)``; with
+    /// a positive `interval`, in checkpointed segments of that many steps, each projecting its
+    /// own steps, keeping only its outputs and its final state, and running again during
+    /// backward.
     @inlinable
     static func run(
-        _ cell: Cell, _ projected: Variable<Scalar>, from state: [Variable<Scalar>], reversed: Bool,
+        _ cell: Cell, _ input: Variable<Scalar>, from state: [Variable<Scalar>], reversed: Bool,
         checkpointInterval interval: Int
     ) -> (outputs: Variable<Scalar>, finalState: [Variable<Scalar>]) {
-        guard interval > 0 else { return cell.sequence(projected: projected, state: state, reversed: reversed) }
+        guard interval > 0 else {
+            return cell.sequence(projected: cell.projectInput(input), state: state, reversed: reversed)
+        }
         let batch = state[0].shape[0]
-        let steps = projected.shape[0] / batch
+        let steps = input.shape[0] / batch
         var segments = stride(from: 0, to: steps, by: interval).map { $0..<Swift.min($0 + interval, steps) }
         if reversed { segments.reverse() }
         var (outputs, state) = ([Variable<Scalar>?](repeating: nil, count: segments.count), state)
         for segment in segments {
             let rows = segment.count * batch
             // One checkpointed node per segment: its outputs, then its final state, as rows.
-            let packed = checkpointed([projected.rows(segment.lowerBound * batch..<segment.upperBound * batch)] + state) { v in
-                let run = cell.sequence(projected: v[0], state: Array(v[1...]), reversed: reversed)
+            let packed = checkpointed([input.rows(segment.lowerBound * batch..<segment.upperBound * batch)] + state) { v in
+                let run = cell.sequence(projected: cell.projectInput(v[0]), state: Array(v[1...]), reversed: reversed)
                 return concatenate([run.outputs] + run.finalState, alongAxis: 0)
             }
             outputs[segment.lowerBound / interval] = packed.rows(0..<rows)

@@ -5,6 +5,8 @@
 //   one of 29), mean cross-entropy, Adam 1e-3, Float; median of epochs 2…N.
 // - "seq.lstm_step": forward + backward of an LSTM over 32 steps, batch 1, input 16,
 //   hidden 32, loss ½ Σ h², gradients of the four parameters; median per call.
+//   "seq.lstm_step.composed": the same with the cell written from public ops (matmul, +,
+//   sliced, sigmoid, tanh, *), one step at a time, as a user's own cell would be.
 // - "seq.transformer.step": one AdamW step of the character transformer (2 blocks, 4
 //   heads, width 64, block 64, batch 16, vocabulary 100, exact GELU, untied head).
 
@@ -26,6 +28,29 @@ enum SequenceWorkload {
                 }
             }
             bench.report(Figure(name: "seq.lstm_step", unit: "µs", samples: samples.map { $0 * 1e6 }, others: others))
+        }
+        if bench.wants("seq.lstm_step.composed") {
+            // The same LSTM written by a user from public ops, one step at a time.
+            var rng = SeededGenerator(seed: 4)
+            let cell = LSTMCell<Float>(inputSize: 16, hiddenSize: 32, using: &rng)
+            let x = Variable(Tensor<Float>.uniform([32, 16], in: -1..<1, using: &rng))   // step t is row t
+            let (samples, others) = bench.monitored {
+                timePerCall(minTime: minTime, repeats: bench.repeats(full: 7, quick: 3)) {
+                    var (h, c) = (Variable(Tensor<Float>.zeros([1, 32])), Variable(Tensor<Float>.zeros([1, 32])))
+                    var loss = Variable(Tensor<Float>(0))
+                    for t in 0..<32 {
+                        let z = x.rows(t..<t + 1).matmul(cell.weightInput) + cell.biasInput
+                            + h.matmul(cell.weightHidden) + cell.biasHidden
+                        let gate = { (k: Int) in z.sliced(alongAxis: 1, k * 32..<(k + 1) * 32) }
+                        c = gate(1).sigmoid() * c + gate(0).sigmoid() * gate(2).tanh()
+                        h = gate(3).sigmoid() * c.tanh()
+                        loss = loss + h.squared().sum()
+                    }
+                    loss.scaled(by: 0.5).backward()
+                    for p in [cell.weightInput, cell.weightHidden, cell.biasInput, cell.biasHidden] { p.zeroGradient() }
+                }
+            }
+            bench.report(Figure(name: "seq.lstm_step.composed", unit: "µs", samples: samples.map { $0 * 1e6 }, others: others))
         }
         for kind in RecurrentKind.allCases where bench.wants("seq.\(kind.rawValue).epoch") {
             var rng = SeededGenerator(seed: 1)
