@@ -30,12 +30,13 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
     @inlinable public var isBidirectional: Bool { cells[0].count == 2 }
     /// The size of each direction's state.
     @inlinable public var hiddenSize: Int { cells[0][0].hiddenSize }
-    /// When positive, a recorded forward pass unrolls every `checkpointInterval`
-    /// consecutive steps as one checkpointed segment (Backprop's `checkpointed`): only each
-    /// segment's outputs and final state are kept, and the segment runs again during
-    /// backward, so a long sequence keeps its outputs rather than every gate of every step.
-    /// The outputs are the same bit for bit, the gradients to rounding (a parameter's
-    /// per-step terms are summed segment by segment). 0 (the default): no checkpoints.
+    /// When positive, a recorded forward pass runs every `checkpointInterval` consecutive
+    /// steps as one checkpointed segment (Backprop's `checkpointed`): only each segment's
+    /// outputs and final state are kept, and the segment (its input projection included)
+    /// runs again during backward, so a long sequence keeps its outputs rather than every
+    /// gate of every step. Outputs and gradients agree with the plain run to rounding (the
+    /// input projection runs segment by segment, and a parameter's per-step terms are
+    /// summed segment by segment). 0 (the default): no checkpoints.
     public var checkpointInterval = 0
 
     /// Creates the layers from given cells: every layer has one cell per direction, the
