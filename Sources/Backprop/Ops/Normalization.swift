@@ -1,6 +1,7 @@
 // Layer normalisation over the last axis, one fused node: the forward is one pass per row,
-// the backward the closed form below, written with variable ops from the input (x̂ and the
-// inverse deviation recomputed from x), so it can be differentiated again.
+// the backward the closed form below, once per row on tensors (first order) and written
+// with variable ops from the input (x̂ and the inverse deviation recomputed from x), so it
+// can be differentiated again.
 
 extension Variable {
     /// Layer normalisation over the last axis with a per-feature scale γ and offset β
@@ -28,20 +29,19 @@ extension Variable {
             "layerNorm: input \(Shapes.format(shape)) with scale \(Shapes.format(scale.shape)) and offset "
                 + "\(Shapes.format(offset.shape)): expected a non-empty last axis D and [D] for both",
             file: file, line: line)
-        let (x, gamma, beta) = (value.scalars, scale.value.scalars, offset.value.scalars)
-        let result = Tensor(shape: shape, count: x.count) { out in
-            for start in stride(from: 0, to: x.count, by: width) {
-                var mean: Scalar = 0
-                for j in 0..<width { mean += x[start + j] }
-                mean /= Scalar(width)
-                var variance: Scalar = 0
-                for j in 0..<width { variance += (x[start + j] - mean) * (x[start + j] - mean) }
-                let r = 1 / (variance / Scalar(width) + epsilon).squareRoot()
-                for j in 0..<width { out[start + j] = gamma[j] * (x[start + j] - mean) * r + beta[j] }
+        let (x, gamma, beta) = (storedValue.borrowed.scalars, scale.value.scalars, offset.value.scalars)
+        let count = value.count
+        let result = Tensor<Scalar>(shape: shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
+            for start in stride(from: 0, to: count, by: width) {
+                let (row, o) = (x + start, out + start)
+                let (mean, r) = layerNormStatistics(row, width: width, epsilon: epsilon)
+                for j in 0..<width { o[j] = gamma[j] * (row[j] - mean) * r + beta[j] }
             }
         }
-        return Variable(op: "layerNorm", value: result, inputs: [self, scale, offset], file: file, line: line) {
-            y, g in
+        return Variable(
+            op: "layerNorm", value: result, inputs: [self, scale, offset], file: file, line: line,
+            tensorPullback: { y, g in layerNormTensorPullback(y, g, epsilon: epsilon) }
+        ) { y, g in
             let (x, gamma, beta) = (y.input(at: 0), y.input(at: 1), y.input(at: 2))
             let centred = x - x.mean(alongAxis: -1, keepingDimension: true)
             let r = centred.squared().mean(alongAxis: -1, keepingDimension: true).shifted(by: epsilon).pow(-0.5)
@@ -58,4 +58,49 @@ extension Variable {
             ]
         }
     }
+}
+
+/// The mean μ of a row of `width` scalars and r = 1/√(σ² + ε), its biased variance σ².
+@inlinable @inline(__always)
+internal func layerNormStatistics<Scalar: TensorScalar>(
+    _ row: UnsafeMutablePointer<Scalar>, width: Int, epsilon: Scalar
+) -> (mean: Scalar, r: Scalar) {
+    var mean: Scalar = 0
+    for j in 0..<width { mean += row[j] }
+    mean /= Scalar(width)
+    var variance: Scalar = 0
+    for j in 0..<width { variance += (row[j] - mean) * (row[j] - mean) }
+    return (mean, 1 / (variance / Scalar(width) + epsilon).squareRoot())
+}
+
+/// The first-order backward of `layerNorm`: the closed form of its doc comment, one row at
+/// a time (μ and r recomputed from the row, two passes over it for ∇x).
+@inlinable
+internal func layerNormTensorPullback<Scalar>(
+    _ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>, epsilon: Scalar
+) -> InputGradients<Tensor<Scalar>> {
+    let dy = g.borrowed
+    let (x, gamma, beta) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1), y.borrowedInput(at: 2))
+    let (width, count) = (gamma.value.count, x.value.count)
+    let (dGamma, dBeta) = (Tensor<Scalar>.zeros([width]), Tensor<Scalar>.zeros([width]))
+    let (pGamma, pBeta, scale) = (dGamma.borrowed.scalars, dBeta.borrowed.scalars, gamma.value.scalars)
+    let dx = Tensor<Scalar>(shape: x.value.shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
+        for start in stride(from: 0, to: count, by: width) {
+            let (row, dRow, o) = (x.value.scalars + start, dy.scalars + start, out + start)
+            let (mean, r) = layerNormStatistics(row, width: width, epsilon: epsilon)
+            // mean(ĝ) and mean(ĝ ⊙ x̂), with ĝ = ∇y ⊙ γ; ∇γ and ∇β summed on the way.
+            var (meanG, meanGX): (Scalar, Scalar) = (0, 0)
+            for j in 0..<width {
+                let (xHat, gHat) = ((row[j] - mean) * r, dRow[j] * scale[j])
+                meanG += gHat
+                meanGX += gHat * xHat
+                pGamma[j] += dRow[j] * xHat
+                pBeta[j] += dRow[j]
+            }
+            (meanG, meanGX) = (meanG / Scalar(width), meanGX / Scalar(width))
+            for j in 0..<width { o[j] = r * (dRow[j] * scale[j] - meanG - (row[j] - mean) * r * meanGX) }
+        }
+    }
+    return InputGradients(
+        x.requiresGradient ? dx : nil, gamma.requiresGradient ? dGamma : nil, beta.requiresGradient ? dBeta : nil)
 }
