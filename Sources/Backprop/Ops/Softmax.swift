@@ -138,8 +138,11 @@ extension Variable {
     ) -> Variable {
         let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "logSoftmax").orFail(file: file, line: line)
         let value = self.value.logSoftmax(alongAxis: axis)
-        return Variable(op: "logSoftmax", value: value, inputs: [self], file: file, line: line) {
-            y, g in [g - y.exp() * g.sum(alongAxis: axis, keepingDimension: true)]
+        return Variable(
+            op: "logSoftmax", value: value, inputs: [self], file: file, line: line,
+            tensorPullback: axis == shape.count - 1 ? softmaxRowsPullback(logarithm: true) : nil
+        ) { y, g in
+            [g - y.exp() * g.sum(alongAxis: axis, keepingDimension: true)]
         }
     }
 
@@ -157,8 +160,11 @@ extension Variable {
     ) -> Variable {
         let axis = Shapes.normalizedAxis(axis, rank: shape.count, op: "softmax").orFail(file: file, line: line)
         let value = self.value.softmax(alongAxis: axis)
-        return Variable(op: "softmax", value: value, inputs: [self], file: file, line: line) {
-            y, g in [softmaxGradient(g, output: y, axis: axis)]
+        return Variable(
+            op: "softmax", value: value, inputs: [self], file: file, line: line,
+            tensorPullback: axis == shape.count - 1 ? softmaxRowsPullback(logarithm: false) : nil
+        ) { y, g in
+            [softmaxGradient(g, output: y, axis: axis)]
         }
     }
 }
@@ -170,4 +176,36 @@ internal func softmaxGradient<Scalar>(
     _ g: Variable<Scalar>, output y: Variable<Scalar>, axis: Int
 ) -> Variable<Scalar> {
     y * (g - (g * y).sum(alongAxis: axis, keepingDimension: true))
+}
+
+/// The first-order backward of a softmax (or, with `logarithm`, a log-softmax) `y` along the
+/// last axis, row by row: ∇x = y ⊙ (∇y − Σₖ yₖ ∇yₖ), or ∇x = ∇y − exp(y) Σₖ ∇yₖ; the formulas
+/// of ``softmaxGradient(_:output:axis:)`` and of `logSoftmax`'s recorded backward.
+@inlinable
+internal func softmaxRowsPullback<Scalar>(logarithm: Bool) -> Variable<Scalar>.TensorPullback {
+    { y, g in softmaxRowsPullback(y, g, logarithm: logarithm) }
+}
+
+/// ``softmaxRowsPullback(logarithm:)`` for the node `y` and its output's gradient `g`.
+@inlinable
+internal func softmaxRowsPullback<Scalar>(
+    _ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>, logarithm: Bool
+) -> InputGradients<Tensor<Scalar>> {
+    let (dy, output) = (g.borrowed, y.storedValue.borrowed)
+    let (count, columns) = (output.count, output.shape.last ?? 1)
+    let dx = Tensor<Scalar>(shape: output.shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
+        guard columns > 0 else { return }
+        for start in stride(from: 0, to: count, by: columns) {
+            let (p, d, o) = (output.scalars + start, dy.scalars + start, out + start)
+            var sum: Scalar = 0
+            if logarithm {
+                for j in 0..<columns { sum += d[j] }
+                for j in 0..<columns { o[j] = d[j] - Scalar.exp(p[j]) * sum }
+            } else {
+                for j in 0..<columns { sum += p[j] * d[j] }
+                for j in 0..<columns { o[j] = p[j] * (d[j] - sum) }
+            }
+        }
+    }
+    return InputGradients(dx)
 }
