@@ -5,13 +5,32 @@
 extension Variable {
     /// The element-wise op with forward `transform` and a pullback written in variable ops:
     /// `pullback(x, y, ∇y)` returns ∇x. The building block of every op in this file.
+    ///
+    /// With `derivative` (f′(x) on one scalar, the same formula as `pullback`'s, written once
+    /// generically: see ``ElementAlgebra``), the first-order backward is one pass,
+    /// ∇xᵢ = ∇yᵢ f′(xᵢ), rather than the variable ops of `pullback`, which then serve
+    /// gradients of gradients only.
     @inlinable
     internal func elementwise(
         _ op: String, file: StaticString, line: UInt, _ transform: (Scalar) -> Scalar,
+        derivative: ((Scalar) -> Scalar)? = nil,
         pullback: @escaping (_ x: Variable, _ y: Variable, _ gradient: Variable) -> Variable
     ) -> Variable {
-        Variable(op: op, value: value.map(transform), inputs: [self], file: file, line: line) {
-            y, g in [pullback(self, y, g)]
+        Variable(
+            op: op, value: value.map(transform), inputs: [self], file: file, line: line,
+            tensorPullback: derivative.map { derivative in
+                { y, g in
+                    let x = y.borrowedInput(at: 0)
+                    guard x.requiresGradient else { return InputGradients(nil) }
+                    var g = g
+                    g.withUnsafeMutableBufferPointer { d in
+                        for i in d.indices { d[i] *= derivative(x.value.scalars[i]) }
+                    }
+                    return InputGradients(g)
+                }
+            }
+        ) { y, g in
+            [pullback(self, y, g)]
         }
     }
 

@@ -41,8 +41,10 @@ extension Variable {
     /// ```
     @inlinable
     public func erf(file: StaticString = #fileID, line: UInt = #line) -> Variable {
-        elementwise("erf", file: file, line: line, Scalar.erf) { x, _, g in
-            g * x.squared().negated().exp().scaled(by: Scalar(2 / Double.pi.squareRoot()))
+        elementwise(
+            "erf", file: file, line: line, Scalar.erf, derivative: { errorFunctionDerivative(GateScalar($0)).value }
+        ) { x, _, g in
+            g * errorFunctionDerivative(x)
         }
     }
 
@@ -63,8 +65,11 @@ extension Variable {
     public func gelu(
         approximation: GELUApproximation = .none, file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
-        elementwise("gelu", file: file, line: line, { Backprop.gelu($0, approximation: approximation) }) {
-            x, _, g in g * geluDerivative(x, approximation: approximation)
+        elementwise(
+            "gelu", file: file, line: line, { Backprop.gelu($0, approximation: approximation) },
+            derivative: { geluDerivative(GateScalar($0), approximation: approximation).value }
+        ) { x, _, g in
+            g * geluDerivative(x, approximation: approximation)
         }
     }
 
@@ -84,20 +89,53 @@ extension Variable {
     }
 }
 
-/// ∂ gelu(x)/∂x in variable ops (see ``Variable/gelu(approximation:file:line:)``).
+/// The arithmetic the smooth element-wise derivatives are written in, once: on scalars
+/// (``GateScalar``, the first-order backward, one pass) or on variables (the recorded
+/// backward, differentiable again).
+@usableFromInline
+internal protocol ElementAlgebra: GateAlgebra {
+    /// eˣ.
+    var exponential: Self { get }
+    /// erf x.
+    var errorFunction: Self { get }
+    /// c x.
+    func scaled(_ c: Double) -> Self
+    /// x + c.
+    func shifted(_ c: Double) -> Self
+}
+
+extension GateScalar: ElementAlgebra {
+    @inlinable var exponential: Self { Self(Scalar.exp(value)) }
+    @inlinable var errorFunction: Self { Self(Scalar.erf(value)) }
+    @inlinable func scaled(_ c: Double) -> Self { Self(Scalar(c) * value) }
+    @inlinable func shifted(_ c: Double) -> Self { Self(value + Scalar(c)) }
+}
+
+extension Variable: ElementAlgebra {
+    @inlinable var exponential: Variable { exp() }
+    @inlinable var errorFunction: Variable { erf() }
+    @inlinable func scaled(_ c: Double) -> Variable { scaled(by: Scalar(c)) }
+    @inlinable func shifted(_ c: Double) -> Variable { shifted(by: Scalar(c)) }
+}
+
+/// ∂ erf(x)/∂x = (2/√π) e^(−x²).
 @inlinable
-internal func geluDerivative<Scalar>(
-    _ x: Variable<Scalar>, approximation: GELUApproximation
-) -> Variable<Scalar> {
+internal func errorFunctionDerivative<T: ElementAlgebra>(_ x: T) -> T {
+    (x * x).scaled(-1).exponential.scaled(2 / Double.pi.squareRoot())
+}
+
+/// ∂ gelu(x)/∂x (see ``Variable/gelu(approximation:file:line:)``).
+@inlinable
+internal func geluDerivative<T: ElementAlgebra>(_ x: T, approximation: GELUApproximation) -> T {
     switch approximation {
     case .none:
-        let cdf = x.scaled(by: Scalar(0.5.squareRoot())).erf().shifted(by: 1).scaled(by: 0.5)
-        let density = x.squared().scaled(by: -0.5).exp().scaled(by: Scalar(1 / (2 * Double.pi).squareRoot()))
+        let cdf = x.scaled(0.5.squareRoot()).errorFunction.shifted(1).scaled(0.5)
+        let density = (x * x).scaled(-0.5).exponential.scaled(1 / (2 * Double.pi).squareRoot())
         return cdf + x * density
     case .tanh:
-        let c = Scalar(squareRootOfTwoOverPi)
-        let t = (x + x.pow(3).scaled(by: Scalar(geluCubic))).scaled(by: c).tanh()
-        let du = x.squared().scaled(by: Scalar(3 * geluCubic)).shifted(by: 1).scaled(by: c)
-        return t.shifted(by: 1).scaled(by: 0.5) + (x * t.squared().negated().shifted(by: 1) * du).scaled(by: 0.5)
+        let c = squareRootOfTwoOverPi
+        let t = (x + (x * x * x).scaled(geluCubic)).scaled(c).hyperbolicTangent
+        let du = (x * x).scaled(3 * geluCubic).shifted(1).scaled(c)
+        return t.shifted(1).scaled(0.5) + (x * (t * t).complement * du).scaled(0.5)
     }
 }
