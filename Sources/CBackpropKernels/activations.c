@@ -1,4 +1,4 @@
-// σ and tanh over arrays in single precision, compiled once per instruction set (AVX-512,
+// eˣ, σ and tanh over arrays in single precision, compiled once per instruction set (AVX-512,
 // AVX2, baseline x86-64: `target_clones`, chosen once when the library loads), so that the
 // inline exponential and tanh of CBackpropMath.h run 16, 8 or 4 lanes wide. Contraction
 // into fused multiply-adds is off, so every clone rounds as the baseline does and as
@@ -23,4 +23,8 @@ BP_CLONES void bp_sigmoidf_inplace(float *x, ptrdiff_t count) {
 
 BP_CLONES void bp_tanhf_inplace(float *x, ptrdiff_t count) {
     for (ptrdiff_t i = 0; i < count; i++) x[i] = bp_tanhf_inline(x[i]);
+}
+
+BP_CLONES void bp_expf_inplace(float *x, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++) x[i] = bp_expf_inline(x[i]);
 }

@@ -71,7 +71,7 @@ final class MathKernelTests: XCTestCase {
         }
     }
 
-    /// The array kernels (`bp_sigmoidf_inplace`, `bp_tanhf_inplace`, in the CPU's widest
+    /// The array kernels (`bp_sigmoidf_inplace`, `bp_tanhf_inplace`, `bp_expf_inplace`, in the CPU's widest
     /// vectors) give bit for bit what the inline functions give one element at a time, over
     /// the whole sweep and at every offset of a vector's lanes (lengths 1 to 40).
     func testArrayKernelsMatchTheScalarFunctionsBitForBit() {
@@ -81,7 +81,7 @@ final class MathKernelTests: XCTestCase {
             return v >= 0 ? 1 / (1 + e) : e / (1 + e)
         }
         typealias Kernel = (UnsafeMutablePointer<Float>?, Int) -> Void
-        let pairs: [(Kernel, (Float) -> Float)] = [(bp_sigmoidf_inplace, sigmoid), (bp_tanhf_inplace, tanh)]
+        let pairs: [(Kernel, (Float) -> Float)] = [(bp_sigmoidf_inplace, sigmoid), (bp_tanhf_inplace, tanh), (bp_expf_inplace, exp)]
         for (kernel, scalar) in pairs {
             var all = xs
             kernel(&all, all.count)

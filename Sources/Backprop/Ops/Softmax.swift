@@ -56,9 +56,10 @@ extension Tensor {
 
 extension Tensor {
     /// The softmax along the last axis of `x` (with `logarithm`, the log-softmax), row by
-    /// row in one allocation: the same computation as ``softmax(alongAxis:file:line:)`` and
+    /// row in one allocation: the same formula as ``softmax(alongAxis:file:line:)`` and
     /// ``logSoftmax(alongAxis:file:line:)`` on any other axis (the maximum of the row
-    /// subtracted, taken as 0 where it is infinite). A NaN makes its row NaN.
+    /// subtracted, taken as 0 where it is infinite), with Float's exponentials in vectors
+    /// (within 1 ulp). A NaN makes its row NaN.
     @inlinable
     internal static func softmaxOfRows(_ x: BorrowedTensor<Scalar>, logarithm: Bool = false) -> Tensor {
         let columns = x.shape.last ?? 1
@@ -70,11 +71,9 @@ extension Tensor {
                 for j in 1..<columns { m = Swift.max(m, row[j]) }
                 if !m.isFinite { m = 0 }
                 var sum: Scalar = 0
-                for j in 0..<columns {
-                    let e = Scalar.exp(row[j] - m)
-                    p[j] = e
-                    sum += e
-                }
+                for j in 0..<columns { p[j] = row[j] - m }
+                expInPlace(p, count: columns)   // in vectors, for Float
+                for j in 0..<columns { sum += p[j] }
                 if logarithm {
                     let logSum = Scalar.log(sum)
                     for j in 0..<columns { p[j] = (row[j] - m) - logSum }

@@ -50,6 +50,9 @@ void bp_sigmoidf_inplace(float *x, ptrdiff_t count);
 /// tanh x in place on `count` floats (`bp_tanhf_inline`), in the widest vectors the CPU has.
 void bp_tanhf_inplace(float *x, ptrdiff_t count);
 
+/// eˣ in place on `count` floats (`bp_expf_inline`), in the widest vectors the CPU has.
+void bp_expf_inplace(float *x, ptrdiff_t count);
+
 #ifdef __cplusplus
 }
 #endif
