@@ -41,7 +41,11 @@ static inline int32_t bp_bits_from_float(float f) { int32_t bits; memcpy(&bits, 
 // rounded value over every float (checked exhaustively); NaN stays NaN.
 static inline float bp_expf_inline(float x) {
     const float shifter = 12582912.0f;  // 1.5 · 2²³: adding it rounds to an integer
-    float clamped = fminf(fmaxf(x, -104.0f), 89.0f);
+    // Below −104 the result rounds to 0: it is selected at the end, and the computation runs
+    // on 0 instead, because building it from −104 makes subnormal intermediates, which cost
+    // a hundred cycles each (a softmax over masked scores has half its inputs at −∞).
+    int32_t zero = x < -104.0f;
+    float clamped = zero ? 0.0f : fminf(x, 89.0f);
     float t = clamped * 1.44269504088896341f + shifter;
     float n = t - shifter;
     int32_t k = bp_bits_from_float(t) - bp_bits_from_float(shifter);
@@ -56,7 +60,7 @@ static inline float bp_expf_inline(float x) {
     float y = p * (r * r) + r + 1.0f;
     int32_t k1 = k >> 1, k2 = k - k1;
     y = y * bp_float_from_bits((k1 + 127) << 23) * bp_float_from_bits((k2 + 127) << 23);
-    return x != x ? x : y;
+    return x != x ? x : (zero ? 0.0f : y);
 }
 
 // tanh x in single precision from bp_expf_inline, for the same reason (vector loops): for
