@@ -65,23 +65,29 @@ extension Tensor {
         let columns = x.shape.last ?? 1
         return Tensor(shape: x.shape, count: x.count) { out in
             guard columns > 0 else { return }
-            var (row, p) = (UnsafePointer(x.scalars), out)
-            for _ in 0..<x.count / columns {
+            let rows = x.count / columns
+            // Three passes over the whole tensor, so that the exponentials are one vector
+            // call: each row minus its maximum (kept per row), e to those, then each row's sum.
+            var maxima = [Scalar](repeating: 0, count: rows)
+            for r in 0..<rows {
+                let (row, p) = (UnsafePointer(x.scalars) + r * columns, out + r * columns)
                 var m = row[0]
                 for j in 1..<columns { m = Swift.max(m, row[j]) }
                 if !m.isFinite { m = 0 }
-                var sum: Scalar = 0
+                maxima[r] = m
                 for j in 0..<columns { p[j] = row[j] - m }
-                expInPlace(p, count: columns)   // in vectors, for Float
+            }
+            expInPlace(out, count: x.count)   // in vectors, for Float
+            for r in 0..<rows {
+                let (row, p) = (UnsafePointer(x.scalars) + r * columns, out + r * columns)
+                var sum: Scalar = 0
                 for j in 0..<columns { sum += p[j] }
                 if logarithm {
                     let logSum = Scalar.log(sum)
-                    for j in 0..<columns { p[j] = (row[j] - m) - logSum }
+                    for j in 0..<columns { p[j] = (row[j] - maxima[r]) - logSum }
                 } else {
                     for j in 0..<columns { p[j] /= sum }
                 }
-                row += columns
-                p += columns
             }
         }
     }
