@@ -46,6 +46,34 @@ final class ArithmeticTests: XCTestCase {
         XCTAssertEqual((x * Variable(Tensor([[2], [3]]))).value, [[2, 4, 6], [12, 15, 18]])
     }
 
+    /// Every path of the broadcast loop (a whole operand with the other's trailing axes on
+    /// either side, with or without leading 1s, and the strided walk) against the values read
+    /// by index: y[i] = a[i broadcast to a] − b[i broadcast to b].
+    func testBroadcastValuesOnEveryPath() {
+        let pairs: [(TensorShape, TensorShape)] = [
+            ([2, 3, 4, 5], [4, 5]), ([4, 5], [2, 3, 4, 5]), ([2, 3, 4, 5], [1, 1, 4, 5]), ([2, 3, 4, 5], [3, 4, 5]),
+            ([2, 3, 4, 5], [3, 1, 5]), ([2, 1, 4, 5], [3, 4, 1]), ([2, 3, 1, 5], [2, 3, 4, 5]), ([3, 4], [1, 4]),
+        ]
+        for (k, (aShape, bShape)) in pairs.enumerated() {
+            let (a, b) = (Self.random(aShape, seed: UInt64(k)), Self.random(bShape, seed: 50 + UInt64(k)))
+            let y = a - b
+            let shape = y.shape
+            func element(_ t: Tensor<Double>, at index: [Int]) -> Double {
+                let own = Array(index.suffix(t.rank)).enumerated().map { t.shape[$0] == 1 ? 0 : $1 }
+                return t.scalars[zip(own, Array(t.shape)).reduce(0) { $0 * $1.1 + $1.0 }]
+            }
+            var index = [Int](repeating: 0, count: shape.count)
+            for i in 0..<y.count {
+                XCTAssertEqual(y.scalars[i], element(a, at: index) - element(b, at: index), "\(aShape) − \(bShape) at \(index)")
+                for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+                    index[axis] += 1
+                    if index[axis] < shape[axis] { break }
+                    index[axis] = 0
+                }
+            }
+        }
+    }
+
     func testBiasGradientIsTheColumnSum() {
         let x = Variable(Tensor<Double>([[1, 2, 3], [4, 5, 6]]))
         let b = Variable(Tensor<Double>([0, 0, 0]), requiresGradient: true)

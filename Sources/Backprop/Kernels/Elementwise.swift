@@ -67,8 +67,17 @@ extension BorrowedTensor {
     }
 }
 
-/// The broadcast loop: fast paths for a scalar operand and for a trailing-row operand
-/// (a bias added to every row), a strided walk otherwise.
+/// Whether `shape`, leading 1s dropped, is the last axes of `outShape` (so that its
+/// elements, in order, repeat every `shape`'s count elements of the output).
+@inlinable
+internal func repeatsAlongLeadingAxes(_ shape: TensorShape, of outShape: TensorShape) -> Bool {
+    let axes = shape.drop { $0 == 1 }
+    return axes.count <= outShape.count && outShape.suffix(axes.count).elementsEqual(axes)
+}
+
+/// The broadcast loop: fast paths for a scalar operand and for an operand made of the
+/// output's trailing axes (a bias added to every row, a mask over every head), a strided
+/// walk otherwise.
 @inlinable
 internal func broadcastLoop<Scalar>(
     out: UnsafeMutableBufferPointer<Scalar>, outShape: TensorShape,
@@ -90,20 +99,23 @@ internal func broadcastLoop<Scalar>(
             return
         }
     }
-    let inner = outShape.last ?? 1
-    if a.count == n, b.count == inner, bShape.last == inner {
+    // One operand whole, the other the output's trailing axes (a bias row, a [T, T] mask
+    // over [B, H, T, T]): the smaller one repeats every `block` elements.
+    if a.count == n, repeatsAlongLeadingAxes(bShape, of: outShape) {
+        let block = b.count
         var base = 0
         while base < n {
-            for j in 0..<inner { out[base + j] = combine(a[base + j], b[j]) }
-            base += inner
+            for j in 0..<block { out[base + j] = combine(a[base + j], b[j]) }
+            base += block
         }
         return
     }
-    if b.count == n, a.count == inner, aShape.last == inner {
+    if b.count == n, repeatsAlongLeadingAxes(aShape, of: outShape) {
+        let block = a.count
         var base = 0
         while base < n {
-            for j in 0..<inner { out[base + j] = combine(a[j], b[base + j]) }
-            base += inner
+            for j in 0..<block { out[base + j] = combine(a[j], b[base + j]) }
+            base += block
         }
         return
     }
