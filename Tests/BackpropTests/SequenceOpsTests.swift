@@ -20,6 +20,32 @@ final class SequenceOpsTests: XCTestCase {
         XCTAssertEqual(Variable(Tensor<Double>([-1000, 1000])).silu().value.scalars, [-0.0, 1000])
     }
 
+    /// The exact GELU in Float and Double against x·½ erfc(−x/√2) and its derivative
+    /// Φ(x) + x e^(−x²/2)/√(2π) computed here in Double: Float within 2e-6 relative for
+    /// |x| ≤ 3 and 3e-5 in the negative tail down to x = −12, Double within 1e-14 (1e-12 in
+    /// the tail), where x·½(1 + erf(x/√2)) has lost every digit (0 below about −5.5 in Float,
+    /// −8.3 in Double).
+    func testGELUIsAccurateIncludingTheNegativeTail() {
+        let xs = stride(from: -12.0, through: 6.0, by: 0.01).map { Double(Float($0)) }
+        let single = Variable(Tensor<Float>(xs.map(Float.init)), requiresGradient: true)
+        let double = Variable(Tensor<Double>(xs), requiresGradient: true)
+        let (ys, yd) = (single.gelu(), double.gelu())
+        let (gs, gd) = (gradients(of: ys.sum(), withRespectTo: [single])[0], gradients(of: yd.sum(), withRespectTo: [double])[0])
+        for (i, x) in xs.enumerated() {
+            let cdf = Foundation.erfc(-x / 2.0.squareRoot()) / 2
+            let (want, slope) = (x * cdf, cdf + x * Foundation.exp(-x * x / 2) / (2 * Double.pi).squareRoot())
+            let tolerance = Swift.abs(x) <= 3 ? 2e-6 : 3e-5
+            XCTAssertLessThanOrEqual(Swift.abs(Double(ys.value.scalars[i]) - want), tolerance * Swift.abs(want), "Float gelu(\(x))")
+            // Deep in the tail erfc's relative slope is about z²: one rounding of x/√2 moves it by 1e-14.
+            let doubleTolerance = Swift.abs(x) <= 3 ? 1e-14 : 1e-12
+            XCTAssertLessThanOrEqual(Swift.abs(yd.value.scalars[i] - want), doubleTolerance * Swift.abs(want), "Double gelu(\(x))")
+            // An absolute floor for Float's slope: gelu′ crosses 0 at x ≈ −0.75.
+            XCTAssertLessThanOrEqual(Swift.abs(Double(gs.scalars[i]) - slope), 1e-5 * Swift.max(Swift.abs(slope), 1e-2), "Float gelu′(\(x))")
+            XCTAssertLessThanOrEqual(Swift.abs(gd.scalars[i] - slope), 1e-13 * Swift.max(Swift.abs(slope), 1e-3), "Double gelu′(\(x))")
+        }
+        XCTAssertTrue(Variable(Tensor<Float>([.nan])).gelu().value.scalars[0].isNaN)
+    }
+
     func testNaNPropagatesThroughTheSmoothOpsAndLayerNorm() {
         let x = Variable(Tensor<Double>([[.nan, 1, 2]]), requiresGradient: true)
         for y in [x.sin(), x.cos(), x.erf(), x.gelu(), x.gelu(approximation: .tanh), x.silu()] {

@@ -1,8 +1,11 @@
+import CBackpropKernels
+
 // The error function and the smooth gates built on the Gaussian and the logistic
 // function: erf, GELU (exact and its tanh approximation) and SiLU. Their derivatives need
 // the input (not only the output), so they are element-wise ops rather than cases of
-// ``Activation``; each backward is written with variable ops, so it can be differentiated
-// again.
+// ``Activation``. Each derivative is written once, over ``ElementAlgebra``: on scalars for
+// the first-order backward (one pass), on variables for the recorded one, which can be
+// differentiated again.
 
 /// How ``Variable/gelu(approximation:file:line:)`` evaluates Φ, the standard normal CDF.
 public enum GELUApproximation: String, Sendable, Codable, CaseIterable {
@@ -19,12 +22,15 @@ public enum GELUApproximation: String, Sendable, Codable, CaseIterable {
 @usableFromInline let squareRootOfTwoOverPi = 0.797_884_560_802_865_4
 
 /// GELU of one scalar: x·Φ(x) with Φ as `approximation` says. The one definition of the
-/// forward formula, used by the op and available to layers.
+/// forward formula, used by the op and available to layers. For Float, the exact Φ is the
+/// vectorisable one of CBackpropMath.h (within 1.3e-6 relative for |x| ≤ 3); for Double,
+/// ½ erfc(−x/√2). Both keep their relative precision in the negative tail, where
+/// ½(1 + erf(x/√2)) cancels to 0.
 @inlinable
 public func gelu<Scalar: TensorScalar>(_ x: Scalar, approximation: GELUApproximation = .none) -> Scalar {
     switch approximation {
     case .none:
-        return x * (1 + Scalar.erf(x * Scalar(0.5.squareRoot()))) / 2
+        return x * GateScalar(x).normalCDF.value
     case .tanh:
         let u = Scalar(squareRootOfTwoOverPi) * (x + Scalar(geluCubic) * x * x * x)
         return x * (1 + Scalar.tanh(u)) / 2
@@ -65,11 +71,11 @@ extension Variable {
     public func gelu(
         approximation: GELUApproximation = .none, file: StaticString = #fileID, line: UInt = #line
     ) -> Variable {
-        elementwise(
-            "gelu", file: file, line: line, { Backprop.gelu($0, approximation: approximation) },
-            derivative: { geluDerivative(GateScalar($0), approximation: approximation).value }
-        ) { x, _, g in
-            g * geluDerivative(x, approximation: approximation)
+        Variable(
+            op: "gelu", value: geluValues(value, approximation), inputs: [self], file: file, line: line,
+            tensorPullback: { y, g in geluTensorPullback(y, g, approximation) }
+        ) { y, g in
+            [g * geluDerivative(y.input(at: 0), approximation: approximation)]
         }
     }
 
@@ -98,6 +104,8 @@ internal protocol ElementAlgebra: GateAlgebra {
     var exponential: Self { get }
     /// erf x.
     var errorFunction: Self { get }
+    /// Φ(x) = ½(1 + erf(x/√2)), the standard normal distribution function.
+    var normalCDF: Self { get }
     /// c x.
     func scaled(_ c: Double) -> Self
     /// x + c.
@@ -105,7 +113,19 @@ internal protocol ElementAlgebra: GateAlgebra {
 }
 
 extension GateScalar: ElementAlgebra {
-    @inlinable var exponential: Self { Self(Scalar.exp(value)) }
+    @inlinable var exponential: Self {
+        guard Scalar.self == Float.self else { return Self(Scalar.exp(value)) }
+        return Self(unsafeBitCast(bp_expf_inline(unsafeBitCast(value, to: Float.self)), to: Scalar.self))
+    }
+    /// For Float the vectorisable Φ of CBackpropMath.h; for Double ½ erfc(−x/√2), which keeps
+    /// its relative precision in the negative tail (where 1 + erf(x/√2) cancels).
+    @inlinable var normalCDF: Self {
+        if Scalar.self == Float.self {
+            return Self(unsafeBitCast(bp_normal_cdff_inline(unsafeBitCast(value, to: Float.self)), to: Scalar.self))
+        }
+        let x = unsafeBitCast(value, to: Double.self)
+        return Self(unsafeBitCast(bp_erfc(-x * 0.5.squareRoot()) / 2, to: Scalar.self))
+    }
     @inlinable var errorFunction: Self { Self(Scalar.erf(value)) }
     @inlinable func scaled(_ c: Double) -> Self { Self(Scalar(c) * value) }
     @inlinable func shifted(_ c: Double) -> Self { Self(value + Scalar(c)) }
@@ -113,6 +133,7 @@ extension GateScalar: ElementAlgebra {
 
 extension Variable: ElementAlgebra {
     @inlinable var exponential: Variable { exp() }
+    @inlinable var normalCDF: Variable { scaled(0.5.squareRoot()).erf().shifted(1).scaled(0.5) }
     @inlinable var errorFunction: Variable { erf() }
     @inlinable func scaled(_ c: Double) -> Variable { scaled(by: Scalar(c)) }
     @inlinable func shifted(_ c: Double) -> Variable { shifted(by: Scalar(c)) }
@@ -129,7 +150,7 @@ internal func errorFunctionDerivative<T: ElementAlgebra>(_ x: T) -> T {
 internal func geluDerivative<T: ElementAlgebra>(_ x: T, approximation: GELUApproximation) -> T {
     switch approximation {
     case .none:
-        let cdf = x.scaled(0.5.squareRoot()).errorFunction.shifted(1).scaled(0.5)
+        let cdf = x.normalCDF
         let density = (x * x).scaled(-0.5).exponential.scaled(1 / (2 * Double.pi).squareRoot())
         return cdf + x * density
     case .tanh:
@@ -138,4 +159,38 @@ internal func geluDerivative<T: ElementAlgebra>(_ x: T, approximation: GELUAppro
         let du = (x * x).scaled(3 * geluCubic).shifted(1).scaled(c)
         return t.shifted(1).scaled(0.5) + (x * (t * t).complement * du).scaled(0.5)
     }
+}
+
+/// GELU of every element of `x`, in a loop that vectorises for the exact Float form.
+@inlinable
+internal func geluValues<Scalar>(_ x: Tensor<Scalar>, _ approximation: GELUApproximation) -> Tensor<Scalar> {
+    let (xs, count) = (x.borrowed.scalars, x.count)
+    return withExtendedLifetime(x) {
+        Tensor(shape: x.shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
+            switch approximation {
+            case .none: for i in 0..<count { out[i] = gelu(xs[i], approximation: .none) }
+            case .tanh: for i in 0..<count { out[i] = gelu(xs[i], approximation: .tanh) }
+            }
+        }
+    }
+}
+
+/// The first-order backward of `gelu`: ∇x = ∇y ⊙ ``geluDerivative(_:approximation:)`` on
+/// scalars, in one pass (a loop that vectorises for the exact Float form).
+@inlinable
+internal func geluTensorPullback<Scalar>(
+    _ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>, _ approximation: GELUApproximation
+) -> InputGradients<Tensor<Scalar>> {
+    let x = y.borrowedInput(at: 0)
+    guard x.requiresGradient else { return InputGradients(nil) }
+    var g = g
+    let xs = x.value.scalars
+    g.withUnsafeMutableBufferPointer { buffer in
+        let d = buffer.baseAddress!
+        switch approximation {
+        case .none: for i in 0..<buffer.count { d[i] *= geluDerivative(GateScalar(xs[i]), approximation: .none).value }
+        case .tanh: for i in 0..<buffer.count { d[i] *= geluDerivative(GateScalar(xs[i]), approximation: .tanh).value }
+        }
+    }
+    return InputGradients(g)
 }

@@ -25,6 +25,7 @@ static inline float bp_cosf(float x) { return cosf(x); }
 static inline float bp_erff(float x) { return erff(x); }
 static inline double bp_sin(double x) { return sin(x); }
 static inline double bp_erf(double x) { return erf(x); }
+static inline double bp_erfc(double x) { return erfc(x); }
 
 
 // Inline single-precision forms for element loops that vectorise.
@@ -61,6 +62,30 @@ static inline float bp_expf_inline(float x) {
     int32_t k1 = k >> 1, k2 = k - k1;
     y = y * bp_float_from_bits((k1 + 127) << 23) * bp_float_from_bits((k2 + 127) << 23);
     return x != x ? x : (zero ? 0.0f : y);
+}
+
+// Φ(x), the standard normal distribution function, in single precision for element loops
+// that vectorise: ½ erfc(|x|/√2) by the Chebyshev fit of Numerical Recipes' erfcc
+// (fractional error below 1.2e-7 in exact arithmetic) with bp_expf_inline, taken as it is
+// for x < 0 and from 1 for x ≥ 0. Relative error within 1.3e-6 for |x| ≤ 3 and 2e-5 down to
+// the smallest normal result (x ≈ −13; the rounding of z² grows with z); the form
+// ½(1 + erf(x/√2)) loses all digits there to cancellation. NaN stays NaN.
+static inline float bp_normal_cdff_inline(float x) {
+    float z = fabsf(x) * 0.70710678118654752f;
+    float t = 1.0f / (1.0f + 0.5f * z);
+    float p = 0.17087277f;
+    p = p * t - 0.82215223f;
+    p = p * t + 1.48851587f;
+    p = p * t - 1.13520398f;
+    p = p * t + 0.27886807f;
+    p = p * t - 0.18628806f;
+    p = p * t + 0.09678418f;
+    p = p * t + 0.37409196f;
+    p = p * t + 1.00002368f;
+    p = p * t - 1.26551223f;
+    float tail = 0.5f * t * bp_expf_inline(p - z * z);  // ½ erfc(|x|/√2)
+    float phi = x >= 0 ? 1.0f - tail : tail;
+    return x != x ? x : phi;
 }
 
 // tanh x in single precision from bp_expf_inline, for the same reason (vector loops): for
