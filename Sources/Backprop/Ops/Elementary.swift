@@ -2,6 +2,23 @@
 // Each backward is written with variable ops (so it can be differentiated again) and uses
 // the saved output where that is cheaper than recomputing (exp, square root).
 
+/// The first-order backward of an element-wise node `y = f(x)`: ∇x = ∇y ⊙ f′(x), in place in
+/// ∇y, one pass. Called with a closure literal, the loop is specialised and can vectorise.
+@inlinable @inline(__always)
+internal func elementwiseTensorPullback<Scalar>(
+    _ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>, _ derivative: (Scalar) -> Scalar
+) -> InputGradients<Tensor<Scalar>> {
+    let x = y.borrowedInput(at: 0)
+    guard x.requiresGradient else { return InputGradients(nil) }
+    var g = g
+    let xs = x.value.scalars
+    g.withUnsafeMutableBufferPointer { buffer in
+        let d = buffer.baseAddress!
+        for i in 0..<buffer.count { d[i] *= derivative(xs[i]) }
+    }
+    return InputGradients(g)
+}
+
 extension Variable {
     /// The element-wise op with forward `transform` and a pullback written in variable ops:
     /// `pullback(x, y, ∇y)` returns ∇x. The building block of every op in this file.
@@ -18,17 +35,7 @@ extension Variable {
     ) -> Variable {
         Variable(
             op: op, value: value.map(transform), inputs: [self], file: file, line: line,
-            tensorPullback: derivative.map { derivative in
-                { y, g in
-                    let x = y.borrowedInput(at: 0)
-                    guard x.requiresGradient else { return InputGradients(nil) }
-                    var g = g
-                    g.withUnsafeMutableBufferPointer { d in
-                        for i in d.indices { d[i] *= derivative(x.value.scalars[i]) }
-                    }
-                    return InputGradients(g)
-                }
-            }
+            tensorPullback: derivative.map { derivative in { y, g in elementwiseTensorPullback(y, g, derivative) } }
         ) { y, g in
             [pullback(self, y, g)]
         }

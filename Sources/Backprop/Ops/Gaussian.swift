@@ -181,16 +181,8 @@ internal func geluValues<Scalar>(_ x: Tensor<Scalar>, _ approximation: GELUAppro
 internal func geluTensorPullback<Scalar>(
     _ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>, _ approximation: GELUApproximation
 ) -> InputGradients<Tensor<Scalar>> {
-    let x = y.borrowedInput(at: 0)
-    guard x.requiresGradient else { return InputGradients(nil) }
-    var g = g
-    let xs = x.value.scalars
-    g.withUnsafeMutableBufferPointer { buffer in
-        let d = buffer.baseAddress!
-        switch approximation {
-        case .none: for i in 0..<buffer.count { d[i] *= geluDerivative(GateScalar(xs[i]), approximation: .none).value }
-        case .tanh: for i in 0..<buffer.count { d[i] *= geluDerivative(GateScalar(xs[i]), approximation: .tanh).value }
-        }
+    switch approximation {
+    case .none: elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .none).value }
+    case .tanh: elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .tanh).value }
     }
-    return InputGradients(g)
 }

@@ -160,17 +160,16 @@ public struct Recurrent<Cell: RecurrentCell>: Layer {
 
     /// Runs `cell` over `inputs` (one `[batch, features]` per step) from `state`, last step
     /// first when `reversed`; returns h of every step in time order and the final state.
+    /// The same computation as a one-layer call: the steps stacked as time-major rows, their
+    /// input projection in one product, then ``RecurrentCell/sequence(projected:state:reversed:)``.
     @inlinable
     public static func unroll(
         _ cell: Cell, _ inputs: [Variable<Scalar>], from state: [Variable<Scalar>], reversed: Bool = false
     ) -> (outputs: [Variable<Scalar>], finalState: [Variable<Scalar>]) {
-        var state = state
-        var outputs = inputs
-        for t in reversed ? Array(inputs.indices.reversed()) : Array(inputs.indices) {
-            state = cell(inputs[t], state: state)
-            outputs[t] = state[0]
-        }
-        return (outputs, state)
+        let batch = state[0].shape[0]
+        let run = Self.run(
+            cell, concatenate(inputs, alongAxis: 0), from: state, reversed: reversed, checkpointInterval: 0)
+        return (inputs.indices.map { run.outputs.rows($0 * batch..<($0 + 1) * batch) }, run.finalState)
     }
 
     /// Every cell's parameters: `l<k>.<name>` and, bidirectional, `l<k>.reverse.<name>`.

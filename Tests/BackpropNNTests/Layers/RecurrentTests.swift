@@ -79,6 +79,31 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    /// `unroll` over a list of steps gives the one-layer call's outputs and final states, in
+    /// both directions, and for a cell of the default `sequence` (RNN) as for the fused ones.
+    func testUnrollMatchesTheLayer() {
+        var rng = SeededGenerator(seed: 3)
+        let x = Tensor<Double>.uniform([2, 5, 3], in: -1..<1, using: &rng)
+        let steps = (0..<5).map { Variable(x.sliced(alongAxis: 1, $0..<$0 + 1).reshaped(to: [2, 3])) }
+        func check<Cell: RecurrentCell>(_ layer: Recurrent<Cell>) where Cell.Scalar == Double {
+            let (y, final) = layer(Variable(x), initialState: nil)
+            let zeros = (0..<Cell.stateCount).map { _ in Variable(Tensor<Double>.zeros([2, 4])) }
+            for (d, cell) in layer.cells[0].enumerated() {
+                let run = Recurrent<Cell>.unroll(cell, steps, from: zeros, reversed: d == 1)
+                for (t, h) in run.outputs.enumerated() {
+                    assertClose(h.value, y.value.sliced(alongAxis: 1, t..<t + 1).sliced(alongAxis: 2, 4 * d..<4 * d + 4)
+                        .reshaped(to: [2, 4]), relativeTolerance: 1e-12, "\(Cell.self) direction \(d) step \(t)")
+                }
+                for (j, state) in run.finalState.enumerated() {
+                    assertClose(state.value, final[j].value.sliced(alongAxis: 0, d..<d + 1).reshaped(to: [2, 4]), relativeTolerance: 1e-12)
+                }
+            }
+        }
+        check(LSTM<Double>(inputSize: 3, hiddenSize: 4, bidirectional: true, using: &rng))
+        check(GRU<Double>(inputSize: 3, hiddenSize: 4, bidirectional: true, using: &rng))
+        check(RNN<Double>(inputSize: 3, hiddenSize: 4, bidirectional: true, using: &rng))
+    }
+
     func testMismatchedInitialStateNamesTheLayerAndShapes() throws {
         try assertStops(
             withMessageContaining:
