@@ -51,6 +51,15 @@ extension OpInfo {
                 let t = $0[0].shape.dropLast().last!
                 return scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: .causalMask(length: t))
             },
+            OpInfo(name: "scaledDotProductAttention padding", samples: attention + selfAttention,
+                   outputShape: { $0[0].dropLast() + [$0[2].last!] }) {
+                // A mask per entry of the leading axes: entry b may attend to keys 0...b + 1.
+                let lead = TensorShape($0[0].shape.dropLast(2))
+                let keys = $0[1].shape.dropLast().last!
+                let allowed = (0..<Shapes.count(lead)).flatMap { b in (0..<keys).map { Scalar($0 <= b + 1 ? 1 : 0) } }
+                let mask = Tensor(shape: lead + [1, keys], scalars: allowed)
+                return scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: mask)
+            },
             OpInfo(name: "lstmCell hidden", samples: lstm, outputShape: { $0[2] }) {
                 lstmCell(projectedInput: $0[0], projectedHidden: $0[1], cell: $0[2]).hidden
             },

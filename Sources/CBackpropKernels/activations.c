@@ -28,3 +28,63 @@ BP_CLONES void bp_tanhf_inplace(float *x, ptrdiff_t count) {
 BP_CLONES void bp_expf_inplace(float *x, ptrdiff_t count) {
     for (ptrdiff_t i = 0; i < count; i++) x[i] = bp_expf_inline(x[i]);
 }
+
+// GELU with the exact Φ (`bp_normal_cdff_inline`), forward and first-order backward, written
+// as Backprop's `gelu(_:approximation:)` and `geluDerivative` write them on one Float, so
+// that the values are those of the scalar formulas (a test compares them bit for bit).
+BP_CLONES void bp_gelu_erff(const float *x, float *y, ptrdiff_t count) {
+#pragma clang loop vectorize(assume_safety)  // y is x or apart from it (see bp_softmax_rowsf)
+    for (ptrdiff_t i = 0; i < count; i++) y[i] = x[i] * bp_normal_cdff_inline(x[i]);
+}
+
+BP_CLONES void bp_gelu_erf_backwardf(const float *x, float *g, ptrdiff_t count) {
+    const float inverse_root_two_pi = 0.398942280401432678f;  // 1/√(2π)
+    for (ptrdiff_t i = 0; i < count; i++) {
+        float v = x[i];
+        float density = inverse_root_two_pi * bp_expf_inline(-0.5f * (v * v));
+        g[i] = g[i] * (bp_normal_cdff_inline(v) + v * density);
+    }
+}
+
+// Softmax (or, with `logarithm`, log-softmax) of each of `rows` rows of `columns` floats,
+// the formula of Backprop's `softmax(alongAxis:)`: the row's maximum subtracted (taken as 0
+// where it is infinite), e to the differences by bp_expf_inline, divided by their sum (or
+// minus its logarithm). Maxima and sums are kept in 16 lanes, added pairwise at the end, so
+// that they run in vectors; a NaN makes its row NaN. `y` is either `x` (the softmax in place)
+// or does not overlap it: each element is read before it is written, so the loops that write
+// are vectorised without the run-time overlap check, which would send `y == x` to scalar code.
+#define BP_LANES 16
+BP_CLONES void bp_softmax_rowsf(const float *x, float *y, ptrdiff_t rows, ptrdiff_t columns, int logarithm) {
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        const float *row = x + r * columns;
+        float *out = y + r * columns;
+        float lanes[BP_LANES];
+        for (int l = 0; l < BP_LANES; l++) lanes[l] = -INFINITY;
+        ptrdiff_t j = 0;
+        for (; j + BP_LANES <= columns; j += BP_LANES)
+            for (int l = 0; l < BP_LANES; l++) lanes[l] = row[j + l] > lanes[l] ? row[j + l] : lanes[l];
+        for (; j < columns; j++) lanes[0] = row[j] > lanes[0] ? row[j] : lanes[0];
+        for (int width = BP_LANES / 2; width > 0; width /= 2)
+            for (int l = 0; l < width; l++) lanes[l] = lanes[l + width] > lanes[l] ? lanes[l + width] : lanes[l];
+        float m = isfinite(lanes[0]) ? lanes[0] : 0.0f;
+
+#pragma clang loop vectorize(assume_safety)
+        for (j = 0; j < columns; j++) out[j] = bp_expf_inline(row[j] - m);
+        for (int l = 0; l < BP_LANES; l++) lanes[l] = 0;
+        for (j = 0; j + BP_LANES <= columns; j += BP_LANES)
+            for (int l = 0; l < BP_LANES; l++) lanes[l] += out[j + l];
+        for (; j < columns; j++) lanes[0] += out[j];
+        for (int width = BP_LANES / 2; width > 0; width /= 2)
+            for (int l = 0; l < width; l++) lanes[l] += lanes[l + width];
+        float sum = lanes[0];
+
+        if (logarithm) {
+            float log_sum = logf(sum);
+#pragma clang loop vectorize(assume_safety)
+            for (j = 0; j < columns; j++) out[j] = (row[j] - m) - log_sum;
+        } else {
+#pragma clang loop vectorize(assume_safety)
+            for (j = 0; j < columns; j++) out[j] = out[j] / sum;
+        }
+    }
+}

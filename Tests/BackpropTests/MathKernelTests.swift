@@ -93,4 +93,59 @@ final class MathKernelTests: XCTestCase {
             }
         }
     }
+
+    /// The GELU kernels give bit for bit the scalar formulas: `gelu(_:approximation:)` for
+    /// the forward, g·(Φ(x) + x·φ(x)) with the inline Φ and exp for the backward; and the
+    /// Float op runs them (its value and gradient are the kernels').
+    func testGELUKernelsMatchTheScalarFormulasBitForBit() {
+        let xs = sweep.filter { Swift.abs($0) < 20 } + [.nan, .infinity, -.infinity, 0, -0.0, -8, 8]
+        let g = xs.indices.map { Float($0 % 7) - 3.5 }
+        func slope(_ x: Float) -> Float {
+            let density = Float(1 / (2 * Double.pi).squareRoot()) * exp(-0.5 * (x * x))
+            return bp_normal_cdff_inline(x) + x * density
+        }
+        for range in [xs.indices, 1000..<1001, 1000..<1017, 1003..<1040] {
+            var y = [Float](repeating: 0, count: range.count)
+            Array(xs[range]).withUnsafeBufferPointer { bp_gelu_erff($0.baseAddress, &y, range.count) }
+            XCTAssertEqual(y.map(\.bitPattern), xs[range].map { gelu($0).bitPattern }, "gelu \(range)")
+            var d = Array(g[range])
+            Array(xs[range]).withUnsafeBufferPointer { bp_gelu_erf_backwardf($0.baseAddress, &d, range.count) }
+            XCTAssertEqual(d.map(\.bitPattern), range.map { (g[$0] * slope(xs[$0])).bitPattern }, "gelu′ \(range)")
+        }
+        let x = Variable(Tensor(xs), requiresGradient: true)
+        let y = x.gelu()
+        XCTAssertEqual(y.value.scalars.map(\.bitPattern), xs.map { gelu($0).bitPattern })
+        let gradient = gradients(of: (y * Variable(Tensor(g))).sum(), withRespectTo: [x])[0]
+        XCTAssertEqual(gradient.scalars.map(\.bitPattern), xs.indices.map { (g[$0] * slope(xs[$0])).bitPattern })
+    }
+
+    /// The Float softmax kernel against the Double softmax (within 4 ulp plus the rounding of
+    /// x − max, over rows of every length from 1 to 70 and values from −40 to 40), in place
+    /// the same bit for bit, and rows
+    /// with NaN or with every score −∞ NaN (as the Double path gives).
+    func testSoftmaxKernelMatchesDoubleAndRunsInPlace() {
+        var rng = SeededGenerator(seed: 3)
+        for columns in 1...70 {
+            let x = Tensor<Double>.uniform([3, columns], in: -40..<40, using: &rng)
+            let single = Tensor<Float>(shape: x.shape, scalars: x.scalars.map(Float.init))
+            let want = Tensor<Double>(shape: x.shape, scalars: single.scalars.map(Double.init)).softmax(alongAxis: 1)
+            let got = single.softmax(alongAxis: 1)
+            for (i, (s, d)) in zip(got.scalars, want.scalars).enumerated() {
+                // x − max is rounded to Float first: e to it is off by |x − max|·2⁻²⁴ relative.
+                let row = single.scalars[(i / columns) * columns..<(i / columns + 1) * columns]
+                let spread = Double(row.max()! - single.scalars[i])
+                XCTAssertLessThanOrEqual(Swift.abs(Double(s) - d), (4 + spread) * 0x1p-24 * d, "softmax of \(columns) columns")
+            }
+            let logGot = single.logSoftmax(alongAxis: 1)
+            for (s, d) in zip(logGot.scalars, want.scalars) {
+                XCTAssertLessThanOrEqual(Swift.abs(Double(s) - Foundation.log(d)), 1e-5 * Swift.max(1, Swift.abs(Foundation.log(d))))
+            }
+            var inPlace = single.scalars
+            inPlace.withUnsafeMutableBufferPointer { bp_softmax_rowsf($0.baseAddress, $0.baseAddress, 3, columns, 0) }
+            XCTAssertEqual(inPlace.map(\.bitPattern), got.scalars.map(\.bitPattern), "in place, \(columns) columns")
+        }
+        let special = Tensor<Float>([[1, .nan, 2], [-.infinity, -.infinity, -.infinity], [0, -.infinity, 0]]).softmax(alongAxis: 1)
+        XCTAssertTrue(special.scalars[0..<6].allSatisfy(\.isNaN))
+        XCTAssertEqual(Array(special.scalars[6...]), [0.5, 0, 0.5])
+    }
 }

@@ -153,5 +153,18 @@ final class SequenceOracleTests: XCTestCase {
             }
             assertClose(y.value.scalars, expected, 1e-12, "attention causal \(causal)")
         }
+        // A key-padding mask, [batch, 1, 1, T]: a different mask for each batch entry, shared
+        // by its heads; entry b sees keys 0...b + 2, and with the causal mask multiplied in too.
+        let padding = Tensor<Double>(
+            shape: [batch, 1, 1, time], scalars: (0..<batch).flatMap { b in (0..<time).map { $0 <= b + 2 ? 1 : 0 } })
+        for causal in [false, true] {
+            let mask = causal ? padding * Tensor.causalMask(length: time) : padding
+            let y = scaledDotProductAttention(query: Variable(q), key: Variable(k), value: Variable(v), mask: mask)
+            let expected = (0..<batch * heads).flatMap { n in
+                Oracle.attention(rows(q, n), rows(k, n), rows(v, n)) { i, j in j <= n / heads + 2 && (!causal || j <= i) }
+                    .flatMap { $0 }
+            }
+            assertClose(y.value.scalars, expected, 1e-12, "padded attention causal \(causal)")
+        }
     }
 }

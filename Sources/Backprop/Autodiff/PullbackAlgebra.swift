@@ -48,6 +48,9 @@ internal protocol PullbackAlgebra {
     static func softmaxMinusOneHot(
         _ x: Value, labels: [Int], times g: consuming Gradient, _ factor: Scalar
     ) -> Gradient
+    /// The backward of a softmax `y` along the last axis, times `factor`:
+    /// factor · y ⊙ (g − Σₖ yₖ gₖ).
+    static func softmaxGradient(_ g: consuming Gradient, output y: Value, times factor: Scalar) -> Gradient
 }
 
 /// The first-order path of ``PullbackAlgebra``.
@@ -114,6 +117,14 @@ internal enum TensorPullbacks<Scalar: TensorScalar>: PullbackAlgebra {
         }
         return p
     }
+    @inlinable
+    static func softmaxGradient(
+        _ g: consuming Tensor<Scalar>, output y: BorrowedTensor<Scalar>, times factor: Scalar
+    ) -> Tensor<Scalar> {
+        var d = consume g
+        softmaxRowsGradient(&d, output: y, logarithm: false, factor: factor)
+        return d
+    }
 }
 
 /// The recorded path of ``PullbackAlgebra``.
@@ -165,5 +176,11 @@ internal enum VariablePullbacks<Scalar: TensorScalar>: PullbackAlgebra {
         var oneHot = Tensor<Scalar>.zeros(x.shape)
         for (i, label) in labels.enumerated() { oneHot[i, label] = 1 }
         return (x.softmax(alongAxis: 1) - Variable(oneHot)) * g.scaled(by: factor)
+    }
+    @inlinable
+    static func softmaxGradient(
+        _ g: consuming Variable<Scalar>, output y: Variable<Scalar>, times factor: Scalar
+    ) -> Variable<Scalar> {
+        Backprop.softmaxGradient(g, output: y, axis: y.shape.count - 1).scaled(by: factor)
     }
 }

@@ -15,11 +15,12 @@ extension Tensor {
             file: file, line: line)
     }
 
-    /// The batched product of two operands read in place (see ``BorrowedTensor``).
+    /// The batched product of two operands read in place (see ``BorrowedTensor``), times
+    /// `alpha`.
     @inlinable
     internal static func batchedProduct(
         _ a: BorrowedTensor<Scalar>, _ b: BorrowedTensor<Scalar>, transposingA: Bool,
-        transposingB: Bool, file: StaticString = #fileID, line: UInt = #line
+        transposingB: Bool, alpha: Scalar = 1, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
         let (aShape, bShape) = (a.shape, b.shape)
         func view(_ s: TensorShape, _ t: Bool) -> TensorShape { s.count == 3 && t ? [s[0], s[2], s[1]] : s }
@@ -33,7 +34,7 @@ extension Tensor {
             for i in 0..<batch {
                 Scalar.gemm(
                     transposeA: transposingA, transposeB: transposingB,
-                    m: m, n: n, k: k, alpha: 1,
+                    m: m, n: n, k: k, alpha: alpha,
                     a: a.scalars + i * aStride, lda: aShape[2],
                     b: b.scalars + i * bStride, ldb: bShape[2],
                     beta: 0, c: out + i * m * n, ldc: n, threads: 0)

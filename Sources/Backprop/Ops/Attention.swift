@@ -1,11 +1,13 @@
-// Scaled dot-product attention, composed from batched matmuls, a masked fill and the
-// softmax, so its backward (and second order) is theirs.
+// Scaled dot-product attention as one node: the scores, mask and softmax in one pass over a
+// single score-sized tensor, the weights kept for the backward; the recorded backward
+// (gradients of gradients) recomputes the weights from the inputs in variable ops. The
+// derivative is written once, over ``PullbackAlgebra``.
 //
 // Memory: for queries [..., Tq, d] and keys [..., Tk, d] with n = the product of the leading
-// axes (batch × heads), the graph keeps three score-sized tensors of n·Tq·Tk scalars each —
-// the scaled scores, the masked scores (only with a mask) and the softmax weights — e.g.
-// batch 16, 4 heads, T = 64 in Float: 16·4·64·64·4 B = 1 MiB each. The backward allocates
-// about two more of that size transiently.
+// axes (batch × heads), the graph keeps one tensor of n·Tq·Tk scalars, the softmax weights
+// — e.g. batch 16, 4 heads, T = 64 in Float: 16·4·64·64·4 B = 1 MiB per attention — and
+// the backward allocates one more of that size transiently (∇ of the weights, turned into ∇
+// of the scores in place).
 
 /// softmax(q kᵀ / √d + mask) v over the last two axes, batched over any leading axes
 /// (`[batch, heads, T, d]` or `[batch, T, d]`); d is the size of the last axis of `query`.
@@ -44,18 +46,104 @@ public func scaledDotProductAttention<Scalar>(
     func batched(_ x: Variable<Scalar>, _ rows: Int, _ columns: Int) -> Variable<Scalar> {
         x.reshaped(to: [n, rows, columns], file: file, line: line)
     }
-    var scores = batched(query, tq, d).matmul(batched(key, tk, d), transposingOther: true, file: file, line: line)
-        .scaled(by: 1 / Scalar(d).squareRoot(), file: file, line: line)
-    if let mask {
-        let full = lead + [tq, tk]
-        let fits = (try? Shapes.broadcast(mask.shape, full, op: "attention").get()) == full
-        require(
-            fits, "scaledDotProductAttention: mask \(Shapes.format(mask.shape)) does not broadcast to the scores "
-                + Shapes.format(full), file: file, line: line)
-        let blocked = mask.broadcastMap(Tensor.zeros(full), op: "attention") { m, _ in m != 0 ? 0 : 1 }
-        scores = scores.maskedFill(where: blocked.reshaped(to: [n, tq, tk]), with: -.infinity, file: file, line: line)
+    let allowed = mask.map { attentionMask($0, lead: lead, tq: tq, tk: tk, file: file, line: line) }
+    let scale = 1 / Scalar(d).squareRoot()
+    let (q3, k3, v3) = (batched(query, tq, d), batched(key, tk, d), batched(value, tk, dv))
+    let weights = attentionWeights(q3.storedValue.borrowed, k3.storedValue.borrowed, scale: scale, allowed: allowed)
+    let output = Tensor.batchedProduct(weights.borrowed, v3.storedValue.borrowed, transposingA: false, transposingB: false)
+    return Variable(
+        op: "scaledDotProductAttention", value: output, inputs: [q3, k3, v3, Variable(weights)], file: file, line: line,
+        tensorPullback: { y, g in
+            let input = { TensorPullbacks<Scalar>.input(of: y, at: $0) }
+            let (q, k, v) = (input(0), input(1), input(2))
+            let d = attentionPullback(
+                TensorPullbacks<Scalar>.self, query: q.value, key: k.value, value: v.value, weights: input(3).value, g,
+                scale: scale, needs: (q.needsGradient, k.needsGradient, v.needsGradient))
+            return InputGradients([d.query, d.key, d.value, nil])
+        }
+    ) { y, g in
+        let (q, k, v) = (y.input(at: 0), y.input(at: 1), y.input(at: 2))
+        let d = attentionPullback(
+            VariablePullbacks<Scalar>.self, query: q, key: k, value: v,
+            weights: attentionWeights(q, k, scale: scale, allowed: allowed), g, scale: scale,
+            needs: (q.requiresGradient, k.requiresGradient, v.requiresGradient))
+        return [d.query, d.key, d.value, nil]
+    }.reshaped(to: lead + [tq, dv], file: file, line: line)
+}
+
+/// The mask of ``scaledDotProductAttention(query:key:value:mask:file:line:)`` as
+/// `[m, Tq, Tk]` of 1 (may attend) and 0, with m = 1 when it is the same for every entry of
+/// the leading axes (a `[Tq, Tk]` mask), else the product of the leading axes.
+@inlinable
+internal func attentionMask<Scalar>(
+    _ mask: Tensor<Scalar>, lead: TensorShape, tq: Int, tk: Int, file: StaticString, line: UInt
+) -> Tensor<Scalar> {
+    let full = lead + [tq, tk]
+    let fits = (try? Shapes.broadcast(mask.shape, full, op: "attention").get()) == full
+    require(
+        fits, "scaledDotProductAttention: mask \(Shapes.format(mask.shape)) does not broadcast to the scores "
+            + Shapes.format(full), file: file, line: line)
+    let trailing = min(2, mask.shape.count)
+    let shared = mask.shape.dropLast(trailing).allSatisfy { $0 == 1 }
+    let (target, source): (TensorShape, Tensor<Scalar>) =
+        shared ? ([tq, tk], mask.reshaped(to: TensorShape(mask.shape.suffix(trailing)))) : (full, mask)
+    return source.broadcastMap(Tensor.zeros(target), op: "attention") { m, _ in m != 0 ? 1 : 0 }
+        .reshaped(to: [shared ? 1 : Shapes.count(lead), tq, tk])
+}
+
+/// softmax(q kᵀ · scale, masked) over the rows of `[n, Tq, Tk]`: one product, the masked
+/// scores set to −∞ and the softmax in place.
+@inlinable
+internal func attentionWeights<Scalar>(
+    _ q: BorrowedTensor<Scalar>, _ k: BorrowedTensor<Scalar>, scale: Scalar, allowed: Tensor<Scalar>?
+) -> Tensor<Scalar> {
+    var w = Tensor.batchedProduct(q, k, transposingA: false, transposingB: true, alpha: scale)
+    let (block, columns) = (w.shape[1] * w.shape[2], w.shape[2])
+    w.withUnsafeMutableBufferPointer { buffer in
+        guard let s = buffer.baseAddress, block > 0 else { return }
+        if let allowed {
+            let entries = allowed.count / block
+            allowed.withUnsafeBufferPointer { a in
+                for i in 0..<buffer.count / block {
+                    let (si, ai) = (s + i * block, a.baseAddress! + (i % entries) * block)
+                    for j in 0..<block { si[j] = ai[j] != 0 ? si[j] : -.infinity }
+                }
+            }
+        }
+        softmaxRows(s, into: s, count: buffer.count, columns: columns, logarithm: false)
     }
-    return scores.softmax(alongAxis: -1, file: file, line: line)
-        .matmul(batched(value, tk, dv), file: file, line: line)
-        .reshaped(to: lead + [tq, dv], file: file, line: line)
+    return w
+}
+
+/// The same weights in variable ops (for the recorded backward, which differentiates them).
+@inlinable
+internal func attentionWeights<Scalar>(
+    _ q: Variable<Scalar>, _ k: Variable<Scalar>, scale: Scalar, allowed: Tensor<Scalar>?
+) -> Variable<Scalar> {
+    var scores = q.matmul(k, transposingOther: true).scaled(by: scale)
+    if let allowed { scores = scores.maskedFill(where: allowed.map { $0 == 0 ? 1 : 0 }, with: -.infinity) }
+    return scores.softmax(alongAxis: -1)
+}
+
+/// The vector–Jacobian product of attention with weights w = softmax(s), s = q kᵀ·scale
+/// (masked), y = w v: ∇v = wᵀ ∇y, ∇s = scale · w ⊙ (∇w − Σₖ wₖ ∇wₖ) with ∇w = ∇y vᵀ,
+/// ∇q = ∇s k, ∇k = ∇sᵀ q. Masked scores have weight 0, so they get no gradient.
+@inlinable
+internal func attentionPullback<P: PullbackAlgebra>(
+    _: P.Type, query q: P.Value, key k: P.Value, value v: P.Value, weights w: P.Value, _ g: consuming P.Gradient,
+    scale: P.Scalar, needs: (query: Bool, key: Bool, value: Bool)
+) -> (query: P.Gradient?, key: P.Gradient?, value: P.Gradient?) {
+    withExtendedLifetime(g) {
+        let dy = P.value(of: g)
+        let gv = needs.value ? w.product(dy, transposingSelf: true, transposingOther: false) : nil
+        guard needs.query || needs.key else { return (nil, nil, gv) }
+        let gs = P.softmaxGradient(dy.product(v, transposingSelf: false, transposingOther: true), output: w, times: scale)
+        return withExtendedLifetime(gs) {
+            let ds = P.value(of: gs)
+            return (
+                needs.query ? ds.product(k, transposingSelf: false, transposingOther: false) : nil,
+                needs.key ? ds.product(q, transposingSelf: true, transposingOther: false) : nil, gv
+            )
+        }
+    }
 }

@@ -161,13 +161,17 @@ internal func geluDerivative<T: ElementAlgebra>(_ x: T, approximation: GELUAppro
     }
 }
 
-/// GELU of every element of `x`, in a loop that vectorises for the exact Float form.
+/// GELU of every element of `x`. The exact Float form runs in the C kernel
+/// `bp_gelu_erff` (the widest vectors the CPU has; bit for bit the scalar ``gelu(_:approximation:)``).
 @inlinable
 internal func geluValues<Scalar>(_ x: Tensor<Scalar>, _ approximation: GELUApproximation) -> Tensor<Scalar> {
     let (xs, count) = (x.borrowed.scalars, x.count)
     return withExtendedLifetime(x) {
         Tensor(shape: x.shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
             switch approximation {
+            case .none where Scalar.self == Float.self:
+                bp_gelu_erff(UnsafeRawPointer(xs).assumingMemoryBound(to: Float.self),
+                             UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), count)
             case .none: for i in 0..<count { out[i] = gelu(xs[i], approximation: .none) }
             case .tanh: for i in 0..<count { out[i] = gelu(xs[i], approximation: .tanh) }
             }
@@ -176,13 +180,24 @@ internal func geluValues<Scalar>(_ x: Tensor<Scalar>, _ approximation: GELUAppro
 }
 
 /// The first-order backward of `gelu`: ∇x = ∇y ⊙ ``geluDerivative(_:approximation:)`` on
-/// scalars, in one pass (a loop that vectorises for the exact Float form).
+/// scalars, in one pass. The exact Float form runs in the C kernel `bp_gelu_erf_backwardf`
+/// (bit for bit the scalar formula).
 @inlinable
 internal func geluTensorPullback<Scalar>(
     _ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>, _ approximation: GELUApproximation
 ) -> InputGradients<Tensor<Scalar>> {
     switch approximation {
-    case .none: elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .none).value }
-    case .tanh: elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .tanh).value }
+    case .none where Scalar.self == Float.self:
+        let x = y.borrowedInput(at: 0)
+        guard x.requiresGradient else { return InputGradients(nil) }
+        var g = g
+        let xs = UnsafeRawPointer(x.value.scalars).assumingMemoryBound(to: Float.self)   // kept by y's input
+        g.withUnsafeMutableBufferPointer { buffer in
+            let gs = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: Float.self)
+            bp_gelu_erf_backwardf(xs, gs, buffer.count)
+        }
+        return InputGradients(g)
+    case .none: return elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .none).value }
+    case .tanh: return elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .tanh).value }
     }
 }

@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 // Softmax, log-softmax and log-sum-exp along an axis, all stable: the maximum along the axis
 // is subtracted before exponentiating, so no eˣ overflows. The backward of each is written
 // in variable ops from the saved output, so it can be differentiated again.
@@ -58,37 +60,51 @@ extension Tensor {
     /// The softmax along the last axis of `x` (with `logarithm`, the log-softmax), row by
     /// row in one allocation: the same formula as ``softmax(alongAxis:file:line:)`` and
     /// ``logSoftmax(alongAxis:file:line:)`` on any other axis (the maximum of the row
-    /// subtracted, taken as 0 where it is infinite), with Float's exponentials in vectors
-    /// (within 1 ulp). A NaN makes its row NaN.
+    /// subtracted, taken as 0 where it is infinite). Float rows run in the C kernel
+    /// `bp_softmax_rowsf`, whose maxima, exponentials (within 1 ulp) and sums are in vectors
+    /// (the sums in another order than a loop's). A NaN makes its row NaN.
     @inlinable
     internal static func softmaxOfRows(_ x: BorrowedTensor<Scalar>, logarithm: Bool = false) -> Tensor {
-        let columns = x.shape.last ?? 1
-        return Tensor(shape: x.shape, count: x.count) { out in
-            guard columns > 0 else { return }
-            let rows = x.count / columns
-            // Three passes over the whole tensor, so that the exponentials are one vector
-            // call: each row minus its maximum (kept per row), e to those, then each row's sum.
-            var maxima = [Scalar](repeating: 0, count: rows)
-            for r in 0..<rows {
-                let (row, p) = (UnsafePointer(x.scalars) + r * columns, out + r * columns)
-                var m = row[0]
-                for j in 1..<columns { m = Swift.max(m, row[j]) }
-                if !m.isFinite { m = 0 }
-                maxima[r] = m
-                for j in 0..<columns { p[j] = row[j] - m }
-            }
-            expInPlace(out, count: x.count)   // in vectors, for Float
-            for r in 0..<rows {
-                let (row, p) = (UnsafePointer(x.scalars) + r * columns, out + r * columns)
-                var sum: Scalar = 0
-                for j in 0..<columns { sum += p[j] }
-                if logarithm {
-                    let logSum = Scalar.log(sum)
-                    for j in 0..<columns { p[j] = (row[j] - maxima[r]) - logSum }
-                } else {
-                    for j in 0..<columns { p[j] /= sum }
-                }
-            }
+        Tensor(shape: x.shape, count: x.count) { out in
+            softmaxRows(x.scalars, into: out, count: x.count, columns: x.shape.last ?? 1, logarithm: logarithm)
+        }
+    }
+}
+
+/// The rows of ``Tensor/softmaxOfRows(_:logarithm:)`` on `count` scalars in rows of `columns`,
+/// from `x` into `out`, which may be `x` itself when `logarithm` is false.
+@inlinable
+internal func softmaxRows<Scalar: TensorScalar>(
+    _ x: UnsafePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>, count: Int, columns: Int, logarithm: Bool
+) {
+    guard columns > 0 else { return }
+    let rows = count / columns
+    if Scalar.self == Float.self {   // the C kernel: maxima, exponentials and sums in vectors
+        return bp_softmax_rowsf(
+            UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+            UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), rows, columns, logarithm ? 1 : 0)
+    }
+    // Three passes over the whole tensor, so that the exponentials are one vector call: each
+    // row minus its maximum (kept per row), e to those, then each row's sum.
+    var maxima = [Scalar](repeating: 0, count: rows)
+    for r in 0..<rows {
+        let (row, p) = (x + r * columns, out + r * columns)
+        var m = row[0]
+        for j in 1..<columns { m = Swift.max(m, row[j]) }
+        if !m.isFinite { m = 0 }
+        maxima[r] = m
+        for j in 0..<columns { p[j] = row[j] - m }
+    }
+    expInPlace(out, count: count)
+    for r in 0..<rows {
+        let (row, p) = (x + r * columns, out + r * columns)
+        var sum: Scalar = 0
+        for j in 0..<columns { sum += p[j] }
+        if logarithm {
+            let logSum = Scalar.log(sum)
+            for j in 0..<columns { p[j] = (row[j] - maxima[r]) - logSum }
+        } else {
+            for j in 0..<columns { p[j] /= sum }
         }
     }
 }
@@ -196,21 +212,32 @@ internal func softmaxRowsPullback<Scalar>(logarithm: Bool) -> Variable<Scalar>.T
 internal func softmaxRowsPullback<Scalar>(
     _ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>, logarithm: Bool
 ) -> InputGradients<Tensor<Scalar>> {
-    let (dy, output) = (g.borrowed, y.storedValue.borrowed)
-    let (count, columns) = (output.count, output.shape.last ?? 1)
-    let dx = Tensor<Scalar>(shape: output.shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
-        guard columns > 0 else { return }
+    var dx = g
+    softmaxRowsGradient(&dx, output: y.storedValue.borrowed, logarithm: logarithm)
+    return InputGradients(dx)
+}
+
+/// The softmax backward of ``softmaxRowsPullback(logarithm:)`` in place on the gradient
+/// `g` of the output `y`, row by row along the last axis, times `factor`:
+/// ∇x = factor · y ⊙ (∇y − Σₖ yₖ ∇yₖ), or with `logarithm` factor · (∇y − exp(y) Σₖ ∇yₖ).
+@inlinable
+internal func softmaxRowsGradient<Scalar>(
+    _ g: inout Tensor<Scalar>, output y: BorrowedTensor<Scalar>, logarithm: Bool, factor: Scalar = 1
+) {
+    let (count, columns) = (y.count, y.shape.last ?? 1)
+    guard columns > 0 else { return }
+    g.withUnsafeMutableBufferPointer { buffer in
+        let d = buffer.baseAddress!   // not the inout pointer, which the loops would reload
         for start in stride(from: 0, to: count, by: columns) {
-            let (p, d, o) = (output.scalars + start, dy.scalars + start, out + start)
+            let (p, o) = (y.scalars + start, d + start)
             var sum: Scalar = 0
             if logarithm {
-                for j in 0..<columns { sum += d[j] }
-                for j in 0..<columns { o[j] = d[j] - Scalar.exp(p[j]) * sum }
+                for j in 0..<columns { sum += o[j] }
+                for j in 0..<columns { o[j] = factor * (o[j] - Scalar.exp(p[j]) * sum) }
             } else {
-                for j in 0..<columns { sum += p[j] * d[j] }
-                for j in 0..<columns { o[j] = p[j] * (d[j] - sum) }
+                for j in 0..<columns { sum += p[j] * o[j] }
+                for j in 0..<columns { o[j] = factor * (p[j] * (o[j] - sum)) }
             }
         }
     }
-    return InputGradients(dx)
 }

@@ -53,6 +53,20 @@ void bp_tanhf_inplace(float *x, ptrdiff_t count);
 /// eˣ in place on `count` floats (`bp_expf_inline`), in the widest vectors the CPU has.
 void bp_expf_inplace(float *x, ptrdiff_t count);
 
+/// GELU with the exact Φ, y = x·Φ(x), for `count` floats (`x` and `y` may be the same
+/// array), Φ by `bp_normal_cdff_inline`, in the widest vectors the CPU has.
+void bp_gelu_erff(const float *x, float *y, ptrdiff_t count);
+
+/// The first-order backward of `bp_gelu_erff` in place on the gradient:
+/// g ← g·(Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π).
+void bp_gelu_erf_backwardf(const float *x, float *g, ptrdiff_t count);
+
+/// Softmax of each of `rows` rows of `columns` floats from `x` into `y` (log-softmax when
+/// `logarithm` is not 0): the row's maximum subtracted (0 when it is infinite), e by
+/// `bp_expf_inline`, divided by the row's sum (summed in 16 lanes, then pairwise). `y` may be
+/// `x` for the softmax, not for the log-softmax.
+void bp_softmax_rowsf(const float *x, float *y, ptrdiff_t rows, ptrdiff_t columns, int logarithm);
+
 #ifdef __cplusplus
 }
 #endif

@@ -112,9 +112,16 @@ enum SequenceOracle {
     /// softmax(q kᵀ/√d) v for one head: q is Tq × d, k Tk × d, v Tk × dv (rows of arrays);
     /// `causal`: query i sees keys 0...i.
     static func attention(_ q: [[Double]], _ k: [[Double]], _ v: [[Double]], causal: Bool) -> [[Double]] {
+        attention(q, k, v) { i, j in !causal || j <= i }
+    }
+
+    /// softmax(q kᵀ/√d) v where query i sees key j only when `allowed(i, j)`.
+    static func attention(
+        _ q: [[Double]], _ k: [[Double]], _ v: [[Double]], allowed: (Int, Int) -> Bool
+    ) -> [[Double]] {
         let d = Double(q[0].count)
         return q.enumerated().map { i, qi in
-            let keys = causal ? Array(0...i) : Array(k.indices)
+            let keys = k.indices.filter { allowed(i, $0) }
             let scores = keys.map { j in zip(qi, k[j]).reduce(0) { $0 + $1.0 * $1.1 } / d.squareRoot() }
             let m = scores.max()!
             let e = scores.map { exp($0 - m) }
