@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-enum { slot_count = 16 };
+enum { slot_count = 64 };
 static const size_t cache_limit = (size_t)64 << 20;
 
 struct cache {

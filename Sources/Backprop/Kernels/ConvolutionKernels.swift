@@ -331,23 +331,3 @@ extension Tensor {
         }
     }
 }
-
-/// Runs `body(i)` for every i in 0..<count on the GEMM's worker pool and this thread
-/// (``bp_parallel_run``), returning when all have run; in order on this thread when
-/// `count` is 1 or the pool is busy.
-@inlinable
-internal func parallelFor(_ count: Int, _ body: (Int) -> Void) {
-    if count <= 1 {
-        if count == 1 { body(0) }
-        return
-    }
-    withoutActuallyEscaping(body) { body in
-        var task = body
-        withUnsafeMutablePointer(to: &task) { pointer in
-            bp_parallel_run(
-                { context, index, _ in
-                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(index))
-                }, pointer, Int32(count))
-        }
-    }
-}

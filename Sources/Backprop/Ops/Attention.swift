@@ -91,28 +91,25 @@ internal func attentionMask<Scalar>(
         .reshaped(to: [shared ? 1 : Shapes.count(lead), tq, tk])
 }
 
-/// softmax(q kᵀ · scale, masked) over the rows of `[n, Tq, Tk]`: one product, the masked
-/// scores set to −∞ and the softmax in place.
+/// softmax(q kᵀ · scale, masked) over the rows of `[n, Tq, Tk]`: per entry, the product,
+/// the masked scores set to −∞ and the softmax in place, while the entry is in cache (the
+/// entries split over the CPUs).
 @inlinable
 internal func attentionWeights<Scalar>(
     _ q: BorrowedTensor<Scalar>, _ k: BorrowedTensor<Scalar>, scale: Scalar, allowed: Tensor<Scalar>?
 ) -> Tensor<Scalar> {
-    var w = Tensor.batchedProduct(q, k, transposingA: false, transposingB: true, alpha: scale)
-    let (block, columns) = (w.shape[1] * w.shape[2], w.shape[2])
-    w.withUnsafeMutableBufferPointer { buffer in
-        guard let s = buffer.baseAddress, block > 0 else { return }
-        if let allowed {
-            let entries = allowed.count / block
-            allowed.withUnsafeBufferPointer { a in
-                for i in 0..<buffer.count / block {
-                    let (si, ai) = (s + i * block, a.baseAddress! + (i % entries) * block)
-                    for j in 0..<block { si[j] = ai[j] != 0 ? si[j] : -.infinity }
-                }
+    let columns = k.size(1)
+    let block = q.size(1) * columns
+    let (mask, entries) = (allowed?.borrowed, (allowed?.count ?? 0) / Swift.max(block, 1))
+    return withExtendedLifetime(allowed) {
+        Tensor.batchedProduct(q, k, transposingA: false, transposingB: true, alpha: scale) { i, s in
+            if let mask {
+                let a = mask.scalars + (i % entries) * block
+                for j in 0..<block { s[j] = a[j] != 0 ? s[j] : -.infinity }
             }
+            softmaxRowRange(s, into: s, rows: block / Swift.max(columns, 1), columns: columns, logarithm: false)
         }
-        softmaxRows(s, into: s, count: buffer.count, columns: columns, logarithm: false)
     }
-    return w
 }
 
 /// The same weights in variable ops (for the recorded backward, which differentiates them).

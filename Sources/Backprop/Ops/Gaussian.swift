@@ -162,7 +162,8 @@ internal func geluDerivative<T: ElementAlgebra>(_ x: T, approximation: GELUAppro
 }
 
 /// GELU of every element of `x`. The exact Float form runs in the C kernel
-/// `bp_gelu_erff` (the widest vectors the CPU has; bit for bit the scalar ``gelu(_:approximation:)``).
+/// `bp_gelu_erff` (the widest vectors the CPU has; bit for bit the scalar
+/// ``gelu(_:approximation:)``), split over the CPUs.
 @inlinable
 internal func geluValues<Scalar>(_ x: Tensor<Scalar>, _ approximation: GELUApproximation) -> Tensor<Scalar> {
     let (xs, count) = (x.borrowed.scalars, x.count)
@@ -170,8 +171,9 @@ internal func geluValues<Scalar>(_ x: Tensor<Scalar>, _ approximation: GELUAppro
         Tensor(shape: x.shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
             switch approximation {
             case .none where Scalar.self == Float.self:
-                bp_gelu_erff(UnsafeRawPointer(xs).assumingMemoryBound(to: Float.self),
-                             UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), count)
+                let (x, y) = (UnsafeRawPointer(xs).assumingMemoryBound(to: Float.self),
+                              UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self))
+                parallelRanges(count, grain: parallelGrain) { bp_gelu_erff(x + $0.lowerBound, y + $0.lowerBound, $0.count) }
             case .none: for i in 0..<count { out[i] = gelu(xs[i], approximation: .none) }
             case .tanh: for i in 0..<count { out[i] = gelu(xs[i], approximation: .tanh) }
             }
@@ -181,7 +183,7 @@ internal func geluValues<Scalar>(_ x: Tensor<Scalar>, _ approximation: GELUAppro
 
 /// The first-order backward of `gelu`: ∇x = ∇y ⊙ ``geluDerivative(_:approximation:)`` on
 /// scalars, in one pass. The exact Float form runs in the C kernel `bp_gelu_erf_backwardf`
-/// (bit for bit the scalar formula).
+/// (bit for bit the scalar formula), split over the CPUs.
 @inlinable
 internal func geluTensorPullback<Scalar>(
     _ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>, _ approximation: GELUApproximation
@@ -194,7 +196,9 @@ internal func geluTensorPullback<Scalar>(
         let xs = UnsafeRawPointer(x.value.scalars).assumingMemoryBound(to: Float.self)   // kept by y's input
         g.withUnsafeMutableBufferPointer { buffer in
             let gs = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: Float.self)
-            bp_gelu_erf_backwardf(xs, gs, buffer.count)
+            parallelRanges(buffer.count, grain: parallelGrain) {
+                bp_gelu_erf_backwardf(xs + $0.lowerBound, gs + $0.lowerBound, $0.count)
+            }
         }
         return InputGradients(g)
     case .none: return elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .none).value }

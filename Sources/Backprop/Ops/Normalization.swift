@@ -32,10 +32,12 @@ extension Variable {
         let (x, gamma, beta) = (storedValue.borrowed.scalars, scale.value.scalars, offset.value.scalars)
         let count = value.count
         let result = Tensor<Scalar>(shape: shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
-            for start in stride(from: 0, to: count, by: width) {
-                let (row, o) = (x + start, out + start)
-                let (mean, r) = layerNormStatistics(row, width: width, epsilon: epsilon)
-                for j in 0..<width { o[j] = gamma[j] * (row[j] - mean) * r + beta[j] }
+            parallelRanges(count / width, grain: parallelGrain / width + 1) { rows in
+                for start in stride(from: rows.lowerBound * width, to: rows.upperBound * width, by: width) {
+                    let (row, o) = (x + start, out + start)
+                    let (mean, r) = layerNormStatistics(row, width: width, epsilon: epsilon)
+                    for j in 0..<width { o[j] = gamma[j] * (row[j] - mean) * r + beta[j] }
+                }
             }
         }
         return Variable(
@@ -73,8 +75,10 @@ internal func layerNormStatistics<Scalar: TensorScalar>(
     return (mean, 1 / (variance / Scalar(width) + epsilon).squareRoot())
 }
 
-/// The first-order backward of `layerNorm`: the closed form of its doc comment, one row at
-/// a time (μ and r recomputed from the row, two passes over it for ∇x).
+/// The first-order backward of `layerNorm`: the closed form of its doc comment. ∇x one row
+/// at a time (μ and r recomputed from the row and kept, two passes over it), the rows split
+/// over the CPUs; then ∇γ and ∇β, each column summed over the rows in order, the columns
+/// split over the CPUs (so the sums do not depend on their number).
 @inlinable
 internal func layerNormTensorPullback<Scalar>(
     _ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>, epsilon: Scalar
@@ -82,25 +86,41 @@ internal func layerNormTensorPullback<Scalar>(
     let dy = g.borrowed
     let (x, gamma, beta) = (y.borrowedInput(at: 0), y.borrowedInput(at: 1), y.borrowedInput(at: 2))
     let (width, count) = (gamma.value.count, x.value.count)
-    let (dGamma, dBeta) = (Tensor<Scalar>.zeros([width]), Tensor<Scalar>.zeros([width]))
-    let (pGamma, pBeta, scale) = (dGamma.borrowed.scalars, dBeta.borrowed.scalars, gamma.value.scalars)
+    let rows = count / width
+    let (xs, dys, scale) = (x.value.scalars, dy.scalars, gamma.value.scalars)
+    let statistics = UnsafeMutableBufferPointer<(mean: Scalar, r: Scalar)>.allocate(capacity: rows)
+    defer { statistics.deallocate() }
     let dx = Tensor<Scalar>(shape: x.value.shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
-        for start in stride(from: 0, to: count, by: width) {
-            let (row, dRow, o) = (x.value.scalars + start, dy.scalars + start, out + start)
-            let (mean, r) = layerNormStatistics(row, width: width, epsilon: epsilon)
-            // mean(ĝ) and mean(ĝ ⊙ x̂), with ĝ = ∇y ⊙ γ; ∇γ and ∇β summed on the way.
-            var (meanG, meanGX): (Scalar, Scalar) = (0, 0)
-            for j in 0..<width {
-                let (xHat, gHat) = ((row[j] - mean) * r, dRow[j] * scale[j])
-                meanG += gHat
-                meanGX += gHat * xHat
-                pGamma[j] += dRow[j] * xHat
+        parallelRanges(rows, grain: parallelGrain / width + 1) { range in
+            for i in range {
+                let (row, dRow, o) = (xs + i * width, dys + i * width, out + i * width)
+                let (mean, r) = layerNormStatistics(row, width: width, epsilon: epsilon)
+                statistics[i] = (mean, r)
+                // mean(ĝ) and mean(ĝ ⊙ x̂), with ĝ = ∇y ⊙ γ.
+                var (meanG, meanGX): (Scalar, Scalar) = (0, 0)
+                for j in 0..<width {
+                    let gHat = dRow[j] * scale[j]
+                    meanG += gHat
+                    meanGX += gHat * ((row[j] - mean) * r)
+                }
+                (meanG, meanGX) = (meanG / Scalar(width), meanGX / Scalar(width))
+                for j in 0..<width { o[j] = r * (dRow[j] * scale[j] - meanG - (row[j] - mean) * r * meanGX) }
+            }
+        }
+    }
+    let needs = (gamma.requiresGradient, beta.requiresGradient)
+    guard needs.0 || needs.1 else { return InputGradients(x.requiresGradient ? dx : nil, nil, nil) }
+    let (dGamma, dBeta) = (Tensor<Scalar>.zeros([width]), Tensor<Scalar>.zeros([width]))
+    let (pGamma, pBeta) = (dGamma.borrowed.scalars, dBeta.borrowed.scalars)
+    parallelRanges(width, grain: parallelGrain / rows + 1) { columns in
+        for i in 0..<rows {
+            let (row, dRow, (mean, r)) = (xs + i * width, dys + i * width, statistics[i])
+            for j in columns {
+                pGamma[j] += dRow[j] * ((row[j] - mean) * r)
                 pBeta[j] += dRow[j]
             }
-            (meanG, meanGX) = (meanG / Scalar(width), meanGX / Scalar(width))
-            for j in 0..<width { o[j] = r * (dRow[j] * scale[j] - meanG - (row[j] - mean) * r * meanGX) }
         }
     }
     return InputGradients(
-        x.requiresGradient ? dx : nil, gamma.requiresGradient ? dGamma : nil, beta.requiresGradient ? dBeta : nil)
+        x.requiresGradient ? dx : nil, needs.0 ? dGamma : nil, needs.1 ? dBeta : nil)
 }

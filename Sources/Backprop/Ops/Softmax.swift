@@ -60,9 +60,9 @@ extension Tensor {
     /// The softmax along the last axis of `x` (with `logarithm`, the log-softmax), row by
     /// row in one allocation: the same formula as ``softmax(alongAxis:file:line:)`` and
     /// ``logSoftmax(alongAxis:file:line:)`` on any other axis (the maximum of the row
-    /// subtracted, taken as 0 where it is infinite). Float rows run in the C kernel
-    /// `bp_softmax_rowsf`, whose maxima, exponentials (within 1 ulp) and sums are in vectors
-    /// (the sums in another order than a loop's). A NaN makes its row NaN.
+    /// subtracted, taken as 0 where it is infinite). Float rows of 16 or more run in the C
+    /// kernel `bp_softmax_rowsf`, whose maxima, exponentials (within 1 ulp) and sums are in
+    /// vectors (the sums in another order than a loop's). A NaN makes its row NaN.
     @inlinable
     internal static func softmaxOfRows(_ x: BorrowedTensor<Scalar>, logarithm: Bool = false) -> Tensor {
         Tensor(shape: x.shape, count: x.count) { out in
@@ -72,14 +72,30 @@ extension Tensor {
 }
 
 /// The rows of ``Tensor/softmaxOfRows(_:logarithm:)`` on `count` scalars in rows of `columns`,
-/// from `x` into `out`, which may be `x` itself when `logarithm` is false.
+/// from `x` into `out`, which may be `x` itself when `logarithm` is false; the rows split
+/// over the CPUs.
 @inlinable
 internal func softmaxRows<Scalar: TensorScalar>(
     _ x: UnsafePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>, count: Int, columns: Int, logarithm: Bool
 ) {
     guard columns > 0 else { return }
-    let rows = count / columns
-    if Scalar.self == Float.self {   // the C kernel: maxima, exponentials and sums in vectors
+    parallelRanges(count / columns, grain: parallelGrain / columns + 1) { rows in
+        let start = rows.lowerBound * columns
+        softmaxRowRange(x + start, into: out + start, rows: rows.count, columns: columns, logarithm: logarithm)
+    }
+}
+
+/// ``softmaxRows(_:into:count:columns:logarithm:)`` on `rows` rows, on this thread.
+@inlinable
+internal func softmaxRowRange<Scalar: TensorScalar>(
+    _ x: UnsafePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, logarithm: Bool
+) {
+    let count = rows * columns
+    // Float rows of 16 or more in the C kernel (maxima, exponentials and sums in vectors).
+    // Shorter rows gain nothing from its 16 lanes, and its wide instructions would slow the
+    // code that follows (see gemm.c), so they stay here: which path a row takes depends on
+    // its length only.
+    if Scalar.self == Float.self && columns >= 16 {
         return bp_softmax_rowsf(
             UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
             UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), rows, columns, logarithm ? 1 : 0)
@@ -228,15 +244,17 @@ internal func softmaxRowsGradient<Scalar>(
     guard columns > 0 else { return }
     g.withUnsafeMutableBufferPointer { buffer in
         let d = buffer.baseAddress!   // not the inout pointer, which the loops would reload
-        for start in stride(from: 0, to: count, by: columns) {
-            let (p, o) = (y.scalars + start, d + start)
-            var sum: Scalar = 0
-            if logarithm {
-                for j in 0..<columns { sum += o[j] }
-                for j in 0..<columns { o[j] = factor * (o[j] - Scalar.exp(p[j]) * sum) }
-            } else {
-                for j in 0..<columns { sum += p[j] * o[j] }
-                for j in 0..<columns { o[j] = factor * (p[j] * (o[j] - sum)) }
+        parallelRanges(count / columns, grain: parallelGrain / columns + 1) { rows in
+            for row in rows {
+                let (p, o) = (y.scalars + row * columns, d + row * columns)
+                var sum: Scalar = 0
+                if logarithm {
+                    for j in 0..<columns { sum += o[j] }
+                    for j in 0..<columns { o[j] = factor * (o[j] - Scalar.exp(p[j]) * sum) }
+                } else {
+                    for j in 0..<columns { sum += p[j] * o[j] }
+                    for j in 0..<columns { o[j] = factor * (p[j] * (o[j] - sum)) }
+                }
             }
         }
     }

@@ -21,7 +21,7 @@ extern "C" {
 void *bp_buffer_allocate(size_t bytes);
 
 /// Returns a block from `bp_buffer_allocate` (with the same `bytes`): kept in this
-/// thread's cache (at most 16 blocks and 64 MiB per thread, freed when the thread
+/// thread's cache (at most 64 blocks and 64 MiB per thread, freed when the thread
 /// exits) or freed.
 void bp_buffer_release(void *block, size_t bytes);
 
