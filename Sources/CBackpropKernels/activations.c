@@ -37,12 +37,13 @@ BP_CLONES void bp_gelu_erff(const float *x, float *y, ptrdiff_t count) {
     for (ptrdiff_t i = 0; i < count; i++) y[i] = x[i] * bp_normal_cdff_inline(x[i]);
 }
 
-BP_CLONES void bp_gelu_erf_backwardf(const float *x, float *g, ptrdiff_t count) {
+BP_CLONES void bp_gelu_erf_backwardf(const float *x, const float *g, float *out, ptrdiff_t count) {
     const float inverse_root_two_pi = 0.398942280401432678f;  // 1/√(2π)
+#pragma clang loop vectorize(assume_safety)  // out is g or apart from it (see bp_softmax_rowsf)
     for (ptrdiff_t i = 0; i < count; i++) {
         float v = x[i];
         float density = inverse_root_two_pi * bp_expf_inline(-0.5f * (v * v));
-        g[i] = g[i] * (bp_normal_cdff_inline(v) + v * density);
+        out[i] = g[i] * (bp_normal_cdff_inline(v) + v * density);
     }
 }
 

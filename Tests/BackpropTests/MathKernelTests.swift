@@ -108,8 +108,10 @@ final class MathKernelTests: XCTestCase {
             var y = [Float](repeating: 0, count: range.count)
             Array(xs[range]).withUnsafeBufferPointer { bp_gelu_erff($0.baseAddress, &y, range.count) }
             XCTAssertEqual(y.map(\.bitPattern), xs[range].map { gelu($0).bitPattern }, "gelu \(range)")
-            var d = Array(g[range])
-            Array(xs[range]).withUnsafeBufferPointer { bp_gelu_erf_backwardf($0.baseAddress, &d, range.count) }
+            var d = Array(g[range])   // in place, as the kernel may run
+            Array(xs[range]).withUnsafeBufferPointer { x in
+                d.withUnsafeMutableBufferPointer { bp_gelu_erf_backwardf(x.baseAddress, $0.baseAddress, $0.baseAddress, range.count) }
+            }
             XCTAssertEqual(d.map(\.bitPattern), range.map { (g[$0] * slope(xs[$0])).bitPattern }, "gelu′ \(range)")
         }
         let x = Variable(Tensor(xs), requiresGradient: true)

@@ -64,3 +64,22 @@ extension Tensor {
         return result.reshaped(to: target)
     }
 }
+
+/// Σ term(j) for j in 0..<count, in eight interleaved partial sums added pairwise at the end:
+/// the additions do not wait on one another, so a row's sum runs at the adder's throughput
+/// rather than its latency. (The order of the additions is not a plain loop's.)
+@inlinable @inline(__always)
+internal func interleavedSum<Scalar: TensorScalar>(_ count: Int, _ term: (Int) -> Scalar) -> Scalar {
+    var (s0, s1, s2, s3, s4, s5, s6, s7) = (Scalar(0), Scalar(0), Scalar(0), Scalar(0), Scalar(0), Scalar(0), Scalar(0), Scalar(0))
+    var j = 0
+    while j + 8 <= count {
+        (s0, s1, s2, s3) = (s0 + term(j), s1 + term(j + 1), s2 + term(j + 2), s3 + term(j + 3))
+        (s4, s5, s6, s7) = (s4 + term(j + 4), s5 + term(j + 5), s6 + term(j + 6), s7 + term(j + 7))
+        j += 8
+    }
+    while j < count {
+        s0 += term(j)
+        j += 1
+    }
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+}

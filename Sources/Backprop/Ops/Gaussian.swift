@@ -171,14 +171,19 @@ internal func geluValues<Scalar>(_ x: Tensor<Scalar>, _ approximation: GELUAppro
         Tensor(shape: x.shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
             switch approximation {
             case .none where Scalar.self == Float.self:
-                let (x, y) = (UnsafeRawPointer(xs).assumingMemoryBound(to: Float.self),
-                              UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self))
+                let (x, y) = (float(xs), float(out))
                 parallelRanges(count, grain: parallelGrain) { bp_gelu_erff(x + $0.lowerBound, y + $0.lowerBound, $0.count) }
             case .none: for i in 0..<count { out[i] = gelu(xs[i], approximation: .none) }
             case .tanh: for i in 0..<count { out[i] = gelu(xs[i], approximation: .tanh) }
             }
         }
     }
+}
+
+/// `p` as a pointer to Float, for the C kernels (call it where Scalar is Float).
+@inlinable @inline(__always)
+internal func float<Scalar>(_ p: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }
 
 /// The first-order backward of `gelu`: ∇x = ∇y ⊙ ``geluDerivative(_:approximation:)`` on
@@ -190,17 +195,18 @@ internal func geluTensorPullback<Scalar>(
 ) -> InputGradients<Tensor<Scalar>> {
     switch approximation {
     case .none where Scalar.self == Float.self:
+        // Into a new tensor: the gradient handed over may be shared, and writing in place
+        // would then copy it first.
         let x = y.borrowedInput(at: 0)
         guard x.requiresGradient else { return InputGradients(nil) }
-        var g = g
-        let xs = UnsafeRawPointer(x.value.scalars).assumingMemoryBound(to: Float.self)   // kept by y's input
-        g.withUnsafeMutableBufferPointer { buffer in
-            let gs = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: Float.self)
-            parallelRanges(buffer.count, grain: parallelGrain) {
-                bp_gelu_erf_backwardf(xs + $0.lowerBound, gs + $0.lowerBound, $0.count)
-            }
+        let (xs, gs, count) = (float(x.value.scalars), float(g.borrowed.scalars), g.count)
+        return withExtendedLifetime(g) {
+            InputGradients(Tensor(shape: g.shape, count: count) { out in
+                parallelRanges(count, grain: parallelGrain) {
+                    bp_gelu_erf_backwardf(xs + $0.lowerBound, gs + $0.lowerBound, float(out) + $0.lowerBound, $0.count)
+                }
+            })
         }
-        return InputGradients(g)
     case .none: return elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .none).value }
     case .tanh: return elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .tanh).value }
     }

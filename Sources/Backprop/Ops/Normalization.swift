@@ -67,11 +67,8 @@ extension Variable {
 internal func layerNormStatistics<Scalar: TensorScalar>(
     _ row: UnsafeMutablePointer<Scalar>, width: Int, epsilon: Scalar
 ) -> (mean: Scalar, r: Scalar) {
-    var mean: Scalar = 0
-    for j in 0..<width { mean += row[j] }
-    mean /= Scalar(width)
-    var variance: Scalar = 0
-    for j in 0..<width { variance += (row[j] - mean) * (row[j] - mean) }
+    let mean = interleavedSum(width) { row[$0] } / Scalar(width)
+    let variance = interleavedSum(width) { (row[$0] - mean) * (row[$0] - mean) }
     return (mean, 1 / (variance / Scalar(width) + epsilon).squareRoot())
 }
 
@@ -97,13 +94,8 @@ internal func layerNormTensorPullback<Scalar>(
                 let (mean, r) = layerNormStatistics(row, width: width, epsilon: epsilon)
                 statistics[i] = (mean, r)
                 // mean(ĝ) and mean(ĝ ⊙ x̂), with ĝ = ∇y ⊙ γ.
-                var (meanG, meanGX): (Scalar, Scalar) = (0, 0)
-                for j in 0..<width {
-                    let gHat = dRow[j] * scale[j]
-                    meanG += gHat
-                    meanGX += gHat * ((row[j] - mean) * r)
-                }
-                (meanG, meanGX) = (meanG / Scalar(width), meanGX / Scalar(width))
+                let meanG = interleavedSum(width) { dRow[$0] * scale[$0] } / Scalar(width)
+                let meanGX = interleavedSum(width) { dRow[$0] * scale[$0] * ((row[$0] - mean) * r) } / Scalar(width)
                 for j in 0..<width { o[j] = r * (dRow[j] * scale[j] - meanG - (row[j] - mean) * r * meanGX) }
             }
         }

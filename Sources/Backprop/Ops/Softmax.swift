@@ -247,12 +247,11 @@ internal func softmaxRowsGradient<Scalar>(
         parallelRanges(count / columns, grain: parallelGrain / columns + 1) { rows in
             for row in rows {
                 let (p, o) = (y.scalars + row * columns, d + row * columns)
-                var sum: Scalar = 0
                 if logarithm {
-                    for j in 0..<columns { sum += o[j] }
+                    let sum = interleavedSum(columns) { o[$0] }
                     for j in 0..<columns { o[j] = factor * (o[j] - Scalar.exp(p[j]) * sum) }
                 } else {
-                    for j in 0..<columns { sum += p[j] * o[j] }
+                    let sum = interleavedSum(columns) { p[$0] * o[$0] }
                     for j in 0..<columns { o[j] = factor * (p[j] * (o[j] - sum)) }
                 }
             }

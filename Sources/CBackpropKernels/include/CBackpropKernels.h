@@ -57,9 +57,9 @@ void bp_expf_inplace(float *x, ptrdiff_t count);
 /// array), Φ by `bp_normal_cdff_inline`, in the widest vectors the CPU has.
 void bp_gelu_erff(const float *x, float *y, ptrdiff_t count);
 
-/// The first-order backward of `bp_gelu_erff` in place on the gradient:
-/// g ← g·(Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π).
-void bp_gelu_erf_backwardf(const float *x, float *g, ptrdiff_t count);
+/// The first-order backward of `bp_gelu_erff`: out = g·(Φ(x) + x·φ(x)),
+/// φ(x) = e^(−x²/2)/√(2π) (`out` may be `g`).
+void bp_gelu_erf_backwardf(const float *x, const float *g, float *out, ptrdiff_t count);
 
 /// Softmax of each of `rows` rows of `columns` floats from `x` into `y` (log-softmax when
 /// `logarithm` is not 0): the row's maximum subtracted (0 when it is infinite), e by
