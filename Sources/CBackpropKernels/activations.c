@@ -38,12 +38,39 @@ BP_CLONES void bp_gelu_erff(const float *x, float *y, ptrdiff_t count) {
 }
 
 BP_CLONES void bp_gelu_erf_backwardf(const float *x, const float *g, float *out, ptrdiff_t count) {
-    const float inverse_root_two_pi = 0.398942280401432678f;  // 1/√(2π)
+    const float inverse_root_two_pi = (float)0.3989422804014327;  // 1/√(2π)
 #pragma clang loop vectorize(assume_safety)  // out is g or apart from it (see bp_softmax_rowsf)
     for (ptrdiff_t i = 0; i < count; i++) {
         float v = x[i];
         float density = inverse_root_two_pi * bp_expf_inline(-0.5f * (v * v));
         out[i] = g[i] * (bp_normal_cdff_inline(v) + v * density);
+    }
+}
+
+// GELU with Φ by its tanh approximation (GPT-2's), forward and first-order backward, written
+// as `gelu(_:approximation:)` and `geluDerivative` write them on one Float (tanh by
+// bp_tanhf_inline; the constants rounded from the same doubles): u = c(x + k·x³),
+// y = x(1 + tanh u)/2, y′ = (1 + t)/2 + x(1 − t²)·c(1 + 3k·x²)/2.
+#define BP_GELU_C ((float)0.7978845608028654)  // √(2/π)
+#define BP_GELU_K ((float)0.044715)
+#define BP_GELU_3K ((float)(3 * 0.044715))
+
+BP_CLONES void bp_gelu_tanhf(const float *x, float *y, ptrdiff_t count) {
+#pragma clang loop vectorize(assume_safety)  // y is x or apart from it (see bp_softmax_rowsf)
+    for (ptrdiff_t i = 0; i < count; i++) {
+        float v = x[i];
+        float t = bp_tanhf_inline(BP_GELU_C * (v + BP_GELU_K * ((v * v) * v)));
+        y[i] = v * (1.0f + t) / 2.0f;
+    }
+}
+
+BP_CLONES void bp_gelu_tanh_backwardf(const float *x, const float *g, float *out, ptrdiff_t count) {
+#pragma clang loop vectorize(assume_safety)  // out is g or apart from it
+    for (ptrdiff_t i = 0; i < count; i++) {
+        float v = x[i];
+        float t = bp_tanhf_inline(BP_GELU_C * (v + BP_GELU_K * ((v * v) * v)));
+        float du = BP_GELU_C * (BP_GELU_3K * (v * v) + 1.0f);
+        out[i] = g[i] * (0.5f * (t + 1.0f) + 0.5f * ((v * (1.0f - t * t)) * du));
     }
 }
 

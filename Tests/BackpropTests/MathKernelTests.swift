@@ -95,30 +95,46 @@ final class MathKernelTests: XCTestCase {
     }
 
     /// The GELU kernels give bit for bit the scalar formulas: `gelu(_:approximation:)` for
-    /// the forward, g·(Φ(x) + x·φ(x)) with the inline Φ and exp for the backward; and the
-    /// Float op runs them (its value and gradient are the kernels').
+    /// the forward; for the backward g·y′ with y′ = Φ(x) + x·φ(x) (exact) or
+    /// (1 + t)/2 + x(1 − t²)·c(1 + 3k·x²)/2 (tanh), with the inline Φ, exp and tanh. And the
+    /// Float op runs them: its value and gradient are the kernels'.
     func testGELUKernelsMatchTheScalarFormulasBitForBit() {
         let xs = sweep.filter { Swift.abs($0) < 20 } + [.nan, .infinity, -.infinity, 0, -0.0, -8, 8]
         let g = xs.indices.map { Float($0 % 7) - 3.5 }
-        func slope(_ x: Float) -> Float {
+        func exact(_ x: Float) -> Float {
             let density = Float(1 / (2 * Double.pi).squareRoot()) * exp(-0.5 * (x * x))
             return bp_normal_cdff_inline(x) + x * density
         }
-        for range in [xs.indices, 1000..<1001, 1000..<1017, 1003..<1040] {
-            var y = [Float](repeating: 0, count: range.count)
-            Array(xs[range]).withUnsafeBufferPointer { bp_gelu_erff($0.baseAddress, &y, range.count) }
-            XCTAssertEqual(y.map(\.bitPattern), xs[range].map { gelu($0).bitPattern }, "gelu \(range)")
-            var d = Array(g[range])   // in place, as the kernel may run
-            Array(xs[range]).withUnsafeBufferPointer { x in
-                d.withUnsafeMutableBufferPointer { bp_gelu_erf_backwardf(x.baseAddress, $0.baseAddress, $0.baseAddress, range.count) }
-            }
-            XCTAssertEqual(d.map(\.bitPattern), range.map { (g[$0] * slope(xs[$0])).bitPattern }, "gelu′ \(range)")
+        func approximated(_ x: Float) -> Float {
+            let (c, k) = (Float(0.797_884_560_802_865_4), Float(0.044715))
+            let t = tanh(c * (x + k * (x * x * x)))
+            let du = c * (Float(3 * 0.044715) * (x * x) + 1)
+            return 0.5 * (t + 1) + 0.5 * (x * (1 - t * t) * du)
         }
-        let x = Variable(Tensor(xs), requiresGradient: true)
-        let y = x.gelu()
-        XCTAssertEqual(y.value.scalars.map(\.bitPattern), xs.map { gelu($0).bitPattern })
-        let gradient = gradients(of: (y * Variable(Tensor(g))).sum(), withRespectTo: [x])[0]
-        XCTAssertEqual(gradient.scalars.map(\.bitPattern), xs.indices.map { (g[$0] * slope(xs[$0])).bitPattern })
+        typealias Forward = (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
+        typealias Backward = (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
+        let cases: [(GELUApproximation, Forward, Backward, (Float) -> Float)] = [
+            (.none, bp_gelu_erff, bp_gelu_erf_backwardf, exact), (.tanh, bp_gelu_tanhf, bp_gelu_tanh_backwardf, approximated),
+        ]
+        for (approximation, forward, backward, slope) in cases {
+            for range in [xs.indices, 1000..<1001, 1000..<1017, 1003..<1040] {
+                var y = [Float](repeating: 0, count: range.count)
+                Array(xs[range]).withUnsafeBufferPointer { forward($0.baseAddress, &y, range.count) }
+                XCTAssertEqual(
+                    y.map(\.bitPattern), xs[range].map { gelu($0, approximation: approximation).bitPattern },
+                    "gelu \(approximation) \(range)")
+                var d = Array(g[range])   // in place, as the kernel may run
+                Array(xs[range]).withUnsafeBufferPointer { x in
+                    d.withUnsafeMutableBufferPointer { backward(x.baseAddress, $0.baseAddress, $0.baseAddress, range.count) }
+                }
+                XCTAssertEqual(d.map(\.bitPattern), range.map { (g[$0] * slope(xs[$0])).bitPattern }, "gelu′ \(approximation) \(range)")
+            }
+            let x = Variable(Tensor(xs), requiresGradient: true)
+            let y = x.gelu(approximation: approximation)
+            XCTAssertEqual(y.value.scalars.map(\.bitPattern), xs.map { gelu($0, approximation: approximation).bitPattern })
+            let gradient = gradients(of: (y * Variable(Tensor(g))).sum(), withRespectTo: [x])[0]
+            XCTAssertEqual(gradient.scalars.map(\.bitPattern), xs.indices.map { (g[$0] * slope(xs[$0])).bitPattern })
+        }
     }
 
     /// The Float softmax kernel against the Double softmax (within 4 ulp plus the rounding of

@@ -23,17 +23,17 @@ public enum GELUApproximation: String, Sendable, Codable, CaseIterable {
 
 /// GELU of one scalar: x·Φ(x) with Φ as `approximation` says. The one definition of the
 /// forward formula, used by the op and available to layers. For Float, the exact Φ is the
-/// vectorisable one of CBackpropMath.h (within 1.3e-6 relative for |x| ≤ 3); for Double,
-/// ½ erfc(−x/√2). Both keep their relative precision in the negative tail, where
-/// ½(1 + erf(x/√2)) cancels to 0.
+/// vectorisable one of CBackpropMath.h (within 1.3e-6 relative for |x| ≤ 3), and tanh the
+/// activation loops' (within 1.5 ulp); for Double, ½ erfc(−x/√2). Both keep their relative
+/// precision in the negative tail, where ½(1 + erf(x/√2)) cancels to 0.
 @inlinable
 public func gelu<Scalar: TensorScalar>(_ x: Scalar, approximation: GELUApproximation = .none) -> Scalar {
     switch approximation {
     case .none:
         return x * GateScalar(x).normalCDF.value
     case .tanh:
-        let u = Scalar(squareRootOfTwoOverPi) * (x + Scalar(geluCubic) * x * x * x)
-        return x * (1 + Scalar.tanh(u)) / 2
+        let u = Scalar(squareRootOfTwoOverPi) * (x + Scalar(geluCubic) * (x * x * x))
+        return x * (1 + loopTanh(u)) / 2
     }
 }
 
@@ -161,18 +161,21 @@ internal func geluDerivative<T: ElementAlgebra>(_ x: T, approximation: GELUAppro
     }
 }
 
-/// GELU of every element of `x`. The exact Float form runs in the C kernel
-/// `bp_gelu_erff` (the widest vectors the CPU has; bit for bit the scalar
+/// GELU of every element of `x`. Float runs in the C kernels `bp_gelu_erff` and
+/// `bp_gelu_tanhf` (the widest vectors the CPU has; bit for bit the scalar
 /// ``gelu(_:approximation:)``), split over the CPUs.
 @inlinable
 internal func geluValues<Scalar>(_ x: Tensor<Scalar>, _ approximation: GELUApproximation) -> Tensor<Scalar> {
     let (xs, count) = (x.borrowed.scalars, x.count)
     return withExtendedLifetime(x) {
         Tensor(shape: x.shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
-            switch approximation {
-            case .none where Scalar.self == Float.self:
+            if Scalar.self == Float.self {
+                let kernel = approximation == .none ? bp_gelu_erff : bp_gelu_tanhf
                 let (x, y) = (float(xs), float(out))
-                parallelRanges(count, grain: parallelGrain) { bp_gelu_erff(x + $0.lowerBound, y + $0.lowerBound, $0.count) }
+                parallelRanges(count, grain: parallelGrain) { kernel(x + $0.lowerBound, y + $0.lowerBound, $0.count) }
+                return
+            }
+            switch approximation {
             case .none: for i in 0..<count { out[i] = gelu(xs[i], approximation: .none) }
             case .tanh: for i in 0..<count { out[i] = gelu(xs[i], approximation: .tanh) }
             }
@@ -187,27 +190,29 @@ internal func float<Scalar>(_ p: UnsafeMutablePointer<Scalar>) -> UnsafeMutableP
 }
 
 /// The first-order backward of `gelu`: ∇x = ∇y ⊙ ``geluDerivative(_:approximation:)`` on
-/// scalars, in one pass. The exact Float form runs in the C kernel `bp_gelu_erf_backwardf`
-/// (bit for bit the scalar formula), split over the CPUs.
+/// scalars, in one pass. Float runs in the C kernels `bp_gelu_erf_backwardf` and
+/// `bp_gelu_tanh_backwardf` (bit for bit the scalar formula), split over the CPUs.
 @inlinable
 internal func geluTensorPullback<Scalar>(
     _ y: Variable<Scalar>, _ g: consuming Tensor<Scalar>, _ approximation: GELUApproximation
 ) -> InputGradients<Tensor<Scalar>> {
-    switch approximation {
-    case .none where Scalar.self == Float.self:
-        // Into a new tensor: the gradient handed over may be shared, and writing in place
-        // would then copy it first.
-        let x = y.borrowedInput(at: 0)
-        guard x.requiresGradient else { return InputGradients(nil) }
-        let (xs, gs, count) = (float(x.value.scalars), float(g.borrowed.scalars), g.count)
-        return withExtendedLifetime(g) {
-            InputGradients(Tensor(shape: g.shape, count: count) { out in
-                parallelRanges(count, grain: parallelGrain) {
-                    bp_gelu_erf_backwardf(xs + $0.lowerBound, gs + $0.lowerBound, float(out) + $0.lowerBound, $0.count)
-                }
-            })
+    guard Scalar.self == Float.self else {
+        switch approximation {
+        case .none: return elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .none).value }
+        case .tanh: return elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .tanh).value }
         }
-    case .none: return elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .none).value }
-    case .tanh: return elementwiseTensorPullback(y, g) { geluDerivative(GateScalar($0), approximation: .tanh).value }
+    }
+    // Into a new tensor: the gradient handed over may be shared, and writing in place would
+    // then copy it first.
+    let x = y.borrowedInput(at: 0)
+    guard x.requiresGradient else { return InputGradients(nil) }
+    let kernel = approximation == .none ? bp_gelu_erf_backwardf : bp_gelu_tanh_backwardf
+    let (xs, gs, count) = (float(x.value.scalars), float(g.borrowed.scalars), g.count)
+    return withExtendedLifetime(g) {
+        InputGradients(Tensor(shape: g.shape, count: count) { out in
+            parallelRanges(count, grain: parallelGrain) {
+                kernel(xs + $0.lowerBound, gs + $0.lowerBound, float(out) + $0.lowerBound, $0.count)
+            }
+        })
     }
 }

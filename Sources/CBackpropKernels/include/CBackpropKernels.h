@@ -61,6 +61,13 @@ void bp_gelu_erff(const float *x, float *y, ptrdiff_t count);
 /// φ(x) = e^(−x²/2)/√(2π) (`out` may be `g`).
 void bp_gelu_erf_backwardf(const float *x, const float *g, float *out, ptrdiff_t count);
 
+/// GELU with Φ by its tanh approximation, y = x(1 + tanh(√(2/π)(x + 0.044715x³)))/2, for
+/// `count` floats (`y` may be `x`), tanh by `bp_tanhf_inline`.
+void bp_gelu_tanhf(const float *x, float *y, ptrdiff_t count);
+
+/// The first-order backward of `bp_gelu_tanhf`: out = g·y′(x) (`out` may be `g`).
+void bp_gelu_tanh_backwardf(const float *x, const float *g, float *out, ptrdiff_t count);
+
 /// Softmax of each of `rows` rows of `columns` floats from `x` into `y` (log-softmax when
 /// `logarithm` is not 0): the row's maximum subtracted (0 when it is infinite), e by
 /// `bp_expf_inline`, divided by the row's sum (summed in 16 lanes, then pairwise). `y` may be
