@@ -8,7 +8,8 @@
 //   "seq.lstm_step.composed": the same with the cell written from public ops (matmul, +,
 //   sliced, sigmoid, tanh, *), one step at a time, as a user's own cell would be.
 // - "seq.transformer.step": one AdamW step of the character transformer (2 blocks, 4
-//   heads, width 64, block 64, batch 16, vocabulary 100, exact GELU, untied head).
+//   heads, width 64, block 64, batch 16, vocabulary 100, exact GELU, untied head); median
+//   of steps 10…60, as the peers' script measures it (10 under --quick: 3…10).
 
 import Backprop
 import BackpropNN
@@ -80,7 +81,7 @@ enum SequenceWorkload {
             let window = block + 1
             let inputs: [Int] = (0..<batch).flatMap { (b: Int) -> ArraySlice<Int> in tokens[(b * window)..<(b * window + block)] }
             let targets: [Int] = (0..<batch).flatMap { (b: Int) -> ArraySlice<Int> in tokens[(b * window + 1)..<(b * window + window)] }
-            let steps = bench.quick ? 8 : 30
+            let (steps, warmup) = bench.quick ? (10, 3) : (60, 10)
             var times: [Double] = []
             for _ in 0..<steps {
                 let start = now()
@@ -91,7 +92,7 @@ enum SequenceWorkload {
                 adamW.update(parameters)
                 times.append(now() - start)
             }
-            bench.report(Figure(name: "seq.transformer.step", unit: "ms", samples: times.dropFirst(3).map { $0 * 1e3 }))
+            bench.report(Figure(name: "seq.transformer.step", unit: "ms", samples: times.dropFirst(warmup).map { $0 * 1e3 }))
         }
     }
 
