@@ -229,6 +229,12 @@ internal func loopTanh<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {
     return unsafeBitCast(bp_tanhf_inline(unsafeBitCast(x, to: Float.self)), to: Scalar.self)
 }
 
+/// `p` as a pointer to Float, for the C kernels (only where Scalar is Float).
+@inlinable @inline(__always)
+internal func floatPointer<Scalar>(_ p: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+}
+
 /// ``loopSigmoid(_:)`` applied in place to `count` scalars; for Float by the C kernel, which
 /// runs it in the CPU's widest vectors (AVX-512 or AVX2) with the same values.
 @inlinable @inline(__always)

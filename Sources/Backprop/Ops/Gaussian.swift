@@ -171,7 +171,7 @@ internal func geluValues<Scalar>(_ x: Tensor<Scalar>, _ approximation: GELUAppro
         Tensor(shape: x.shape, count: count) { (out: UnsafeMutablePointer<Scalar>) in
             if Scalar.self == Float.self {
                 let kernel = approximation == .none ? bp_gelu_erff : bp_gelu_tanhf
-                let (x, y) = (float(xs), float(out))
+                let (x, y) = (floatPointer(xs), floatPointer(out))
                 parallelRanges(count, grain: parallelGrain) { kernel(x + $0.lowerBound, y + $0.lowerBound, $0.count) }
                 return
             }
@@ -181,12 +181,6 @@ internal func geluValues<Scalar>(_ x: Tensor<Scalar>, _ approximation: GELUAppro
             }
         }
     }
-}
-
-/// `p` as a pointer to Float, for the C kernels (call it where Scalar is Float).
-@inlinable @inline(__always)
-internal func float<Scalar>(_ p: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }
 
 /// The first-order backward of `gelu`: ∇x = ∇y ⊙ ``geluDerivative(_:approximation:)`` on
@@ -207,11 +201,11 @@ internal func geluTensorPullback<Scalar>(
     let x = y.borrowedInput(at: 0)
     guard x.requiresGradient else { return InputGradients(nil) }
     let kernel = approximation == .none ? bp_gelu_erf_backwardf : bp_gelu_tanh_backwardf
-    let (xs, gs, count) = (float(x.value.scalars), float(g.borrowed.scalars), g.count)
+    let (xs, gs, count) = (floatPointer(x.value.scalars), floatPointer(g.borrowed.scalars), g.count)
     return withExtendedLifetime(g) {
         InputGradients(Tensor(shape: g.shape, count: count) { out in
             parallelRanges(count, grain: parallelGrain) {
-                kernel(xs + $0.lowerBound, gs + $0.lowerBound, float(out) + $0.lowerBound, $0.count)
+                kernel(xs + $0.lowerBound, gs + $0.lowerBound, floatPointer(out) + $0.lowerBound, $0.count)
             }
         })
     }

@@ -97,8 +97,7 @@ internal func softmaxRowRange<Scalar: TensorScalar>(
     // its length only.
     if Scalar.self == Float.self && columns >= 16 {
         return bp_softmax_rowsf(
-            UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
-            UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), rows, columns, logarithm ? 1 : 0)
+            UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), floatPointer(out), rows, columns, logarithm ? 1 : 0)
     }
     // Three passes over the whole tensor, so that the exponentials are one vector call: each
     // row minus its maximum (kept per row), e to those, then each row's sum.
